@@ -1,0 +1,73 @@
+# llamaswift — build, test, run, install.
+#   make          release build of libllamaswift.so and the llamaswift program
+#   make run      fetch the default model if missing, then the main job
+#   make test     every test: Swift engine tests, C tests, libffi harness, exports, Python
+#   make install  PREFIX=/usr/local DESTDIR=   (library with soname links, header, .pc, program)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+SOVERSION := 0
+SWIFT ?= swift
+# -enable-testing lets the test build share the release build's products.
+SWIFTFLAGS := -c release -Xswiftc -enable-testing
+BIN := .build/release
+LIB := $(BIN)/libllamaswift.so
+CLI := $(BIN)/llamaswift-cli
+MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
+CC ?= cc
+CFLAGS ?= -O2 -g -Wall -Wextra -Werror
+PROMPT ?= What is the capital of France? Answer in one sentence.
+
+.PHONY: all build run test test-swift test-c test-python deps testdata model install uninstall clean
+
+all: build
+
+build:
+	$(SWIFT) build $(SWIFTFLAGS) --product llamaswift
+	$(SWIFT) build $(SWIFTFLAGS) --product llamaswift-cli
+	ln -sf libllamaswift.so $(BIN)/libllamaswift.so.$(SOVERSION)
+	ln -sf llamaswift-cli $(BIN)/llamaswift
+
+model:
+	bash scripts/fetch-model.sh
+
+testdata:
+	bash scripts/fetch-testdata.sh
+
+deps:
+	bash scripts/install-deps.sh
+
+run: model build
+	$(BIN)/llamaswift run -m $(MODEL) -p "$(PROMPT)"
+
+test: deps model testdata build test-swift test-c test-python
+	@echo "make test: all suites passed"
+
+test-swift:
+	$(SWIFT) test $(SWIFTFLAGS)
+
+test-c: build
+	bash Tests/capi/run-c-tests.sh
+
+test-python: build
+	LLAMASWIFT_LIB=$(abspath $(LIB)) python3 -m pytest -q Tests/capi/python
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libllamaswift.so.$(VERSION)
+	ln -sf libllamaswift.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libllamaswift.so.$(SOVERSION)
+	ln -sf libllamaswift.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libllamaswift.so
+	install -m 644 include/llamaswift.h $(DESTDIR)$(PREFIX)/include/llamaswift.h
+	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/llamaswift
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' scripts/llamaswift.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/llamaswift.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libllamaswift.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libllamaswift.so.$(SOVERSION) \
+		$(DESTDIR)$(PREFIX)/lib/libllamaswift.so $(DESTDIR)$(PREFIX)/include/llamaswift.h \
+		$(DESTDIR)$(PREFIX)/bin/llamaswift $(DESTDIR)$(PREFIX)/lib/pkgconfig/llamaswift.pc
+
+clean:
+	$(SWIFT) package clean
+	rm -rf out

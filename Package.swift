@@ -1,0 +1,39 @@
+// swift-tools-version: 6.1
+// llamaswift: a LLaMA-family inference engine in Swift, shipped as the C library
+// libllamaswift.so with the hand-written header include/llamaswift.h.
+import PackageDescription
+
+// The hot loops are the only code built without checks: they are counted loops over
+// pointers whose bounds the callers prove once per matmul.
+let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
+
+let package = Package(
+    name: "llamaswift",
+    products: [
+        // libllamaswift.so: the Swift stdlib linked in statically, only llamaswift_* exported.
+        .library(name: "llamaswift", type: .dynamic, targets: ["llamaswift"]),
+        // Installed as `llamaswift`; a SwiftPM product may not share the library's name.
+        .executable(name: "llamaswift-cli", targets: ["llamaswift-cli"]),
+    ],
+    targets: [
+        // The C header, imported into Swift so the compiler checks every @c function.
+        .systemLibrary(name: "CLlamaSwift", path: "Sources/CLlamaSwift"),
+        .target(name: "LlamaSwiftKernels", swiftSettings: kernelFlags),
+        .target(name: "LlamaSwift", dependencies: ["LlamaSwiftKernels"]),
+        .target(
+            name: "llamaswift",
+            dependencies: ["LlamaSwift", "CLlamaSwift"],
+            exclude: ["exports.map"],
+            swiftSettings: [.enableExperimentalFeature("CImplementation")],
+            linkerSettings: [
+                .unsafeFlags([
+                    "-static-stdlib",
+                    "-Xlinker", "-soname=libllamaswift.so.0",
+                    "-Xlinker", "--version-script=Sources/llamaswift/exports.map",
+                ])
+            ]
+        ),
+        .executableTarget(name: "llamaswift-cli", dependencies: ["LlamaSwift"]),
+        .testTarget(name: "LlamaSwiftTests", dependencies: ["LlamaSwift"]),
+    ]
+)

@@ -1,0 +1,42 @@
+/// A loaded model: the parsed file (which owns the mapping), its configuration and its
+/// weights. Immutable after `init`, so one model serves any number of sessions on any
+/// number of threads.
+public final class Model: @unchecked Sendable {
+    public let gguf: GGUFFile
+    public let config: ModelConfig?
+    public let weights: ModelWeights?
+    public let vocabOnly: Bool
+    public let loadSeconds: Double
+
+    public init(path: String, vocabOnly: Bool = false) throws {
+        let start = Syscalls.now()
+        gguf = try GGUFFile(path: path)
+        self.vocabOnly = vocabOnly
+        if vocabOnly {
+            config = nil
+            weights = nil
+        } else {
+            guard let embd = gguf.tensor(named: "token_embd.weight"), embd.dims.count == 2 else {
+                // Check the architecture first so a non-llama file says that, not "missing tensor".
+                _ = try ModelConfig(gguf: gguf, vocabularySize: 1)
+                throw LlamaError.format("missing or malformed tensor 'token_embd.weight'")
+            }
+            let c = try ModelConfig(gguf: gguf, vocabularySize: embd.dims[1])
+            config = c
+            weights = try ModelWeights(gguf: gguf, config: c)
+        }
+        loadSeconds = Syscalls.now() - start
+    }
+
+    /// Elements and bytes of all tensors in the file.
+    public var parameterCount: Int { gguf.tensors.reduce(0) { $0 + $1.elementCount } }
+    public var tensorBytes: Int { gguf.tensors.reduce(0) { $0 + $1.byteCount } }
+}
+
+extension Model {
+    /// Tokens in the vocabulary (the tokenizer's count; equal to the embedding rows).
+    public var vocabularySize: Int {
+        if let c = config { return c.vocabularySize }
+        return gguf.metadata["tokenizer.ggml.tokens"]?.stringArray?.count ?? 0
+    }
+}

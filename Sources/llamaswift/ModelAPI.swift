@@ -1,0 +1,89 @@
+import CLlamaSwift
+import LlamaSwift
+
+/// The object behind a `llamaswift_model *`.
+final class ModelHandle {
+    let model: Model
+    init(_ model: Model) { self.model = model }
+}
+
+func modelFrom(_ p: OpaquePointer?) throws -> Model {
+    try Handles.get(p, .model, "model", as: ModelHandle.self).model
+}
+
+let defaultModelParams = llamaswift_model_params(
+    struct_size: UInt32(MemoryLayout<llamaswift_model_params>.size), vocab_only: false)
+
+@c @implementation
+public func llamaswift_model_params_init(_ p: UnsafeMutablePointer<llamaswift_model_params>!, _ size: Int) -> llamaswift_status {
+    guarded { try writeParams(p, size: size, value: defaultModelParams) }
+}
+
+@c @implementation
+public func llamaswift_model_load(
+    _ path: UnsafePointer<CChar>!, _ params: UnsafePointer<llamaswift_model_params>!,
+    _ out: UnsafeMutablePointer<OpaquePointer?>!
+) -> llamaswift_status {
+    guarded {
+        let out = try required(out, "out")
+        out.pointee = nil
+        let path = String(cString: try required(path, "path"))
+        let p = try readParams(params, defaults: defaultModelParams, name: "params")
+        let model = try Model(path: path, vocabOnly: p.vocab_only)
+        out.pointee = try Handles.make(ModelHandle(model), kind: .model)
+    }
+}
+
+@c @implementation
+public func llamaswift_model_free(_ m: OpaquePointer!) {
+    Handles.free(m, .model, as: ModelHandle.self)
+}
+
+@c @implementation
+public func llamaswift_model_get_info(_ m: OpaquePointer!, _ out: UnsafeMutablePointer<llamaswift_model_info>!) -> llamaswift_status {
+    guarded {
+        let model = try modelFrom(m)
+        let out = try required(out, "out")
+        var info = llamaswift_model_info()
+        info.struct_size = UInt32(MemoryLayout<llamaswift_model_info>.size)
+        info.vocab_only = model.vocabOnly
+        info.n_vocab = UInt32(model.vocabularySize)
+        info.n_params = UInt64(model.parameterCount)
+        info.size_bytes = UInt64(model.tensorBytes)
+        info.file_type = UInt32.max
+        if let c = model.config {
+            info.n_ctx_train = UInt32(c.contextLength)
+            info.n_embd = UInt32(c.embeddingLength)
+            info.n_layer = UInt32(c.blockCount)
+            info.n_head = UInt32(c.headCount)
+            info.n_head_kv = UInt32(c.headCountKV)
+            info.n_ff = UInt32(c.feedForwardLength)
+            info.n_rot = UInt32(c.ropeDimensionCount)
+            info.rope_freq_base = Float(c.ropeFreqBase)
+            info.rope_scaling_type = c.ropeScaling.cCode
+            info.rope_scaling_factor = Float(c.ropeScaling.factor)
+            info.rope_original_ctx = UInt32(c.ropeOriginalContext)
+            info.rms_norm_eps = c.rmsEpsilon
+            info.file_type = c.fileType.map { UInt32($0) } ?? UInt32.max
+        }
+        let size = Int(UnsafeRawPointer(out).loadUnaligned(as: UInt32.self))
+        guard size >= 4 else { throw LlamaError(.invalidArgument, "out->struct_size is \(size); set it to sizeof(llamaswift_model_info)") }
+        try writeParams(out, size: size, value: info)
+    }
+}
+
+@c @implementation
+public func llamaswift_model_meta_string(
+    _ m: OpaquePointer!, _ key: UnsafePointer<CChar>!, _ buf: UnsafeMutablePointer<CChar>!, _ cap: Int,
+    _ len: UnsafeMutablePointer<Int>!
+) -> llamaswift_status {
+    guarded {
+        let model = try modelFrom(m)
+        let key = String(cString: try required(key, "key"))
+        _ = try required(len, "len")
+        guard let v = model.gguf.metadata[key] else {
+            throw LlamaError(.invalidArgument, "the model has no metadata key '\(key)'")
+        }
+        try copyOut(Array(v.rendered.utf8), buf, cap, len)
+    }
+}

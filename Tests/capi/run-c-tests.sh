@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds and runs the C-ABI tests against the release library: the model test program
+# (header + -lllamaswift, as a user compiles), the libffi harness, the export check.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+lib=$root/.build/release
+out=$root/out/capi
+mkdir -p "$out"
+model=$root/models/SmolLM2-135M-Instruct.Q4_1.gguf
+vocab=$root/testdata/vocab/ggml-vocab-gpt-2.gguf
+CC=${CC:-cc}
+CFLAGS="-std=c99 -O1 -g -Wall -Wextra -Werror -I$root/include"
+
+# The header must also compile as C++.
+echo '#include "llamaswift.h"' | ${CXX:-c++} -x c++ -std=c++11 -Wall -Werror -I"$root/include" -fsyntax-only -
+
+fail=0
+for t in test_model; do
+    $CC $CFLAGS -o "$out/$t" "$root/Tests/capi/$t.c" -L"$lib" -lllamaswift -Wl,-rpath,"$lib"
+    "$out/$t" "$model" "$vocab" || fail=1
+done
+
+$CC -std=c11 -O1 -g -Wall -Wextra -I"$root/include" -I"$root/Tests/capi" $(pkg-config --cflags libffi 2>/dev/null) \
+    -o "$out/ffi_harness" "$root/Tests/capi/ffi_harness.c" $(pkg-config --libs libffi 2>/dev/null || echo -lffi) -ldl
+# The harness's table must list exactly the header's functions.
+if ! diff <(bash "$root/Tests/capi/header-functions.sh") <("$out/ffi_harness" --list | sort); then
+    echo "ffi_harness: its table and the header differ (lines above)"; fail=1
+fi
+"$out/ffi_harness" "$lib/libllamaswift.so" "$model" || fail=1
+$CC $CFLAGS -D_DEFAULT_SOURCE -o "$out/test_mutations" "$root/Tests/capi/test_mutations.c" -L"$lib" -lllamaswift -Wl,-rpath,"$lib"
+"$out/test_mutations" "$model" 1785664 ${MUTATIONS:-1000} "$out/mutant.gguf" || fail=1
+bash "$root/Tests/capi/check-exports.sh" "$lib/libllamaswift.so" || fail=1
+# Only the C/C++ runtime may be needed at run time.
+deps=$(ldd "$lib/libllamaswift.so" | awk '{print $1}' | grep -vE '^(linux-vdso|/lib64/ld-linux|libc\.so|libm\.so|libstdc\+\+\.so|libgcc_s\.so)' || true)
+if [ -n "$deps" ]; then echo "unexpected runtime dependencies: $deps"; fail=1; fi
+soname=$(readelf -d "$lib/libllamaswift.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ "$soname" = libllamaswift.so.0 ] || { echo "soname is '$soname'"; fail=1; }
+exit $fail

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Build llama.cpp's command-line tools (llama-quantize, llama-perplexity, llama-bench)
+# from the llama-cpp-python 0.3.36 source package, outside the repo. They are not part
+# of `pip install llama-cpp-python`. Used only to make reference fixtures; not by CI.
+#
+#   scripts/ref/build-llamacpp-tools.sh [SRC_DIR]    (default /work/llamacpp-src)
+# Result: $SRC_DIR/build/bin/llama-{quantize,perplexity,bench}
+# Needs cmake (the reference venv has one: scripts/ref/setup-venv.sh) and g++.
+set -euo pipefail
+src=${1:-/work/llamacpp-src}
+venv=${REFVENV:-/work/refvenv}
+[ -x "$venv/bin/cmake" ] && export PATH="$venv/bin:$PATH"
+mkdir -p "$src"
+cd "$src"
+if [ ! -d llama_cpp_python-0.3.36 ]; then
+    python3 -m pip download --no-deps --no-binary llama-cpp-python -d "$src" llama-cpp-python==0.3.36
+    tar xzf llama_cpp_python-0.3.36.tar.gz
+fi
+cmake -S llama_cpp_python-0.3.36/vendor/llama.cpp -B build -G Ninja \
+    -DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_TESTS=OFF -DLLAMA_CURL=OFF \
+    -DLLAMA_BUILD_SERVER=OFF -DBUILD_SHARED_LIBS=OFF
+cmake --build build -j2 --target llama-quantize llama-perplexity llama-bench
+ls -la build/bin/
