@@ -60,6 +60,20 @@ def hf_logits(model, tokens):
     return out.logits[0].to(torch.float32).numpy()
 
 
+def hf_logits_incremental(model, tokens, first):
+    """HF with its KV cache: one call over tokens[:first], then one call per token."""
+    rows = []
+    with torch.no_grad():
+        out = model(torch.tensor([tokens[:first]], dtype=torch.long), use_cache=True)
+        rows.append(out.logits[0])
+        pkv = out.past_key_values
+        for t in tokens[first:]:
+            out = model(torch.tensor([[t]], dtype=torch.long), past_key_values=pkv, use_cache=True)
+            pkv = out.past_key_values
+            rows.append(out.logits[0])
+    return torch.cat(rows, 0).to(torch.float32).numpy()
+
+
 def permute_qk(w, n_head):
     """HF half-split rotary rows -> GGUF interleaved-pairs rows (what llama.cpp's
     converter does): rows of head h are [x0..x_{d/2-1}, y0..y_{d/2-1}] in HF and become
