@@ -3,7 +3,8 @@
 
 Writes Tests/Fixtures/chat-templates.json (format: Tests/Fixtures/README.md). The
 template argument is a built-in name, or SmolLM2's own tokenizer.chat_template string
-(read from the model GGUF with the gguf package; recorded as "model:smollm2").
+(read from the model GGUF with the gguf package; recorded as "model:smollm2"), and the
+templates of the phi-3 and qwen2 test vocabularies ("model:phi-3", "model:qwen2").
 
   /work/refvenv/bin/python scripts/ref/make_chat_refs.py
 """
@@ -35,8 +36,14 @@ CONVERSATIONS = [
 ]
 
 
-def model_template():
-    r = gguf.GGUFReader(MODEL)
+VOCAB_TEMPLATES = {  # other GGUFs with a tokenizer.chat_template (scripts/fetch-testdata.sh)
+    "model:phi-3": os.path.join(ROOT, "testdata", "vocab", "ggml-vocab-phi-3.gguf"),
+    "model:qwen2": os.path.join(ROOT, "testdata", "vocab", "ggml-vocab-qwen2.gguf"),
+}
+
+
+def model_template(path=MODEL):
+    r = gguf.GGUFReader(path)
     f = r.fields["tokenizer.chat_template"]
     return bytes(f.parts[f.data[0]]).decode("utf-8")
 
@@ -63,9 +70,11 @@ def apply(tmpl: str, messages, add_ass):
 
 
 def main():
-    smol = model_template()
+    model_templates = {"model:smollm2": model_template()}
+    for label, path in VOCAB_TEMPLATES.items():
+        model_templates[label] = model_template(path)
     cases = []
-    for label, tmpl in [(n, n) for n in NAMES] + [("model:smollm2", smol)]:
+    for label, tmpl in [(n, n) for n in NAMES] + list(model_templates.items()):
         for msgs in CONVERSATIONS:
             for add_ass in (True, False):
                 output, rc = apply(tmpl, msgs, add_ass)
@@ -76,7 +85,7 @@ def main():
                 cases.append(case)
     out = {"llama_cpp_python": llama_cpp.__version__,
            "function": "llama_chat_apply_template(tmpl, chat, n_msg, add_ass, buf, len)",
-           "model_template_smollm2": smol,
+           "model_templates": model_templates,
            "cases": cases}
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False, indent=1)
