@@ -5,6 +5,8 @@
 #
 #   scripts/ref/build-llamacpp-tools.sh [SRC_DIR]    (default /work/llamacpp-src)
 # Result: $SRC_DIR/build/bin/llama-{quantize,perplexity,bench}
+# GGML_NATIVE=OFF: the same CPU feature set (AVX2/FMA/F16C, no AVX-512) as the
+# llama-cpp-python build in setup-venv.sh, so tool and binding give the same numbers.
 # Needs cmake (the reference venv has one: scripts/ref/setup-venv.sh) and g++.
 set -euo pipefail
 src=${1:-/work/llamacpp-src}
@@ -18,6 +20,7 @@ if [ ! -d llama_cpp_python-0.3.36 ]; then
 fi
 cmake -S llama_cpp_python-0.3.36/vendor/llama.cpp -B build -G Ninja \
     -DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_TESTS=OFF -DLLAMA_CURL=OFF \
-    -DLLAMA_BUILD_SERVER=OFF -DBUILD_SHARED_LIBS=OFF
+    -DLLAMA_BUILD_SERVER=OFF -DBUILD_SHARED_LIBS=OFF \
+    -DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_BMI2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 cmake --build build -j2 --target llama-quantize llama-perplexity llama-bench
 ls -la build/bin/
