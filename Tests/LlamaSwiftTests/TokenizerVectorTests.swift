@@ -79,6 +79,33 @@ import Testing
         }
     }
 
+    /// Invalid UTF-8 and NUL, with ids from llama-cpp-python 0.3.36 (`Llama.tokenize(bytes,
+    /// add_bos=False, special=False)`): SentencePiece sees raw bytes (a lead byte swallows
+    /// the announced length, then byte fallback); byte-level BPE reads each bad byte as
+    /// U+FFFD and accepts overlong forms and surrogates as they decode.
+    @Test(arguments: vocabularies)
+    func invalidUTF8MatchesLlamaCpp(_ name: String) throws {
+        let inputs: [[UInt8]] = [
+            [0x61, 0xFF, 0x62], [0xC3], [0x78, 0x00, 0x79], [0xED, 0xA0, 0x80], [0xC0, 0x80], [0x20, 0xE2, 0x82],
+        ]
+        let spm: [[Int32]] = [
+            [263, 258, 101], [29871, 198], [921, 3, 29891], [29871, 240, 163, 131], [29871, 195, 131], [259, 229, 133],
+        ]
+        let expected: [String: [[Int32]]] = [
+            "llama-spm": spm,
+            "phi-3": spm,
+            "llama-bpe": [[64, 5809, 65], [5809], [87, 188, 88], [169, 64319], [188], [220, 10178]],
+            "qwen2": [[64, 5691, 65], [5691], [87, 188, 88], [169, 63219], [188], [220, 9973]],
+            "gpt-2": [[64, 4210, 65], [4210], [87, 188, 88], [169, 254, 222], [188], [220, 6353]],
+        ]
+        let tokenizer = try TestData.tokenizer(TestData.vocabDirectory + "/ggml-vocab-\(name).gguf")
+        let want = try #require(expected[name])
+        for (input, ids) in zip(inputs, want) {
+            let got = try input.withUnsafeBytes { try tokenizer.tokenize($0, addSpecial: false, parseSpecial: false) }
+            #expect(got == ids, "\(name) \(input)")
+        }
+    }
+
     @Test func vocabularyProperties() throws {
         let spm = try TestData.tokenizer(TestData.vocabDirectory + "/ggml-vocab-llama-spm.gguf")
         #expect(spm.vocabularySize == 32000)
@@ -96,11 +123,17 @@ import Testing
         #expect(llama3.addBOS && llama3.bos == 128000)
         #expect(llama3.isEndOfGeneration(128009) && llama3.isEndOfGeneration(128001))
         #expect(llama3.eot == 128009)
+        #expect((0 ..< Int32(llama3.vocabularySize)).filter { llama3.isEndOfGeneration($0) } == [128001, 128009])
+        let phi3 = try TestData.tokenizer(TestData.vocabDirectory + "/ggml-vocab-phi-3.gguf")
+        #expect(phi3.eot == 32007)
+        #expect((0 ..< Int32(phi3.vocabularySize)).filter { phi3.isEndOfGeneration($0) } == [2, 32000, 32007])
         #expect(try llama3.tokenize("<|eot_id|>", parseSpecial: true) == [128009])
         #expect(try llama3.tokenize("<|eot_id|>", parseSpecial: false) != [128009])
 
         let qwen = try TestData.tokenizer(TestData.vocabDirectory + "/ggml-vocab-qwen2.gguf")
-        #expect(!qwen.addBOS && qwen.isEndOfGeneration(151645) && qwen.isEndOfGeneration(151643))
+        #expect(!qwen.addBOS && qwen.eot == 151645)
+        // llama_vocab_is_eog: 128247 is a normal token spelled "</s>", made EOG by name.
+        #expect((0 ..< Int32(qwen.vocabularySize)).filter { qwen.isEndOfGeneration($0) } == [128247, 151643, 151645])
         // User-defined tokens are cut out even without parseSpecial.
         #expect(try qwen.tokenize("a[PAD151646]b") == [64, 151646, 65])
     }
