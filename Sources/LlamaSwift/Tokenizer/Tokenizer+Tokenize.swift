@@ -22,7 +22,14 @@ extension Tokenizer {
         return try s.withUTF8 { try tokenize(bytes: $0, addSpecial: addSpecial, parseSpecial: parseSpecial) }
     }
 
+    /// Longest text accepted: symbol positions are 32-bit and SentencePiece escaping can
+    /// triple the length (llama.cpp's own limit is `INT32_MAX` bytes).
+    static let maximumTextLength = Int(Int32.max) / 4
+
     func tokenize(bytes: UnsafeBufferPointer<UInt8>, addSpecial: Bool, parseSpecial: Bool) throws -> [Int32] {
+        guard bytes.count <= Self.maximumTextLength else {
+            throw LlamaError.invalid("tokenize: a text of \(bytes.count) bytes is longer than the \(Self.maximumTextLength) accepted")
+        }
         let fragments = partition(bytes, parseSpecial: parseSpecial)
         var output: [Int32] = []
         output.reserveCapacity(bytes.count / 3 + 2)
