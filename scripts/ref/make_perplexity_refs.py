@@ -2,7 +2,7 @@
 """Perplexity reference for SmolLM2 on Tests/Fixtures/ppl-text.txt.
 
 Runs llama.cpp's llama-perplexity (built by scripts/ref/build-llamacpp-tools.sh) with
--c 128 -t 2, parses its running per-chunk values and final estimate, and recomputes the
+-c 128 -t 2 -fa off (and once more with its default flash attention), parses its running per-chunk values and final estimate, and recomputes the
 same quantity with llama-cpp-python at full precision (per-chunk mean NLL).
 Writes Tests/Fixtures/smollm2-perplexity.json (format: Tests/Fixtures/README.md).
 
@@ -26,8 +26,8 @@ OUT = os.path.join(ROOT, "Tests", "Fixtures", "smollm2-perplexity.json")
 N_CTX = 128
 
 
-def run_tool(tool):
-    args = ["-m", MODEL, "-f", TEXT, "-c", str(N_CTX), "-t", "2"]
+def run_tool(tool, extra):
+    args = ["-m", MODEL, "-f", TEXT, "-c", str(N_CTX), "-t", "2"] + extra
     p = subprocess.run([tool] + args, capture_output=True, text=True)
     log = p.stdout + "\n" + p.stderr
     if p.returncode != 0:
@@ -45,7 +45,7 @@ def run_tool(tool):
         if mm:
             info[key] = mm.group(1).strip()
     rel = ["llama-perplexity", "-m", "models/" + os.path.basename(MODEL),
-           "-f", "Tests/Fixtures/ppl-text.txt", "-c", str(N_CTX), "-t", "2"]
+           "-f", "Tests/Fixtures/ppl-text.txt", "-c", str(N_CTX), "-t", "2"] + extra
     return {"command": " ".join(rel), "running_ppl": running,
             "final_ppl": float(m.group(1)), "final_ppl_stderr": float(m.group(2)),
             "log_lines": info}
@@ -89,7 +89,8 @@ def python_check():
 
 def main():
     tool = sys.argv[1] if len(sys.argv) > 1 else "/work/llamacpp-src/build/bin/llama-perplexity"
-    res = run_tool(tool)
+    res = run_tool(tool, ["-fa", "off"])
+    res_fa = run_tool(tool, [])  # llama-perplexity's default: flash attention "auto" (on for CPU)
     chk = python_check()
     out = {
         "model": os.path.basename(MODEL),
@@ -102,12 +103,13 @@ def main():
         "n_chunks": chk["n_chunks"],
         "scored_per_chunk": chk["scored_per_chunk"],
         "llama_perplexity": res,
+        "llama_perplexity_default_flash_attn": res_fa,
         "python_check": chk,
     }
     with open(OUT, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")
-    print(json.dumps({"tool_final": res["final_ppl"], "python_final": chk["final_ppl"],
+    print(json.dumps({"tool_final": res["final_ppl"], "tool_fa_final": res_fa["final_ppl"], "python_final": chk["final_ppl"],
                       "tool_running": res["running_ppl"],
                       "python_running": [round(x, 4) for x in chk["running_ppl"]]}), file=sys.stderr)
 
