@@ -127,8 +127,12 @@ def main():
         summary[name] = {"weight_type": v["wtype"],
                          "llamacpp_vs_hf_max_abs_diff": max(diffs) if diffs else None}
         print(name, summary[name], file=sys.stderr)
-    if not only:
-        T.dump(os.path.join(OUT, "summary.json"), summary)
+    # merge (make_kquant_models.py adds its k256-* entries to the same file)
+    sp = os.path.join(OUT, "summary.json")
+    import json
+    allsum = json.load(open(sp)) if os.path.exists(sp) else {}
+    allsum.update(summary)
+    T.dump(sp, allsum)
 
 
 if __name__ == "__main__":
