@@ -35,5 +35,9 @@ let package = Package(
         ),
         .executableTarget(name: "llamaswift-cli", dependencies: ["LlamaSwift"]),
         .testTarget(name: "LlamaSwiftTests", dependencies: ["LlamaSwift"]),
-    ]
+    ],
+    // The engine is pointer code whose thread rules are documented per type (models are
+    // immutable, sessions single-threaded); Swift 5 mode keeps strict-concurrency
+    // diagnostics from forcing @unchecked annotations onto every pointer-holding value.
+    swiftLanguageModes: [.v5]
 )

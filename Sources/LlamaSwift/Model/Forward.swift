@@ -1,0 +1,164 @@
+import LlamaSwiftKernels
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The LLaMA 2 decoder, top to bottom, for one chunk of up to `batchSize` tokens at
+/// positions start ..< start + n:
+///
+///     x = embedding(tokens)                                  [n, E]
+///     for each block:
+///         h = RMSNorm(x) · attn_norm
+///         q, k, v = h·Wqᵀ, h·Wkᵀ, h·Wvᵀ                      [n, Q], [n, KV], [n, KV]
+///         rotate q and k (RoPE); append k, v to the cache
+///         a = causal softmax(q·Kᵀ/√d)·V, per head           [n, Q]
+///         x = x + a·Woᵀ
+///         h = RMSNorm(x) · ffn_norm
+///         x = x + (silu(h·W_gateᵀ) ⊙ h·W_upᵀ)·W_downᵀ
+///     logits = (RMSNorm(x) · output_norm)·W_outᵀ              [V] (last token) or [n, V]
+///
+/// Query head h reads key/value head h / (n_head / n_head_kv): one code path for MHA
+/// (n_head_kv = n_head), GQA and MQA (n_head_kv = 1).
+extension Session {
+    func forward(
+        tokens: UnsafeBufferPointer<Int32>, start: Int, seqLen: Int, logitsAll: Bool,
+        logitsOut: UnsafeMutablePointer<Float>?
+    ) throws {
+        let c = config
+        let n = tokens.count
+        let E = c.embeddingLength, Q = c.qWidth, KV = c.kvWidth, F = c.feedForwardLength
+        let x = self.x.pointer, xb = self.xb.pointer
+        let q = self.q.pointer, k = self.k.pointer, v = self.v.pointer
+        let attnOut = self.attnOut.pointer, proj = self.proj.pointer
+        let gate = self.gate.pointer, up = self.up.pointer
+        let rot = c.ropeDimensionCount
+        let table = ropeTable.pointer
+
+        for t in 0..<n { Ops.embedding(weights.tokenEmbedding, token: Int(tokens[t]), into: x + t * E) }
+        rope.fillTable(table, start: start, count: n, seqLen: seqLen)
+
+        for (layer, w) in weights.blocks.enumerated() {
+            try checkCancel()
+
+            // Attention sub-layer.
+            for t in 0..<n { Ops.rmsNorm(x + t * E, w.attnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
+            Matmul.multiply(w.wq, xb, tokens: n, into: q, acts: acts, pool: pool, reuse: false)
+            Matmul.multiply(w.wk, xb, tokens: n, into: k, acts: acts, pool: pool, reuse: true)
+            Matmul.multiply(w.wv, xb, tokens: n, into: v, acts: acts, pool: pool, reuse: true)
+            for t in 0..<n {
+                let tt = UnsafePointer(table + t * rot)
+                RoPE.apply(q + t * Q, heads: c.headCount, headDim: c.headDim, dims: rot, table: tt)
+                RoPE.apply(k + t * KV, heads: c.headCountKV, headDim: c.headDim, dims: rot, table: tt)
+            }
+            storeKV(layer: layer, start: start, n: n)
+            attention(layer: layer, start: start, n: n)
+            Matmul.multiply(w.wo, attnOut, tokens: n, into: proj, acts: acts, pool: pool, reuse: false)
+            Ops.add(x, proj, n * E)
+
+            // Feed-forward sub-layer (SwiGLU).
+            for t in 0..<n { Ops.rmsNorm(x + t * E, w.ffnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
+            Matmul.multiply(w.wGate, xb, tokens: n, into: gate, acts: acts, pool: pool, reuse: false)
+            Matmul.multiply(w.wUp, xb, tokens: n, into: up, acts: acts, pool: pool, reuse: true)
+            Ops.swiglu(gate, up, n * F)
+            Matmul.multiply(w.wDown, gate, tokens: n, into: proj, acts: acts, pool: pool, reuse: false)
+            Ops.add(x, proj, n * E)
+        }
+
+        guard let out = logitsOut else { return }
+        if logitsAll {
+            for t in 0..<n { Ops.rmsNorm(x + t * E, weights.outputNorm, xb + t * E, E, eps: c.rmsEpsilon) }
+            Matmul.multiply(weights.output, xb, tokens: n, into: out, acts: acts, pool: pool, reuse: false)
+        } else {
+            Ops.rmsNorm(x + (n - 1) * E, weights.outputNorm, xb, E, eps: c.rmsEpsilon)
+            Matmul.multiply(weights.output, xb, tokens: 1, into: out, acts: acts, pool: pool, reuse: false)
+        }
+    }
+
+    /// Writes the chunk's rotated keys and its values into the cache rows start ..< start+n.
+    private func storeKV(layer: Int, start: Int, n: Int) {
+        let KV = config.kvWidth
+        let kRows = cache.rows(layer: layer, values: false), vRows = cache.rows(layer: layer, values: true)
+        for t in 0..<n {
+            let off = (start + t) * cache.rowBytes
+            switch cache.type {
+            case .f16:
+                AttentionKernels.storeF16((kRows + off).assumingMemoryBound(to: UInt16.self), k.pointer + t * KV, KV)
+                AttentionKernels.storeF16((vRows + off).assumingMemoryBound(to: UInt16.self), v.pointer + t * KV, KV)
+            case .f32:
+                (kRows + off).assumingMemoryBound(to: Float.self).update(from: k.pointer + t * KV, count: KV)
+                (vRows + off).assumingMemoryBound(to: Float.self).update(from: v.pointer + t * KV, count: KV)
+            }
+        }
+    }
+
+    /// Causal attention for every (token, head) of the chunk, split across workers by
+    /// (token, head) pairs; each worker has its own row of `scores`.
+    private func attention(layer: Int, start: Int, n: Int) {
+        let c = config
+        let hd = c.headDim, Q = c.qWidth, nHead = c.headCount
+        let group = c.headCount / c.headCountKV
+        let scale = 1 / Float(hd).squareRoot()
+        let kRows = UnsafeRawPointer(cache.rows(layer: layer, values: false))
+        let vRows = UnsafeRawPointer(cache.rows(layer: layer, values: true))
+        let rowBytes = cache.rowBytes
+        let f16 = cache.type == .f16
+        let q = self.q.pointer, out = attnOut.pointer, scores = self.scores.pointer
+        let ctx = contextLength
+        let items = n * nHead
+        let workers = pool.threadCount
+        pool.run { w in
+            let sc = scores + w * ctx
+            // With an F16 cache the query and the attention weights are rounded to F16
+            // before they meet the cached rows, as llama.cpp's F16 matmuls do: this keeps
+            // our logits within float noise of llama.cpp's on the same file.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: hd) { qbuf in
+                let qr = qbuf.baseAddress!
+                for item in (items * w / workers)..<(items * (w + 1) / workers) {
+                    let t = item / nHead, h = item % nHead
+                    let last = start + t
+                    let kvOffset = (h / group) * hd
+                    let qv = q + t * Q + h * hd
+                    if f16 {
+                        for i in 0..<hd { qr[i] = halfToFloat(floatToHalf(qv[i])) }
+                    } else {
+                        qr.update(from: qv, count: hd)
+                    }
+                    var maxScore = -Float.infinity
+                    for p in 0...last {
+                        let row = kRows + p * rowBytes
+                        let s: Float
+                        if f16 {
+                            s = AttentionKernels.dotF16(qr, row.assumingMemoryBound(to: UInt16.self) + kvOffset, hd) * scale
+                        } else {
+                            s = AttentionKernels.dotF32(qr, row.assumingMemoryBound(to: Float.self) + kvOffset, hd) * scale
+                        }
+                        sc[p] = s
+                        maxScore = max(maxScore, s)
+                    }
+                    // Softmax: exponentials summed in double, as ggml does.
+                    var sum: Double = 0
+                    for p in 0...last {
+                        let e = expf(sc[p] - maxScore)
+                        sc[p] = e
+                        sum += Double(e)
+                    }
+                    let inv = Float(1 / sum)
+                    let o = out + t * Q + h * hd
+                    o.update(repeating: 0, count: hd)
+                    for p in 0...last {
+                        let row = vRows + p * rowBytes
+                        if f16 {
+                            let weight = halfToFloat(floatToHalf(sc[p] * inv))
+                            AttentionKernels.axpyF16(o, row.assumingMemoryBound(to: UInt16.self) + kvOffset, weight, hd)
+                        } else {
+                            AttentionKernels.axpyF32(o, row.assumingMemoryBound(to: Float.self) + kvOffset, sc[p] * inv, hd)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

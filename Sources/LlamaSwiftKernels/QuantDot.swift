@@ -1,0 +1,171 @@
+/// Dot products of one quantized weight row with one 8-bit activation row (see
+/// ActivationQuantize for the activation layouts). `nb` counts weight blocks. Each is a
+/// counted loop over pointers: integer products summed per block, one float multiply-add
+/// per block. These are the reference kernels; the thread pool calls them per row.
+public enum QuantDot {
+    public static func q4_0(_ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ nb: Int) -> Float {
+        var sum: Float = 0
+        for b in 0..<nb {
+            let blk = w + 18 * b
+            let qs = (blk + 2).assumingMemoryBound(to: UInt8.self)
+            let x = a + 32 * b
+            var isum: Int32 = 0
+            for j in 0..<16 {
+                isum &+= Int32(Int8(qs[j] & 0xF) &- 8) &* Int32(x[j]) &+ Int32(Int8(qs[j] >> 4) &- 8) &* Int32(x[j + 16])
+            }
+            sum += loadHalf(blk, 0) * ad[b] * Float(isum)
+        }
+        return sum
+    }
+
+    public static func q4_1(
+        _ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ asum: UnsafePointer<Float>, _ nb: Int
+    ) -> Float {
+        var sum: Float = 0
+        for b in 0..<nb {
+            let blk = w + 20 * b
+            let qs = (blk + 4).assumingMemoryBound(to: UInt8.self)
+            let x = a + 32 * b
+            var isum: Int32 = 0
+            for j in 0..<16 {
+                isum &+= Int32(qs[j] & 0xF) &* Int32(x[j]) &+ Int32(qs[j] >> 4) &* Int32(x[j + 16])
+            }
+            sum += loadHalf(blk, 0) * ad[b] * Float(isum) + loadHalf(blk, 2) * asum[b]
+        }
+        return sum
+    }
+
+    public static func q5_0(_ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ nb: Int) -> Float {
+        var sum: Float = 0
+        for b in 0..<nb {
+            let blk = w + 22 * b
+            let qh = blk.loadUnaligned(fromByteOffset: 2, as: UInt32.self)
+            let qs = (blk + 6).assumingMemoryBound(to: UInt8.self)
+            let x = a + 32 * b
+            var isum: Int32 = 0
+            for j in 0..<16 {
+                let lo = Int32(qs[j] & 0xF) | Int32((qh >> UInt32(j)) & 1) << 4
+                let hi = Int32(qs[j] >> 4) | Int32((qh >> UInt32(j + 16)) & 1) << 4
+                isum &+= (lo &- 16) &* Int32(x[j]) &+ (hi &- 16) &* Int32(x[j + 16])
+            }
+            sum += loadHalf(blk, 0) * ad[b] * Float(isum)
+        }
+        return sum
+    }
+
+    public static func q5_1(
+        _ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ asum: UnsafePointer<Float>, _ nb: Int
+    ) -> Float {
+        var sum: Float = 0
+        for b in 0..<nb {
+            let blk = w + 24 * b
+            let qh = blk.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+            let qs = (blk + 8).assumingMemoryBound(to: UInt8.self)
+            let x = a + 32 * b
+            var isum: Int32 = 0
+            for j in 0..<16 {
+                let lo = Int32(qs[j] & 0xF) | Int32((qh >> UInt32(j)) & 1) << 4
+                let hi = Int32(qs[j] >> 4) | Int32((qh >> UInt32(j + 16)) & 1) << 4
+                isum &+= lo &* Int32(x[j]) &+ hi &* Int32(x[j + 16])
+            }
+            sum += loadHalf(blk, 0) * ad[b] * Float(isum) + loadHalf(blk, 2) * asum[b]
+        }
+        return sum
+    }
+
+    public static func q8_0(_ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ nb: Int) -> Float {
+        var sum: Float = 0
+        for b in 0..<nb {
+            let blk = w + 34 * b
+            let qs = (blk + 2).assumingMemoryBound(to: Int8.self)
+            let x = a + 32 * b
+            var isum: Int32 = 0
+            for j in 0..<32 { isum &+= Int32(qs[j]) &* Int32(x[j]) }
+            sum += loadHalf(blk, 0) * ad[b] * Float(isum)
+        }
+        return sum
+    }
+
+    /// Q4_K and Q5_K (`five`) × Q8_K: per block d·dₐ·Σⱼ scⱼ·(qⱼ·aⱼ) − dmin·dₐ·Σⱼ mⱼ·(Σ aⱼ).
+    public static func q45_K(
+        _ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ bsums: UnsafePointer<Int32>,
+        _ nb: Int, five: Bool
+    ) -> Float {
+        let bytes = five ? 176 : 144
+        var sum: Float = 0
+        for b in 0..<nb {
+            let blk = w + bytes * b
+            let scales = (blk + 4).assumingMemoryBound(to: UInt8.self)
+            let qh = (blk + 16).assumingMemoryBound(to: UInt8.self)
+            let qs = (blk + (five ? 48 : 16)).assumingMemoryBound(to: UInt8.self)
+            let x = a + 256 * b
+            var isum: Int32 = 0
+            var msum: Int32 = 0
+            for c in 0..<4 {
+                let (scLo, mLo) = kScaleMin(scales, 2 * c)
+                let (scHi, mHi) = kScaleMin(scales, 2 * c + 1)
+                var lo: Int32 = 0
+                var hi: Int32 = 0
+                let q = qs + 32 * c
+                let xl = x + 64 * c
+                if five {
+                    for l in 0..<32 {
+                        let vl = Int32(q[l] & 0xF) | Int32((qh[l] >> UInt8(2 * c)) & 1) << 4
+                        let vh = Int32(q[l] >> 4) | Int32((qh[l] >> UInt8(2 * c + 1)) & 1) << 4
+                        lo &+= vl &* Int32(xl[l])
+                        hi &+= vh &* Int32(xl[l + 32])
+                    }
+                } else {
+                    for l in 0..<32 {
+                        lo &+= Int32(q[l] & 0xF) &* Int32(xl[l])
+                        hi &+= Int32(q[l] >> 4) &* Int32(xl[l + 32])
+                    }
+                }
+                isum &+= scLo &* lo &+ scHi &* hi
+                let bs = bsums + 16 * b + 4 * c
+                msum &+= mLo &* (bs[0] &+ bs[1]) &+ mHi &* (bs[2] &+ bs[3])
+            }
+            let d = loadHalf(blk, 0) * ad[b]
+            let dmin = loadHalf(blk, 2) * ad[b]
+            sum += d * Float(isum) - dmin * Float(msum)
+        }
+        return sum
+    }
+
+    /// Q6_K × Q8_K: per block d·dₐ·Σ₁₆ scₖ·(Σ (q−32)·a).
+    public static func q6_K(_ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ nb: Int) -> Float {
+        var sum: Float = 0
+        for b in 0..<nb {
+            let blk = w + 210 * b
+            let ql = blk.assumingMemoryBound(to: UInt8.self)
+            let qh = (blk + 128).assumingMemoryBound(to: UInt8.self)
+            let sc = (blk + 192).assumingMemoryBound(to: Int8.self)
+            let x = a + 256 * b
+            var isum: Int32 = 0
+            for h in 0..<2 {
+                // Four groups of 32 outputs (offsets 0, 32, 64, 96), each two 16-element scales.
+                var g = (Int32(0), Int32(0), Int32(0), Int32(0), Int32(0), Int32(0), Int32(0), Int32(0))
+                let l0 = ql + 64 * h, h0 = qh + 32 * h, x0 = x + 128 * h
+                for l in 0..<32 {
+                    let lo = l0[l], lo2 = l0[l + 32], hb = h0[l]
+                    let q1 = Int32((lo & 0xF) | ((hb & 3) << 4)) &- 32
+                    let q2 = Int32((lo2 & 0xF) | (((hb >> 2) & 3) << 4)) &- 32
+                    let q3 = Int32((lo >> 4) | (((hb >> 4) & 3) << 4)) &- 32
+                    let q4 = Int32((lo2 >> 4) | (((hb >> 6) & 3) << 4)) &- 32
+                    if l < 16 {
+                        g.0 &+= q1 &* Int32(x0[l]); g.2 &+= q2 &* Int32(x0[l + 32])
+                        g.4 &+= q3 &* Int32(x0[l + 64]); g.6 &+= q4 &* Int32(x0[l + 96])
+                    } else {
+                        g.1 &+= q1 &* Int32(x0[l]); g.3 &+= q2 &* Int32(x0[l + 32])
+                        g.5 &+= q3 &* Int32(x0[l + 64]); g.7 &+= q4 &* Int32(x0[l + 96])
+                    }
+                }
+                let s = sc + 8 * h
+                isum &+= Int32(s[0]) &* g.0 &+ Int32(s[1]) &* g.1 &+ Int32(s[2]) &* g.2 &+ Int32(s[3]) &* g.3
+                isum &+= Int32(s[4]) &* g.4 &+ Int32(s[5]) &* g.5 &+ Int32(s[6]) &* g.6 &+ Int32(s[7]) &* g.7
+            }
+            sum += loadHalf(blk, 208) * ad[b] * Float(isum)
+        }
+        return sum
+    }
+}
