@@ -7,6 +7,20 @@ import PackageDescription
 // pointers whose bounds the callers prove once per matmul.
 let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
 
+// On x86-64 the kernels are built a second time, for x86-64-v3 (AVX2, FMA, F16C), from
+// the same files through the symlinked folder Sources/LlamaSwiftKernelsV3; the engine
+// picks a build at load time from CPUID (CLlamaSwiftCPU), so the shipped library runs on
+// any x86-64 CPU. Elsewhere (aarch64) only the portable build exists.
+#if arch(x86_64)
+let kernelLevelTargets: [Target] = [
+    .target(
+        name: "LlamaSwiftKernelsV3", path: "Sources/LlamaSwiftKernelsV3",
+        swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"])])
+]
+#else
+let kernelLevelTargets: [Target] = []
+#endif
+
 let package = Package(
     name: "llamaswift",
     products: [
@@ -19,7 +33,10 @@ let package = Package(
         // The C header, imported into Swift so the compiler checks every @c function.
         .systemLibrary(name: "CLlamaSwift", path: "Sources/CLlamaSwift"),
         .target(name: "LlamaSwiftKernels", swiftSettings: kernelFlags),
-        .target(name: "LlamaSwift", dependencies: ["LlamaSwiftKernels"]),
+        .target(name: "CLlamaSwiftCPU"),
+        .target(
+            name: "LlamaSwift",
+            dependencies: ["LlamaSwiftKernels", "CLlamaSwiftCPU"] + kernelLevelTargets.map { .target(name: $0.name) }),
         .target(
             name: "llamaswift",
             dependencies: ["LlamaSwift", "CLlamaSwift"],
@@ -35,7 +52,7 @@ let package = Package(
         ),
         .executableTarget(name: "llamaswift-cli", dependencies: ["LlamaSwift"]),
         .testTarget(name: "LlamaSwiftTests", dependencies: ["LlamaSwift"]),
-    ],
+    ] + kernelLevelTargets,
     // The engine is pointer code whose thread rules are documented per type (models are
     // immutable, sessions single-threaded); Swift 5 mode keeps strict-concurrency
     // diagnostics from forcing @unchecked annotations onto every pointer-holding value.
