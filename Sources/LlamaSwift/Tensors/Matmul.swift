@@ -6,11 +6,12 @@ import LlamaSwiftKernels
 /// reused by the next matmul on the same input, e.g. Q, K and V), then each output is an
 /// integer-block dot product. Float weights (F32/F16/BF16) multiply float activations.
 ///
-/// Work is split across the pool by output rows; within a worker, rows are taken in
-/// tiles of 16 and every token is multiplied with a tile while it is in cache, so each
-/// weight block is read from memory once per tile of tokens (prefill), and exactly once
-/// per token in decode. Each output is computed by one thread with one fixed summation
-/// order: results do not depend on the thread count.
+/// Work is split across the pool by output rows (in units of 16). Each worker hands its
+/// row range to a tile kernel (KernelSet, chosen for the CPU): decode runs 4 rows per
+/// pass sharing the activation loads; prefill runs tiles of 4 rows × 2 tokens, so each
+/// weight block is decoded once per pair of tokens and stays in L1 across all tokens.
+/// Each output is computed by one thread with one fixed summation order: results do not
+/// depend on the thread count, the batch size or the tile shape.
 enum Matmul {
     static let rowTile = 16
 
@@ -22,37 +23,29 @@ enum Matmul {
         if !reuse { acts.source = nil }
         let cols = w.cols
         let rows = w.rows
+        let rowBytes = w.rowBytes
+        let data = w.data
         let type = w.type.rawValue
+        let k = KernelSet.active
         switch type {
         case 0, 1, 30:
-            let kernel: (UnsafeRawPointer, UnsafePointer<Float>, Int) -> Float =
-                type == 0 ? FloatDot.f32 : type == 1 ? FloatDot.f16 : FloatDot.bf16
-            tiled(rows: rows, tokens: tokens, pool: pool, out: out) { r, t in
-                kernel(w.row(r), x + t * cols, cols)
+            pool.parallelFor(rows, granule: rowTile) { range in
+                k.float(Int(type), data, rowBytes, range, tokens, x, cols, out, rows)
             }
         case 2, 3, 6, 7, 8:
             quantize(x, tokens: tokens, cols: cols, format: .q8, acts: acts, pool: pool)
             let qs = UnsafePointer(acts.qs.pointer), d = UnsafePointer(acts.d.pointer), s = UnsafePointer(acts.s.pointer)
-            let nb = cols / 32
-            switch type {
-            case 2: tiled(rows: rows, tokens: tokens, pool: pool, out: out) { r, t in QuantDotLanes.q4_0(w.row(r), qs + t * cols, d + t * nb, nb) }
-            case 3: tiled(rows: rows, tokens: tokens, pool: pool, out: out) { r, t in QuantDotLanes.q4_1(w.row(r), qs + t * cols, d + t * nb, s + t * nb, nb) }
-            case 6: tiled(rows: rows, tokens: tokens, pool: pool, out: out) { r, t in QuantDotLanes.q5_0(w.row(r), qs + t * cols, d + t * nb, nb) }
-            case 7: tiled(rows: rows, tokens: tokens, pool: pool, out: out) { r, t in QuantDotLanes.q5_1(w.row(r), qs + t * cols, d + t * nb, s + t * nb, nb) }
-            default: tiled(rows: rows, tokens: tokens, pool: pool, out: out) { r, t in QuantDotLanes.q8_0(w.row(r), qs + t * cols, d + t * nb, nb) }
+            let tiles = type == 2 ? k.q4_0 : type == 3 ? k.q4_1 : type == 6 ? k.q5_0 : type == 7 ? k.q5_1 : k.q8_0
+            pool.parallelFor(rows, granule: rowTile) { range in
+                tiles(data, rowBytes, range, tokens, qs, d, s, cols, out, rows)
             }
         default:  // 12, 13, 14: K-quants (the loader admits no other type)
             quantize(x, tokens: tokens, cols: cols, format: .q8K, acts: acts, pool: pool)
             let qs = UnsafePointer(acts.qs.pointer), d = UnsafePointer(acts.d.pointer)
             let bs = UnsafePointer(acts.bsums.pointer)
-            let nb = cols / 256
-            if type == 14 {
-                tiled(rows: rows, tokens: tokens, pool: pool, out: out) { r, t in QuantDot.q6_K(w.row(r), qs + t * cols, d + t * nb, nb) }
-            } else {
-                let five = type == 13
-                tiled(rows: rows, tokens: tokens, pool: pool, out: out) { r, t in
-                    QuantDot.q45_K(w.row(r), qs + t * cols, d + t * nb, bs + t * nb * 16, nb, five: five)
-                }
+            let tiles = type == 12 ? k.q4_K : type == 13 ? k.q5_K : k.q6_K
+            pool.parallelFor(rows, granule: rowTile) { range in
+                tiles(data, rowBytes, range, tokens, qs, d, bs, cols, out, rows)
             }
         }
     }
@@ -65,12 +58,13 @@ enum Matmul {
     ) {
         if acts.source == x && acts.format == format && acts.cols == cols && acts.tokens == tokens { return }
         let qs = acts.qs.pointer, d = acts.d.pointer, s = acts.s.pointer, bs = acts.bsums.pointer
+        let k = KernelSet.active
         pool.parallelFor(tokens) { range in
             for t in range {
                 if format == .q8 {
-                    ActivationQuantize.q8(x + t * cols, cols, qs + t * cols, d + t * (cols / 32), s + t * (cols / 32))
+                    k.quantizeQ8(x + t * cols, cols, qs + t * cols, d + t * (cols / 32), s + t * (cols / 32))
                 } else {
-                    ActivationQuantize.q8K(x + t * cols, cols, qs + t * cols, d + t * (cols / 256), bs + t * (cols / 16))
+                    k.quantizeQ8K(x + t * cols, cols, qs + t * cols, d + t * (cols / 256), bs + t * (cols / 16))
                 }
             }
         }
@@ -78,22 +72,5 @@ enum Matmul {
         acts.format = format
         acts.cols = cols
         acts.tokens = tokens
-    }
-
-    @inline(__always)
-    static func tiled(
-        rows: Int, tokens: Int, pool: ThreadPool, out: UnsafeMutablePointer<Float>, _ dot: (Int, Int) -> Float
-    ) {
-        pool.parallelFor(rows, granule: rowTile) { range in
-            var r0 = range.lowerBound
-            while r0 < range.upperBound {
-                let r1 = min(r0 + rowTile, range.upperBound)
-                for t in 0..<tokens {
-                    let o = out + t * rows
-                    for r in r0..<r1 { o[r] = dot(r, t) }
-                }
-                r0 = r1
-            }
-        }
     }
 }

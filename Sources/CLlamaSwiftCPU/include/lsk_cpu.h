@@ -1,0 +1,11 @@
+#ifndef LSK_CPU_H
+#define LSK_CPU_H
+
+/* The x86-64 micro-architecture level this CPU and operating system support, for
+   choosing a build of the kernels at load time: 1 = baseline x86-64, 3 = x86-64-v3
+   (AVX2, FMA, F16C, BMI1/2, LZCNT, MOVBE, with the OS saving the AVX state), 4 =
+   x86-64-v4 (v3 plus AVX-512 F/BW/CD/DQ/VL, with the OS saving the AVX-512 state).
+   0 on other architectures. Not exported from libllamaswift.so. */
+int lsk_cpu_x86_level(void);
+
+#endif

@@ -1,0 +1,267 @@
+/// Matrix × activation-rows kernels for the 32-element block types (Q4_0, Q4_1, Q5_0,
+/// Q5_1, Q8_0) against 8-bit activations: a tile of R weight rows × T tokens per pass, so
+/// each weight block is decoded once for T tokens and each activation block once for R
+/// rows, with the R·T accumulators kept in registers.
+///
+/// Every output has exactly the floating-point operations of `QuantDotLanes` (the
+/// llama.cpp AVX2 order): per block, 8 exact integer lane sums of 4 adjacent products,
+/// each lane fused-multiply-added by (d_w·d_a) into its own float lane; the min terms of
+/// Q4_1/Q5_1 fused-accumulated separately; the lanes reduced as
+/// ((l0+l4)+(l2+l6))+((l1+l5)+(l3+l7)) and the min sum added last. The integer part may
+/// be evaluated in any order (it is exact), so it is written for the vector units:
+/// 16-bit lanes hold element pairs, products are summed pairwise into 32-bit lanes
+/// (LLVM turns `madd` into `vpmaddwd`), and nothing converts between vector widths
+/// through the standard library's generic conversions (those compile to scalar code).
+/// Results are therefore bit-identical to the reference for any tile shape, row range or
+/// token count, which keeps the engine's logits independent of threads and batching.
+public enum QuantTiles {
+    /// out[t·ldo + r] = dot(row r of w, token t) for r in `rows`, t in 0..<tokens.
+    /// Activation token t: qs + t·cols, d + t·cols/32, s + t·cols/32 (see ActivationQuantize.q8).
+    public static func q4_0(
+        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
+        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, cols: Int,
+        _ out: UnsafeMutablePointer<Float>, ldo: Int
+    ) {
+        run(Q4_0Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo)
+    }
+
+    public static func q4_1(
+        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
+        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, cols: Int,
+        _ out: UnsafeMutablePointer<Float>, ldo: Int
+    ) {
+        run(Q4_1Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo)
+    }
+
+    public static func q5_0(
+        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
+        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, cols: Int,
+        _ out: UnsafeMutablePointer<Float>, ldo: Int
+    ) {
+        run(Q5_0Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo)
+    }
+
+    public static func q5_1(
+        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
+        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, cols: Int,
+        _ out: UnsafeMutablePointer<Float>, ldo: Int
+    ) {
+        run(Q5_1Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo)
+    }
+
+    public static func q8_0(
+        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
+        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, cols: Int,
+        _ out: UnsafeMutablePointer<Float>, ldo: Int
+    ) {
+        run(Q8_0Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo)
+    }
+
+    /// Decode (one token): 4 rows per pass. Prefill: tiles of 4 rows × 2 tokens (16
+    /// vector registers on AVX2), with smaller tiles for the edges.
+    @inline(__always)
+    static func run<F: Q32Blocks>(
+        _ f: F.Type, _ w: UnsafeRawPointer, _ rowBytes: Int, _ rows: Range<Int>, _ tokens: Int,
+        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, _ cols: Int,
+        _ out: UnsafeMutablePointer<Float>, _ ldo: Int
+    ) {
+        let p = TileArgs(w: w, rowBytes: rowBytes, nb: cols / 32, qs: qs, d: d, s: s, cols: cols, out: out, ldo: ldo)
+        var r = rows.lowerBound
+        let hi = rows.upperBound
+        if tokens == 1 {
+            while r + 4 <= hi { tile4x1(f, p, r, 0); r += 4 }
+            while r < hi { tile1x1(f, p, r, 0); r += 1 }
+            return
+        }
+        while r + tileRows <= hi {
+            var t = 0
+            while t + 2 <= tokens { tileMain(f, p, r, t); t += 2 }
+            if t < tokens { tile4x1(f, p, r, t) }
+            r += tileRows
+        }
+        while r < hi {
+            var t = 0
+            while t + 2 <= tokens { tile1x2(f, p, r, t); t += 2 }
+            if t < tokens { tile1x1(f, p, r, t) }
+            r += 1
+        }
+    }
+
+    static var tileRows: Int { 4 }
+    @inline(__always)
+    static func tileMain<F: Q32Blocks>(_ f: F.Type, _ p: TileArgs, _ r0: Int, _ t0: Int) { tile4x2(f, p, r0, t0) }
+}
+
+struct TileArgs {
+    let w: UnsafeRawPointer
+    let rowBytes: Int
+    let nb: Int
+    let qs: UnsafePointer<Int8>
+    let d: UnsafePointer<Float>
+    let s: UnsafePointer<Float>
+    let cols: Int
+    let out: UnsafeMutablePointer<Float>
+    let ldo: Int
+}
+
+/// A 32-element block type: its size, where its scales are, and its 32 weights as two
+/// vectors of 16-bit lanes: `lo` holds elements 0,2 | 4,6 | … (lane 2k = element 4k,
+/// lane 2k+1 = element 4k+2) and `hi` elements 1,3 | 5,7 | …, i.e. the even and odd
+/// bytes of the 32 elements in order, sign- or zero-extended.
+protocol Q32Blocks {
+    static var bytes: Int { get }
+    static var hasMin: Bool { get }
+    static func weights(_ blk: UnsafeRawPointer) -> (SIMD16<Int16>, SIMD16<Int16>)
+}
+
+@inline(__always)
+func splitBytes(unsigned W: SIMD16<Int16>) -> (SIMD16<Int16>, SIMD16<Int16>) {
+    (W & 0xFF, W &>> 8)
+}
+
+@inline(__always)
+func splitBytes(signed W: SIMD16<Int16>) -> (SIMD16<Int16>, SIMD16<Int16>) {
+    ((W &<< 8) &>> 8, W &>> 8)
+}
+
+/// The 32 nibbles of 16 bytes in element order (low nibbles are elements 0..15, high
+/// nibbles 16..31) as bytes in 16-bit lanes.
+@inline(__always)
+func nibbles(_ p: UnsafeRawPointer) -> SIMD16<Int16> {
+    let q = p.loadUnaligned(as: SIMD16<UInt8>.self)
+    return unsafeBitCast(SIMD32<UInt8>(lowHalf: q & 0xF, highHalf: q &>> 4), to: SIMD16<Int16>.self)
+}
+
+/// The 32 fifth bits of a Q5 block (bit j of qh is element j's) as 0x10 in each byte.
+@inline(__always)
+func fifthBits(_ qh: UInt32) -> SIMD16<Int16> {
+    // Byte j of the result gets bit j of qh: byte j/8 of qh spread over 8 bytes, one bit
+    // tested per byte (x is 0 or a power of two: (x − 1) >> 7 is 1 exactly when x = 0).
+    let q = unsafeBitCast(qh, to: SIMD4<UInt8>.self)
+    var v = SIMD32<UInt8>()
+    for j in 0..<32 { v[j] = q[j >> 3] }
+    let bit = SIMD32<UInt8>(
+        1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
+        1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128)
+    let zero = ((v & bit) &- 1) &>> 7
+    return unsafeBitCast((zero ^ 1) &<< 4, to: SIMD16<Int16>.self)
+}
+
+enum Q4_0Blocks: Q32Blocks {
+    static var bytes: Int { 18 }
+    static var hasMin: Bool { false }
+    @inline(__always)
+    static func weights(_ blk: UnsafeRawPointer) -> (SIMD16<Int16>, SIMD16<Int16>) {
+        let (l, h) = splitBytes(unsigned: nibbles(blk + 2))
+        return (l &- 8, h &- 8)
+    }
+}
+
+enum Q4_1Blocks: Q32Blocks {
+    static var bytes: Int { 20 }
+    static var hasMin: Bool { true }
+    @inline(__always)
+    static func weights(_ blk: UnsafeRawPointer) -> (SIMD16<Int16>, SIMD16<Int16>) {
+        splitBytes(unsigned: nibbles(blk + 4))
+    }
+}
+
+enum Q5_0Blocks: Q32Blocks {
+    static var bytes: Int { 22 }
+    static var hasMin: Bool { false }
+    @inline(__always)
+    static func weights(_ blk: UnsafeRawPointer) -> (SIMD16<Int16>, SIMD16<Int16>) {
+        let W = nibbles(blk + 6) | fifthBits(blk.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
+        let (l, h) = splitBytes(unsigned: W)
+        return (l &- 16, h &- 16)
+    }
+}
+
+enum Q5_1Blocks: Q32Blocks {
+    static var bytes: Int { 24 }
+    static var hasMin: Bool { true }
+    @inline(__always)
+    static func weights(_ blk: UnsafeRawPointer) -> (SIMD16<Int16>, SIMD16<Int16>) {
+        let W = nibbles(blk + 8) | fifthBits(blk.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+        return splitBytes(unsigned: W)
+    }
+}
+
+enum Q8_0Blocks: Q32Blocks {
+    static var bytes: Int { 34 }
+    static var hasMin: Bool { false }
+    @inline(__always)
+    static func weights(_ blk: UnsafeRawPointer) -> (SIMD16<Int16>, SIMD16<Int16>) {
+        splitBytes(signed: blk.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int16>.self))
+    }
+}
+
+/// The 8 lane sums of one block: 16-bit products of the element pairs (exact: |w| ≤ 128
+/// and |x| ≤ 127 keep each pair sum within ±32512), then the two 16-bit halves of each
+/// 32-bit lane added with sign, then converted to float.
+@inline(__always)
+func lanes(_ wl: SIMD16<Int16>, _ wh: SIMD16<Int16>, _ xl: SIMD16<Int16>, _ xh: SIMD16<Int16>) -> SIMD8<Float> {
+    let P = unsafeBitCast(wl &* xl &+ wh &* xh, to: SIMD8<Int32>.self)
+    return SIMD8<Float>(((P &<< 16) &>> 16) &+ (P &>> 16))
+}
+
+@inline(__always)
+func hsum8(_ a: SIMD8<Float>) -> Float {
+    ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]))
+}
+
+
+/// Row-range entry points for the K-quants and float weights, with the same shape as the
+/// 32-element tiles (so the engine calls every type through one table per CPU level).
+/// They run the per-row reference kernels of QuantDot / FloatDot unchanged.
+extension QuantTiles {
+    public static func q4_K(
+        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
+        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ bsums: UnsafePointer<Int32>, cols: Int,
+        _ out: UnsafeMutablePointer<Float>, ldo: Int
+    ) {
+        let nb = cols / 256
+        for t in 0..<tokens {
+            for r in rows {
+                out[t * ldo + r] = QuantDot.q45_K(w + r * rowBytes, qs + t * cols, d + t * nb, bsums + t * nb * 16, nb, five: false)
+            }
+        }
+    }
+
+    public static func q5_K(
+        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
+        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ bsums: UnsafePointer<Int32>, cols: Int,
+        _ out: UnsafeMutablePointer<Float>, ldo: Int
+    ) {
+        let nb = cols / 256
+        for t in 0..<tokens {
+            for r in rows {
+                out[t * ldo + r] = QuantDot.q45_K(w + r * rowBytes, qs + t * cols, d + t * nb, bsums + t * nb * 16, nb, five: true)
+            }
+        }
+    }
+
+    public static func q6_K(
+        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
+        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ bsums: UnsafePointer<Int32>, cols: Int,
+        _ out: UnsafeMutablePointer<Float>, ldo: Int
+    ) {
+        let nb = cols / 256
+        for t in 0..<tokens {
+            for r in rows { out[t * ldo + r] = QuantDot.q6_K(w + r * rowBytes, qs + t * cols, d + t * nb, nb) }
+        }
+    }
+
+    /// Float weights (typeID 0 F32, 1 F16, 30 BF16) × float activations.
+    public static func float(
+        typeID: Int, _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
+        _ x: UnsafePointer<Float>, cols: Int, _ out: UnsafeMutablePointer<Float>, ldo: Int
+    ) {
+        for t in 0..<tokens {
+            for r in rows {
+                let wr = w + r * rowBytes, xt = x + t * cols
+                out[t * ldo + r] = typeID == 0 ? FloatDot.f32(wr, xt, cols) : typeID == 1 ? FloatDot.f16(wr, xt, cols) : FloatDot.bf16(wr, xt, cols)
+            }
+        }
+    }
+}
