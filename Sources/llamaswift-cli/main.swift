@@ -44,6 +44,7 @@ do {
             print("rope base      \(c.ropeFreqBase), scaling \(c.ropeScaling)")
             print("parameters     \(model.parameterCount)")
             print("tensor bytes   \(model.tensorBytes)")
+            print("kernels        \(kernelPathName())")
         }
         fputs("load time      \(Int(model.loadSeconds * 1000)) ms\n", stderr)
     case "-h", "--help", "help":
