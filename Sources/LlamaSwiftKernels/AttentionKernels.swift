@@ -60,3 +60,58 @@ public enum AttentionKernels {
         for i in 0..<n { dst[i] = floatToHalf(src[i]) }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+extension AttentionKernels {
+    /// Causal attention of one query head over cache positions 0...last: scores q·k·scale,
+    /// softmax (exponentials summed in double, as ggml does), then the weighted sum of the
+    /// value rows into `out` (hd floats). With an F16 cache the query and the attention
+    /// weights are rounded to F16 before they meet the cached rows, as llama.cpp's F16
+    /// matmuls do. `qbuf` (hd floats) and `scores` (last+1 floats) are scratch.
+    public static func head(
+        q qv: UnsafePointer<Float>, headDim hd: Int, last: Int,
+        keys kRows: UnsafeRawPointer, values vRows: UnsafeRawPointer, rowBytes: Int, offset kvOffset: Int,
+        f16: Bool, scale: Float, qbuf qr: UnsafeMutablePointer<Float>, scores sc: UnsafeMutablePointer<Float>,
+        out o: UnsafeMutablePointer<Float>
+    ) {
+        if f16 {
+            for i in 0..<hd { qr[i] = halfToFloat(floatToHalf(qv[i])) }
+        } else {
+            qr.update(from: qv, count: hd)
+        }
+        var maxScore = -Float.infinity
+        for p in 0...last {
+            let row = kRows + p * rowBytes
+            let s: Float
+            if f16 {
+                s = dotF16(qr, row.assumingMemoryBound(to: UInt16.self) + kvOffset, hd) * scale
+            } else {
+                s = dotF32(qr, row.assumingMemoryBound(to: Float.self) + kvOffset, hd) * scale
+            }
+            sc[p] = s
+            maxScore = max(maxScore, s)
+        }
+        var sum: Double = 0
+        for p in 0...last {
+            let e = expf(sc[p] - maxScore)
+            sc[p] = e
+            sum += Double(e)
+        }
+        let inv = Float(1 / sum)
+        o.update(repeating: 0, count: hd)
+        for p in 0...last {
+            let row = vRows + p * rowBytes
+            if f16 {
+                let weight = halfToFloat(floatToHalf(sc[p] * inv))
+                axpyF16(o, row.assumingMemoryBound(to: UInt16.self) + kvOffset, weight, hd)
+            } else {
+                axpyF32(o, row.assumingMemoryBound(to: Float.self) + kvOffset, sc[p] * inv, hd)
+            }
+        }
+    }
+}

@@ -109,54 +109,21 @@ extension Session {
         let ctx = contextLength
         let items = n * nHead
         let workers = pool.threadCount
+        let kernels = KernelSet.active
         pool.run { w in
             let sc = scores + w * ctx
-            // With an F16 cache the query and the attention weights are rounded to F16
-            // before they meet the cached rows, as llama.cpp's F16 matmuls do: this keeps
-            // our logits within float noise of llama.cpp's on the same file.
+            // AttentionKernels.head: with an F16 cache the query and the attention weights
+            // are rounded to F16 before they meet the cached rows, as llama.cpp's F16
+            // matmuls do, which keeps our logits within float noise of llama.cpp's.
             withUnsafeTemporaryAllocation(of: Float.self, capacity: hd) { qbuf in
                 let qr = qbuf.baseAddress!
                 for item in (items * w / workers)..<(items * (w + 1) / workers) {
                     let t = item / nHead, h = item % nHead
                     let last = start + t
                     let kvOffset = (h / group) * hd
-                    let qv = q + t * Q + h * hd
-                    if f16 {
-                        for i in 0..<hd { qr[i] = halfToFloat(floatToHalf(qv[i])) }
-                    } else {
-                        qr.update(from: qv, count: hd)
-                    }
-                    var maxScore = -Float.infinity
-                    for p in 0...last {
-                        let row = kRows + p * rowBytes
-                        let s: Float
-                        if f16 {
-                            s = AttentionKernels.dotF16(qr, row.assumingMemoryBound(to: UInt16.self) + kvOffset, hd) * scale
-                        } else {
-                            s = AttentionKernels.dotF32(qr, row.assumingMemoryBound(to: Float.self) + kvOffset, hd) * scale
-                        }
-                        sc[p] = s
-                        maxScore = max(maxScore, s)
-                    }
-                    // Softmax: exponentials summed in double, as ggml does.
-                    var sum: Double = 0
-                    for p in 0...last {
-                        let e = expf(sc[p] - maxScore)
-                        sc[p] = e
-                        sum += Double(e)
-                    }
-                    let inv = Float(1 / sum)
-                    let o = out + t * Q + h * hd
-                    o.update(repeating: 0, count: hd)
-                    for p in 0...last {
-                        let row = vRows + p * rowBytes
-                        if f16 {
-                            let weight = halfToFloat(floatToHalf(sc[p] * inv))
-                            AttentionKernels.axpyF16(o, row.assumingMemoryBound(to: UInt16.self) + kvOffset, weight, hd)
-                        } else {
-                            AttentionKernels.axpyF32(o, row.assumingMemoryBound(to: Float.self) + kvOffset, sc[p] * inv, hd)
-                        }
-                    }
+                    kernels.attendHead(
+                        q + t * Q + h * hd, hd, last, kRows, vRows, rowBytes, kvOffset, f16, scale, qr, sc,
+                        out + t * Q + h * hd)
                 }
             }
         }

@@ -27,6 +27,10 @@ struct KernelSet {
     ) -> Void
     typealias TilesF = (Int, UnsafeRawPointer, Int, Range<Int>, Int, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, Int) -> Void
     typealias Q8 = (UnsafePointer<Float>, Int, UnsafeMutablePointer<Int8>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    typealias Head = (
+        UnsafePointer<Float>, Int, Int, UnsafeRawPointer, UnsafeRawPointer, Int, Int, Bool, Float,
+        UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>
+    ) -> Void
     typealias Q8K = (UnsafePointer<Float>, Int, UnsafeMutablePointer<Int8>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>) -> Void
 
     /// "x86-64-v3", "x86-64" or "portable".
@@ -36,6 +40,7 @@ struct KernelSet {
     let float: TilesF
     let quantizeQ8: Q8
     let quantizeQ8K: Q8K
+    let attendHead: Head
 
     /// The best build this CPU runs; LLAMASWIFT_KERNELS=x86-64 forces the baseline build
     /// (to test that every build computes the same bits).
@@ -59,7 +64,12 @@ struct KernelSet {
         q6_K: { LlamaSwiftKernels.QuantTiles.q6_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         float: { LlamaSwiftKernels.QuantTiles.float(typeID: $0, $1, rowBytes: $2, rows: $3, tokens: $4, $5, cols: $6, $7, ldo: $8) },
         quantizeQ8: { LlamaSwiftKernels.ActivationQuantize.q8($0, $1, $2, $3, $4) },
-        quantizeQ8K: { LlamaSwiftKernels.ActivationQuantize.q8K($0, $1, $2, $3, $4) })
+        quantizeQ8K: { LlamaSwiftKernels.ActivationQuantize.q8K($0, $1, $2, $3, $4) },
+        attendHead: {
+            LlamaSwiftKernels.AttentionKernels.head(
+                q: $0, headDim: $1, last: $2, keys: $3, values: $4, rowBytes: $5, offset: $6, f16: $7, scale: $8,
+                qbuf: $9, scores: $10, out: $11)
+        })
 
     #if canImport(LlamaSwiftKernelsV3)
     static let v3 = KernelSet(
@@ -74,7 +84,12 @@ struct KernelSet {
         q6_K: { LlamaSwiftKernelsV3.QuantTiles.q6_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         float: { LlamaSwiftKernelsV3.QuantTiles.float(typeID: $0, $1, rowBytes: $2, rows: $3, tokens: $4, $5, cols: $6, $7, ldo: $8) },
         quantizeQ8: { LlamaSwiftKernelsV3.ActivationQuantize.q8($0, $1, $2, $3, $4) },
-        quantizeQ8K: { LlamaSwiftKernelsV3.ActivationQuantize.q8K($0, $1, $2, $3, $4) })
+        quantizeQ8K: { LlamaSwiftKernelsV3.ActivationQuantize.q8K($0, $1, $2, $3, $4) },
+        attendHead: {
+            LlamaSwiftKernelsV3.AttentionKernels.head(
+                q: $0, headDim: $1, last: $2, keys: $3, values: $4, rowBytes: $5, offset: $6, f16: $7, scale: $8,
+                qbuf: $9, scores: $10, out: $11)
+        })
     #endif
 }
 
