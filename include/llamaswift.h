@@ -30,7 +30,9 @@
  * BUFFERS. Functions that fill a caller's buffer take its capacity `cap`. When `cap` is
  * too small they return LLAMASWIFT_ERR_BUFFER_TOO_SMALL, write nothing useful to the
  * buffer, and store the size needed in *len (or *n): call once to size, again to fill.
- * Text outputs are NUL-terminated when there is room; the size reported excludes the NUL.
+ * Text outputs are always NUL-terminated, so a text buffer needs length + 1 bytes; the
+ * length reported in *len excludes the NUL. (Token pieces may contain a NUL byte of their
+ * own — trust *len, not strlen.) The buffer may be NULL when cap is 0.
  *
  * PARAMETER STRUCTS are ABI-stable: each begins with `uint32_t struct_size` and fields
  * are only ever appended. Fill one with llamaswift_X_default_params() (a static inline
@@ -184,6 +186,297 @@ llamaswift_status llamaswift_model_get_info(const llamaswift_model *model, llama
  * so), BUFFER_TOO_SMALL (cap < length + 1; *len = length). Any thread. */
 llamaswift_status llamaswift_model_meta_string(const llamaswift_model *model, const char *key, char *buf,
                                                size_t cap, size_t *len);
+
+/* ---------------------------------------------------------------------------------- */
+/* Tokens                                                                               */
+/* ---------------------------------------------------------------------------------- */
+
+/* Flags of llamaswift_tokenize. */
+#define LLAMASWIFT_TOKENIZE_ADD_SPECIAL 1u   /* add BOS/EOS as the model's metadata asks
+                                                (tokenizer.ggml.add_bos_token / add_eos_token,
+                                                llama.cpp's defaults when absent) */
+#define LLAMASWIFT_TOKENIZE_PARSE_SPECIAL 2u /* match control and user-defined token texts
+                                                such as "<|im_start|>" in the text */
+
+/* Tokenizes `len` bytes of `text` exactly as llama.cpp's llama_tokenize does for the
+ * same vocabulary (SentencePiece BPE or byte-level BPE with the model's pre-tokenizer).
+ * Size then fill: *n receives the token count; if cap < count the call returns
+ * BUFFER_TOO_SMALL and writes no tokens (tokens may be NULL when cap is 0).
+ * The text need not be NUL-terminated and may contain NUL bytes and invalid UTF-8; as
+ * llama.cpp does, SentencePiece vocabularies see raw bytes (unknown bytes become byte
+ * tokens) and byte-level vocabularies read each invalid byte as U+FFFD (the one
+ * difference: 4-byte sequences above U+10FFFF, which abort llama.cpp, are read as U+FFFD
+ * here). text may be NULL only when len is 0.
+ * Errors: INVALID_ARGUMENT (model or n NULL; text NULL with len > 0; unknown flag bits;
+ * len over 512 MiB), BUFFER_TOO_SMALL. Any thread. */
+llamaswift_status llamaswift_tokenize(const llamaswift_model *model, const char *text, size_t len, uint32_t flags,
+                                      int32_t *tokens, size_t cap, size_t *n);
+
+/* The bytes of one token (llama.cpp's llama_token_to_piece with special = true: control
+ * tokens render their text, byte tokens their byte, SentencePiece's U+2581 a space).
+ * A piece may be an incomplete UTF-8 sequence. Size then fill through *len.
+ * Errors: INVALID_ARGUMENT (model or len NULL, token out of range), BUFFER_TOO_SMALL.
+ * Any thread. */
+llamaswift_status llamaswift_token_to_piece(const llamaswift_model *model, int32_t token, char *buf, size_t cap,
+                                            size_t *len);
+
+/* The text of `n` tokens, as llama.cpp's llama_detokenize (remove_special = false,
+ * unparse_special = true): detokenize(tokenize(text)) gives back the text. Size then fill.
+ * Errors: INVALID_ARGUMENT (model or len NULL, tokens NULL with n > 0, a token out of
+ * range — the message gives its index), BUFFER_TOO_SMALL. Any thread. */
+llamaswift_status llamaswift_detokenize(const llamaswift_model *model, const int32_t *tokens, size_t n, char *buf,
+                                        size_t cap, size_t *len);
+
+/* The beginning- and end-of-sequence token ids, or -1 if the vocabulary has none (or
+ * model is NULL or not a model). Any thread; they do not set the last error. */
+int32_t llamaswift_token_bos(const llamaswift_model *model);
+int32_t llamaswift_token_eos(const llamaswift_model *model);
+
+/* True if generation should stop at this token: EOS, EOT, EOM and the end-of-turn
+ * tokens llama.cpp recognises (<|im_end|>, <|eot_id|>, <|endoftext|>, <end_of_turn>, …).
+ * False for an invalid model or token. Any thread; does not set the last error. */
+bool llamaswift_token_is_end_of_generation(const llamaswift_model *model, int32_t token);
+
+/* ---------------------------------------------------------------------------------- */
+/* Sessions                                                                             */
+/* ---------------------------------------------------------------------------------- */
+
+typedef struct llamaswift_session llamaswift_session;
+
+/* KV cache element type. */
+typedef enum llamaswift_kv_type {
+    LLAMASWIFT_KV_AUTO = 0, /* F32 when the model's attention weights are F32, else F16 */
+    LLAMASWIFT_KV_F32 = 1,
+    LLAMASWIFT_KV_F16 = 2
+} llamaswift_kv_type;
+
+typedef struct llamaswift_session_params {
+    uint32_t struct_size;
+    uint32_t n_ctx;              /* context length in tokens; 0 = the model's training context, at most 4096 */
+    uint32_t n_batch;            /* tokens evaluated per forward chunk; 0 = 512 */
+    uint32_t n_threads;          /* worker threads; 0 = the number of CPUs, at most 8 */
+    bool logits_all;             /* keep the logits of every token of a decode call, not just the last */
+    uint32_t kv_type;            /* llamaswift_kv_type; 0 = auto */
+    uint32_t rope_scaling_type;  /* llamaswift_rope_scaling; 0 = the model's */
+    float rope_freq_base;        /* 0 = the model's */
+    float rope_scaling_factor;   /* 0 = the model's */
+    uint32_t rope_original_ctx;  /* 0 = the model's (for dynamic NTK) */
+} llamaswift_session_params;
+
+/* Writes the default session parameters into the first `size` bytes of *p (see
+ * llamaswift_model_params_init). Errors: INVALID_ARGUMENT (p NULL, size < 4). */
+llamaswift_status llamaswift_session_params_init(llamaswift_session_params *p, size_t size);
+
+static inline llamaswift_session_params llamaswift_session_default_params(void) {
+    llamaswift_session_params p;
+    llamaswift_session_params_init(&p, sizeof p);
+    return p;
+}
+
+/* Creates a session on `model`: allocates its KV cache (n_ctx positions, all layers) and
+ * scratch buffers once, and starts its worker threads. The session holds a reference to
+ * the model, so the model may be freed first. On failure *out = NULL.
+ * Errors: INVALID_ARGUMENT (model or out NULL; a vocab_only model; n_ctx over 1,048,576,
+ * n_threads over 512, n_batch over 65,536; an invalid RoPE override), OUT_OF_MEMORY
+ * (the cache or buffers cannot be allocated — the message gives the size).
+ * Any thread; different sessions are independent. */
+llamaswift_status llamaswift_session_create(llamaswift_model *model, const llamaswift_session_params *params,
+                                            llamaswift_session **out);
+
+/* Frees a session, its cache, buffers and threads. NULL is a no-op. Must not be called
+ * while another thread uses the session (llamaswift_session_cancel included). */
+void llamaswift_session_free(llamaswift_session *session);
+
+/* Appends `n` tokens to the session's context and evaluates them (in n_batch chunks),
+ * leaving the logits of the last token (or of all n with logits_all) in
+ * llamaswift_session_logits. All or nothing: on any error the position, the cache up
+ * to it and the previous logits are as before the call, and the session stays usable.
+ * RoPE with dynamic NTK scaling: the base for this call is computed from the length the
+ * call reaches (position + n); keys already cached keep the rotation they were stored
+ * with (Hugging Face's cached-generation behaviour). So evaluating a sequence in one
+ * call equals Hugging Face's one-pass forward, token by token equals its cached
+ * generation, and results depend on how a long prompt is split into calls — with
+ * dynamic NTK only. Every other mode is independent of the split and of n_threads.
+ * Errors: INVALID_ARGUMENT (session NULL, tokens NULL, n == 0, a token out of range),
+ * CONTEXT_FULL (position + n > n_ctx: rewind the session), CANCELLED (a cancel was
+ * pending or arrived during the call), OUT_OF_MEMORY (logits_all buffer).
+ * One thread at a time per session. */
+llamaswift_status llamaswift_session_decode(llamaswift_session *session, const int32_t *tokens, size_t n);
+
+/* The logits of the last decode: n_vocab floats (n × n_vocab with logits_all, one row
+ * per token of that call). Owned by the session; valid until the next decode, rewind or
+ * free. NULL before the first decode, after a rewind, or for a NULL/invalid session. */
+const float *llamaswift_session_logits(const llamaswift_session *session);
+
+/* Tokens in the session's cache (0 for NULL). */
+uint32_t llamaswift_session_position(const llamaswift_session *session);
+
+/* Drops every token after the first `position`, so decoding continues from there (for
+ * a new turn, a retry, or after CONTEXT_FULL). The logits become unavailable.
+ * Errors: INVALID_ARGUMENT (session NULL, position greater than the current one). */
+llamaswift_status llamaswift_session_rewind(llamaswift_session *session, uint32_t position);
+
+/* Asks the session to stop: a decode or generate running on another thread returns
+ * LLAMASWIFT_ERR_CANCELLED at its next check (between layers; within milliseconds);
+ * with nothing running, the next decode or generate on the session is cancelled — the
+ * request stays pending until one consumes it. The interrupted call leaves the session
+ * consistent (as before a cancelled decode; generated text up to the cancel is kept).
+ * Safe from any thread, including a signal handler's thread, but not concurrently with
+ * llamaswift_session_free. NULL is a no-op. Does not set the last error. */
+void llamaswift_session_cancel(llamaswift_session *session);
+
+/* ---------------------------------------------------------------------------------- */
+/* Sampling                                                                             */
+/* ---------------------------------------------------------------------------------- */
+
+typedef struct llamaswift_sampler llamaswift_sampler;
+
+#define LLAMASWIFT_SEED_RANDOM UINT64_MAX /* seed from the clock */
+
+typedef struct llamaswift_sampler_params {
+    uint32_t struct_size;
+    float temperature;        /* 0 = greedy; default 0.8 */
+    int32_t top_k;            /* 0 = off; default 40 */
+    float top_p;              /* (0, 1]; 1 = off; default 0.95 */
+    float min_p;              /* [0, 1]; 0 = off; default 0.05 */
+    float repeat_penalty;     /* > 0; 1 = off (default) */
+    float frequency_penalty;  /* 0 = off (default) */
+    float presence_penalty;   /* 0 = off (default) */
+    int32_t penalty_last_n;   /* penalty window; 0 = off, -1 = 4096; default 64 */
+    uint64_t seed;            /* LLAMASWIFT_SEED_RANDOM (default) or a fixed seed */
+} llamaswift_sampler_params;
+
+/* Writes the default sampler parameters (see llamaswift_model_params_init). */
+llamaswift_status llamaswift_sampler_params_init(llamaswift_sampler_params *p, size_t size);
+
+static inline llamaswift_sampler_params llamaswift_sampler_default_params(void) {
+    llamaswift_sampler_params p;
+    llamaswift_sampler_params_init(&p, sizeof p);
+    return p;
+}
+
+/* Creates a sampler. Steps, in order: penalties over the last penalty_last_n tokens
+ * (repetition: positive logits divided, negative multiplied; then frequency × count and
+ * presence subtracted); temperature 0 → argmax (lowest id on ties), done; logits ÷
+ * temperature; top-k; softmax; top-p (smallest prefix reaching p); min-p; renormalise
+ * and draw from our own xoshiro256** generator seeded with `seed` — the same seed and
+ * inputs give the same tokens on any machine and thread count.
+ * Errors: INVALID_ARGUMENT (out NULL; temperature < 0 or NaN; top_p outside (0, 1];
+ * min_p outside [0, 1]; top_k < 0; repeat_penalty ≤ 0; penalty_last_n < -1 or > 4096;
+ * any NaN/inf). On failure *out = NULL. Any thread. */
+llamaswift_status llamaswift_sampler_create(const llamaswift_sampler_params *params, llamaswift_sampler **out);
+
+/* Frees a sampler. NULL is a no-op. */
+void llamaswift_sampler_free(llamaswift_sampler *sampler);
+
+/* Samples a token from the session's current logits (the last token's) and records it
+ * in the penalty window. The session is only read.
+ * Errors: INVALID_ARGUMENT (a handle or token NULL; the session has no logits — decode
+ * first). One thread at a time per sampler and session. */
+llamaswift_status llamaswift_sampler_sample(llamaswift_sampler *sampler, const llamaswift_session *session,
+                                            int32_t *token);
+
+/* Records `token` in the penalty window without sampling (llamaswift_generate accepts
+ * the prompt's tokens this way, as llama.cpp does).
+ * Errors: INVALID_ARGUMENT (sampler NULL, token < 0). */
+llamaswift_status llamaswift_sampler_accept(llamaswift_sampler *sampler, int32_t token);
+
+/* Clears the penalty window; the random state continues. Errors: INVALID_ARGUMENT. */
+llamaswift_status llamaswift_sampler_reset(llamaswift_sampler *sampler);
+
+/* ---------------------------------------------------------------------------------- */
+/* Generation                                                                           */
+/* ---------------------------------------------------------------------------------- */
+
+/* Why a generation ended (llamaswift_generate_result.stop_reason). */
+typedef enum llamaswift_stop_reason {
+    LLAMASWIFT_STOP_NONE = 0,
+    LLAMASWIFT_STOP_END_OF_GENERATION = 1, /* the model produced an end-of-generation token */
+    LLAMASWIFT_STOP_MAX_TOKENS = 2,        /* max_tokens were generated */
+    LLAMASWIFT_STOP_STRING = 3,            /* a stop string appeared (it is not streamed) */
+    LLAMASWIFT_STOP_CALLBACK = 4,          /* the callback returned false */
+    LLAMASWIFT_STOP_CANCELLED = 5,         /* llamaswift_session_cancel (status CANCELLED) */
+    LLAMASWIFT_STOP_CONTEXT_FULL = 6       /* the context filled up (not an error) */
+} llamaswift_stop_reason;
+
+typedef struct llamaswift_generate_params {
+    uint32_t struct_size;
+    int32_t max_tokens;              /* tokens to generate at most; -1 = until EOG or a full context; default 256 */
+    uint32_t tokenize_flags;         /* how the prompt is tokenized; default ADD_SPECIAL | PARSE_SPECIAL */
+    const char *const *stop_strings; /* n_stop_strings NUL-terminated strings, or NULL; copied during the call */
+    size_t n_stop_strings;
+    bool reuse_cache;                /* keep the cached tokens that equal the start of the prompt (default true) */
+} llamaswift_generate_params;
+
+/* Writes the default generate parameters (see llamaswift_model_params_init). */
+llamaswift_status llamaswift_generate_params_init(llamaswift_generate_params *p, size_t size);
+
+static inline llamaswift_generate_params llamaswift_generate_default_params(void) {
+    llamaswift_generate_params p;
+    llamaswift_generate_params_init(&p, sizeof p);
+    return p;
+}
+
+typedef struct llamaswift_generate_result {
+    uint32_t struct_size;             /* set by the caller */
+    uint32_t stop_reason;             /* llamaswift_stop_reason */
+    uint32_t n_prompt_tokens;         /* tokens in the prompt */
+    uint32_t n_prompt_evaluated;      /* of which evaluated (the rest came from the cache) */
+    uint32_t n_generated;             /* tokens generated (end-of-generation token excluded) */
+    double prefill_seconds;
+    double decode_seconds;
+    double prefill_tokens_per_second; /* n_prompt_evaluated / prefill_seconds */
+    double decode_tokens_per_second;  /* n_generated / decode_seconds */
+} llamaswift_generate_result;
+
+/* Receives generated text: `len` bytes of complete UTF-8 characters (never part of a
+ * character, never part of a stop string), not NUL-terminated, valid only during the
+ * call. Return true to continue, false to stop (stop reason CALLBACK). The callback must
+ * not call llamaswift functions on the same session or sampler. */
+typedef bool (*llamaswift_piece_callback)(const char *text, size_t len, void *user);
+
+/* Generates a continuation of `prompt` (`len` bytes): tokenizes it, evaluates it on the
+ * session (keeping the cached prefix it shares with the session's tokens when
+ * reuse_cache is set — a multi-turn chat re-evaluates only its new text), then samples
+ * and decodes token by token, streaming text to `callback` (may be NULL) until an
+ * end-of-generation token, max_tokens, a stop string, the callback's wish, a full
+ * context or a cancel. The prompt's tokens are added to the sampler's penalty window.
+ * `params` may be NULL (defaults); `result` may be NULL, else the caller sets
+ * result->struct_size and gets counts, stop reason and speeds — also on CANCELLED.
+ * Errors: INVALID_ARGUMENT (session, sampler NULL; prompt NULL with len > 0; an empty
+ * prompt; bad params), CONTEXT_FULL (the prompt alone does not fit: nothing was
+ * generated), CANCELLED (stop reason CANCELLED; text so far was streamed).
+ * One thread at a time per session and sampler. */
+llamaswift_status llamaswift_generate(llamaswift_session *session, llamaswift_sampler *sampler, const char *prompt,
+                                      size_t len, const llamaswift_generate_params *params,
+                                      llamaswift_piece_callback callback, void *user,
+                                      llamaswift_generate_result *result);
+
+/* ---------------------------------------------------------------------------------- */
+/* Chat                                                                                 */
+/* ---------------------------------------------------------------------------------- */
+
+/* One message of a conversation. Both strings are NUL-terminated UTF-8 and borrowed
+ * for the duration of the call. This struct never grows (arrays of it are passed). */
+typedef struct llamaswift_chat_message {
+    const char *role;    /* "system", "user", "assistant", … */
+    const char *content;
+} llamaswift_chat_message;
+
+/* Renders `n` messages as the prompt text the model expects, exactly as llama.cpp's
+ * llama_chat_apply_template does (it recognises the template family; it does not run
+ * Jinja — e.g. no default system message is added). `template_name` is a built-in name
+ * ("chatml", "llama2", "llama2-sys", "llama3", "mistral-v1", "mistral-v3", "mistral-v7",
+ * "zephyr", "phi3", "gemma", … — llama.cpp 0.3.36's 54 names) or NULL for the model's own
+ * tokenizer.chat_template (ChatML when the model has none). With add_assistant_prefix
+ * the text ends with the opening of an assistant turn. Size then fill through *len.
+ * model may be NULL when template_name is given.
+ * Errors: INVALID_ARGUMENT (len NULL; msgs NULL with n > 0; a NULL role or content;
+ * model and template_name both NULL), UNSUPPORTED (unknown name or unrecognised model
+ * template — the message lists the built-in names), BUFFER_TOO_SMALL. Any thread. */
+llamaswift_status llamaswift_chat_format(const llamaswift_model *model, const char *template_name,
+                                         const llamaswift_chat_message *msgs, size_t n, bool add_assistant_prefix,
+                                         char *buf, size_t cap, size_t *len);
 
 #ifdef __cplusplus
 }

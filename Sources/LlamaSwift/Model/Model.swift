@@ -5,6 +5,7 @@ public final class Model: @unchecked Sendable {
     public let gguf: GGUFFile
     public let config: ModelConfig?
     public let weights: ModelWeights?
+    public let tokenizer: Tokenizer
     public let vocabOnly: Bool
     public let loadSeconds: Double
 
@@ -12,6 +13,15 @@ public final class Model: @unchecked Sendable {
         let start = Syscalls.now()
         gguf = try GGUFFile(path: path)
         self.vocabOnly = vocabOnly
+        if !vocabOnly {
+            // The architecture first, so that a file of another model says so.
+            let arch = try gguf.string("general.architecture") ?? ""
+            guard arch == "llama" else {
+                throw LlamaError.unsupported(
+                    "architecture '\(arch.isEmpty ? "(missing general.architecture)" : arch)' is not supported (only 'llama')")
+            }
+        }
+        tokenizer = try Tokenizer(gguf: gguf)
         if vocabOnly {
             config = nil
             weights = nil
@@ -22,6 +32,10 @@ public final class Model: @unchecked Sendable {
                 throw LlamaError.format("missing or malformed tensor 'token_embd.weight'")
             }
             let c = try ModelConfig(gguf: gguf, vocabularySize: embd.dims[1])
+            guard c.vocabularySize == tokenizer.vocabularySize else {
+                throw LlamaError.format(
+                    "token_embd.weight has \(c.vocabularySize) rows but the vocabulary has \(tokenizer.vocabularySize) tokens")
+            }
             config = c
             weights = try ModelWeights(gguf: gguf, config: c)
         }
@@ -36,7 +50,6 @@ public final class Model: @unchecked Sendable {
 extension Model {
     /// Tokens in the vocabulary (the tokenizer's count; equal to the embedding rows).
     public var vocabularySize: Int {
-        if let c = config { return c.vocabularySize }
-        return gguf.metadata["tokenizer.ggml.tokens"]?.stringArray?.count ?? 0
+        tokenizer.vocabularySize
     }
 }

@@ -1,0 +1,128 @@
+/// What ended a generation.
+public enum StopReason: UInt32, Sendable {
+    case endOfGeneration = 1
+    case maxTokens = 2
+    case stopString = 3
+    case callback = 4
+    case cancelled = 5
+    case contextFull = 6
+}
+
+public struct GenerateOptions: Sendable {
+    /// Tokens to generate at most; −1 = until end of generation or a full context.
+    public var maxTokens = -1
+    /// How the prompt is tokenized (llama.cpp's add_special / parse_special).
+    public var addSpecial = true
+    public var parseSpecial = true
+    public var stopStrings: [[UInt8]] = []
+    /// Keep the part of the session's cache that equals the start of the new prompt.
+    public var reuseCache = true
+    public init() {}
+}
+
+public struct GenerateResult: Sendable {
+    public var stopReason: StopReason = .endOfGeneration
+    public var promptTokens = 0
+    /// Prompt tokens actually evaluated (the rest came from the cache).
+    public var promptTokensEvaluated = 0
+    public var generatedTokens = 0
+    public var prefillSeconds = 0.0
+    public var decodeSeconds = 0.0
+    public var tokens: [Int32] = []
+    public init() {}
+}
+
+/// prompt → tokens → prefill → (sample ⇄ decode) → streamed text.
+public enum Generator {
+    /// Streams text to `onText` (return false to stop). Throws CONTEXT_FULL if the
+    /// prompt itself does not fit, CANCELLED (with `partial` filled) on a cancel.
+    public static func generate(
+        session: Session, sampler: Sampler, prompt: UnsafeRawBufferPointer, options: GenerateOptions,
+        result: inout GenerateResult, onText: ([UInt8]) -> Bool
+    ) throws {
+        let model = session.model
+        let tok = model.tokenizer
+        let promptTokens = try tok.tokenize(prompt, addSpecial: options.addSpecial, parseSpecial: options.parseSpecial)
+        guard !promptTokens.isEmpty else { throw LlamaError(.invalidArgument, "the prompt is empty (no tokens)") }
+        result = GenerateResult()
+        result.promptTokens = promptTokens.count
+        guard promptTokens.count <= session.contextLength else {
+            throw LlamaError(
+                .contextFull, "the prompt has \(promptTokens.count) tokens; the context holds \(session.contextLength)")
+        }
+
+        // Reuse the cached prefix; always re-evaluate at least the last prompt token (we
+        // need its logits).
+        var keep = 0
+        if options.reuseCache {
+            let cached = session.tokens
+            while keep < cached.count && keep < promptTokens.count && cached[keep] == promptTokens[keep] { keep += 1 }
+            keep = min(keep, promptTokens.count - 1)
+        }
+        try session.rewind(to: keep)
+        let fresh = Array(promptTokens[keep...])
+        guard fresh.count <= session.contextLength - keep else {
+            throw LlamaError(.contextFull, "the prompt does not fit in the context")
+        }
+        // Penalties see the prompt, as in llama.cpp.
+        for t in promptTokens { sampler.accept(t) }
+
+        var t0 = Syscalls.now()
+        do {
+            try session.decode(fresh)
+        } catch let e as LlamaError where e.kind == .cancelled {
+            result.stopReason = .cancelled
+            throw e
+        }
+        result.promptTokensEvaluated = fresh.count
+        result.prefillSeconds = Syscalls.now() - t0
+
+        var stream = TextStream(stops: options.stopStrings)
+        t0 = Syscalls.now()
+        defer { result.decodeSeconds = Syscalls.now() - t0 }
+        while true {
+            if options.maxTokens >= 0 && result.generatedTokens >= options.maxTokens {
+                result.stopReason = .maxTokens
+                break
+            }
+            if session.consumeCancel() {
+                result.stopReason = .cancelled
+                _ = onText(stream.flush())
+                throw LlamaError(.cancelled, "cancelled by llamaswift_session_cancel")
+            }
+            guard let logits = session.lastLogits else { throw LlamaError(.internalError, "no logits after decode") }
+            let token = try sampler.sample(logits)
+            if tok.isEndOfGeneration(token) {
+                result.stopReason = .endOfGeneration
+                break
+            }
+            result.generatedTokens += 1
+            result.tokens.append(token)
+            let bytes = tok.piece(for: token, renderSpecial: false) ?? []
+            switch stream.push(bytes) {
+            case .stop(let before):
+                if !before.isEmpty { _ = onText(before) }
+                result.stopReason = .stopString
+                return
+            case .emit(let text):
+                if !text.isEmpty && !onText(text) {
+                    result.stopReason = .callback
+                    return
+                }
+            }
+            if session.position >= session.contextLength {
+                result.stopReason = .contextFull
+                break
+            }
+            do {
+                try session.decode([token])
+            } catch let e as LlamaError where e.kind == .cancelled {
+                result.stopReason = .cancelled
+                _ = onText(stream.flush())
+                throw e
+            }
+        }
+        let rest = stream.flush()
+        if !rest.isEmpty { _ = onText(rest) }
+    }
+}

@@ -1,0 +1,99 @@
+import CLlamaSwift
+import LlamaSwift
+
+/// The object behind a `llamaswift_session *`.
+final class SessionHandle {
+    let session: Session
+    init(_ s: Session) { session = s }
+}
+
+func sessionFrom(_ p: OpaquePointer?) throws -> Session {
+    try Handles.get(p, .session, "session", as: SessionHandle.self).session
+}
+
+let defaultSessionParams = llamaswift_session_params(
+    struct_size: UInt32(MemoryLayout<llamaswift_session_params>.size), n_ctx: 0, n_batch: 0, n_threads: 0,
+    logits_all: false, kv_type: 0, rope_scaling_type: 0, rope_freq_base: 0, rope_scaling_factor: 0, rope_original_ctx: 0)
+
+@c @implementation
+public func llamaswift_session_params_init(_ p: UnsafeMutablePointer<llamaswift_session_params>!, _ size: Int) -> llamaswift_status {
+    guarded { try writeParams(p, size: size, value: defaultSessionParams) }
+}
+
+func sessionOptions(_ p: llamaswift_session_params) throws -> SessionOptions {
+    var o = SessionOptions()
+    o.contextLength = Int(p.n_ctx)
+    o.batchSize = Int(p.n_batch)
+    o.threads = Int(p.n_threads)
+    o.logitsAll = p.logits_all
+    switch p.kv_type {
+    case 0: o.kvF32 = nil
+    case 1: o.kvF32 = true
+    case 2: o.kvF32 = false
+    default: throw LlamaError(.invalidArgument, "kv_type \(p.kv_type) is not a llamaswift_kv_type")
+    }
+    switch p.rope_scaling_type {
+    case 0: o.ropeScaling = nil
+    case 1: o.ropeScaling = "none"
+    case 2: o.ropeScaling = "linear"
+    case 3: o.ropeScaling = "dynamic"
+    default: throw LlamaError(.invalidArgument, "rope_scaling_type \(p.rope_scaling_type) is not a llamaswift_rope_scaling")
+    }
+    for (name, v) in [("rope_freq_base", p.rope_freq_base), ("rope_scaling_factor", p.rope_scaling_factor)] {
+        guard v.isFinite, v >= 0 else { throw LlamaError(.invalidArgument, "\(name) \(v) must be ≥ 0 (0 = the model's)") }
+    }
+    o.ropeFreqBase = Double(p.rope_freq_base)
+    o.ropeScalingFactor = Double(p.rope_scaling_factor)
+    o.ropeOriginalContext = Int(p.rope_original_ctx)
+    return o
+}
+
+@c @implementation
+public func llamaswift_session_create(
+    _ m: OpaquePointer!, _ params: UnsafePointer<llamaswift_session_params>!, _ out: UnsafeMutablePointer<OpaquePointer?>!
+) -> llamaswift_status {
+    guarded {
+        let out = try required(out, "out")
+        out.pointee = nil
+        let model = try modelFrom(m)
+        let p = try readParams(params, defaults: defaultSessionParams, name: "params")
+        let session = try Session(model: model, options: try sessionOptions(p))
+        out.pointee = try Handles.make(SessionHandle(session), kind: .session)
+    }
+}
+
+@c @implementation
+public func llamaswift_session_free(_ s: OpaquePointer!) {
+    Handles.free(s, .session, as: SessionHandle.self)
+}
+
+@c @implementation
+public func llamaswift_session_decode(_ s: OpaquePointer!, _ tokens: UnsafePointer<Int32>!, _ n: Int) -> llamaswift_status {
+    guarded {
+        let session = try sessionFrom(s)
+        let tokens = try required(tokens, "tokens")
+        guard n > 0 else { throw LlamaError(.invalidArgument, "n must be > 0") }
+        guard n <= 1 << 24 else { throw LlamaError(.contextFull, "\(n) tokens cannot fit any context") }
+        try session.decode(UnsafeBufferPointer(start: tokens, count: n))
+    }
+}
+
+@c @implementation
+public func llamaswift_session_logits(_ s: OpaquePointer!) -> UnsafePointer<Float>! {
+    Handles.peek(s, .session, as: SessionHandle.self)?.session.currentLogits
+}
+
+@c @implementation
+public func llamaswift_session_position(_ s: OpaquePointer!) -> UInt32 {
+    UInt32(Handles.peek(s, .session, as: SessionHandle.self)?.session.position ?? 0)
+}
+
+@c @implementation
+public func llamaswift_session_rewind(_ s: OpaquePointer!, _ position: UInt32) -> llamaswift_status {
+    guarded { try sessionFrom(s).rewind(to: Int(position)) }
+}
+
+@c @implementation
+public func llamaswift_session_cancel(_ s: OpaquePointer!) {
+    Handles.peek(s, .session, as: SessionHandle.self)?.session.cancel()
+}
