@@ -4,56 +4,47 @@ import LlamaSwift
 import Glibc
 #endif
 
-/// The `llamaswift` command-line program. Subcommands follow llama.cpp's flag spelling.
+/// The `llamaswift` command-line program. Flags follow llama.cpp's spelling.
 let usage = """
     usage: llamaswift COMMAND [options]
-      info      -m MODEL                      print the model's configuration
-      run       -m MODEL -p PROMPT [...]      generate text from a prompt
+      run         -m MODEL -p PROMPT   answer a prompt (the model's chat template; --raw for none)
+      chat        -m MODEL             interactive multi-turn chat
+      info        -m MODEL             the model's configuration
+      tokenize    -m MODEL -p TEXT     token ids and pieces (--parse-special)
+      perplexity  -m MODEL -f FILE     perplexity over chunks of -c tokens (llama-perplexity's scoring)
+      bench       -m MODEL             pp/tg tokens per second (--pp 512 --tg 128 -r 5)
+    options: -n N, -c N, -t N, -b N, --seed N, --temp T, --top-k K, --top-p P, --min-p P,
+             --repeat-penalty R, -sys/--system-prompt TEXT, -f FILE, --chat-template NAME
     """
 
-func fail(_ message: String) -> Never {
-    fputs("llamaswift: \(message)\n", stderr)
-    exit(1)
-}
-
 var args = Array(CommandLine.arguments.dropFirst())
-guard let command = args.first else { fail(usage) }
+guard let command = args.first else {
+    fputs(usage + "\n", stderr)
+    exit(2)
+}
 args.removeFirst()
 
-func option(_ names: String...) -> String? {
-    for (i, a) in args.enumerated() where names.contains(a) {
-        guard i + 1 < args.count else { fail("\(a) needs a value") }
-        return args[i + 1]
-    }
-    return nil
-}
-
 do {
+    let o = try Options(args)
     switch command {
-    case "info", "run":
-        guard let path = option("-m", "--model") else { fail("-m MODEL is required") }
-        let model = try Model(path: path)
-        if let c = model.config {
-            print("architecture   \(c.architecture)")
-            print("vocabulary     \(c.vocabularySize)")
-            print("context        \(c.contextLength)")
-            print("embedding      \(c.embeddingLength)")
-            print("layers         \(c.blockCount)")
-            print("heads          \(c.headCount) (KV \(c.headCountKV))")
-            print("feed-forward   \(c.feedForwardLength)")
-            print("rope base      \(c.ropeFreqBase), scaling \(c.ropeScaling)")
-            print("parameters     \(model.parameterCount)")
-            print("tensor bytes   \(model.tensorBytes)")
-            print("kernels        \(kernelPathName())")
-        }
-        fputs("load time      \(Int(model.loadSeconds * 1000)) ms\n", stderr)
-    case "-h", "--help", "help":
-        print(usage)
+    case "info": try infoCommand(o)
+    case "run": try runCommand(o)
+    case "chat": try chatCommand(o)
+    case "tokenize": try tokenizeCommand(o)
+    case "perplexity": try perplexityCommand(o)
+    case "bench": try benchCommand(o)
+    case "-h", "--help", "help": print(usage)
     default:
-        fail("unknown command '\(command)'\n\(usage)")
+        fputs("llamaswift: unknown command '\(command)'\n\(usage)\n", stderr)
+        exit(2)
     }
 } catch let e as LlamaError {
-    fail(e.message)
+    fputs("llamaswift: \(e.message)\n", stderr)
+    exit(1)
+} catch let e as CLIError {
+    fputs("llamaswift: \(e.message)\n", stderr)
+    exit(1)
 } catch {
-    fail("\(error)")
+    fputs("llamaswift: \(error)\n", stderr)
+    exit(1)
 }

@@ -1,0 +1,224 @@
+import LlamaSwift
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func readFile(_ path: String) throws -> [UInt8] {
+    guard let f = fopen(path, "rb") else { throw CLIError("cannot open '\(path)': \(String(cString: strerror(errno)))") }
+    defer { fclose(f) }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = fread(&buf, 1, buf.count, f)
+        if n == 0 { break }
+        out += buf[0..<n]
+    }
+    return out
+}
+
+func writeOut(_ bytes: [UInt8]) {
+    bytes.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
+    fflush(stdout)
+}
+
+func err(_ s: String) { fputs(s, stderr) }
+
+func loadModel(_ o: Options, vocabOnly: Bool = false) throws -> Model {
+    let m = try Model(path: try o.requireModel(), vocabOnly: vocabOnly)
+    return m
+}
+
+func fmt(_ x: Double, _ digits: Int = 2) -> String {
+    var p = 1.0
+    for _ in 0..<digits { p *= 10 }
+    let v = (x * p).rounded() / p
+    return String(v)
+}
+
+/// `info`: the model's configuration.
+func infoCommand(_ o: Options) throws {
+    let model = try loadModel(o)
+    guard let c = model.config else { return }
+    print("architecture   \(c.architecture)")
+    print("vocabulary     \(c.vocabularySize) (\(model.tokenizer.modelName), pre-tokenizer \(model.tokenizer.preTokenizerName))")
+    print("context        \(c.contextLength)")
+    print("embedding      \(c.embeddingLength)")
+    print("layers         \(c.blockCount)")
+    print("heads          \(c.headCount) (KV \(c.headCountKV), head dim \(c.headDim))")
+    print("feed-forward   \(c.feedForwardLength)")
+    print("rope           base \(c.ropeFreqBase), dims \(c.ropeDimensionCount), scaling \(c.ropeScaling)")
+    print("parameters     \(model.parameterCount)")
+    print("tensor bytes   \(model.tensorBytes)")
+    print("chat template  \((try? ChatTemplate.resolvedName(name: nil, modelTemplate: model.tokenizer.chatTemplate)).flatMap { $0 } ?? "none")")
+    print("kernels        \(kernelPathName())")
+    err("load time      \(fmt(model.loadSeconds * 1000, 1)) ms\n")
+}
+
+/// `tokenize`: ids and pieces of a prompt.
+func tokenizeCommand(_ o: Options) throws {
+    let model = try loadModel(o, vocabOnly: true)
+    let text = try o.prompt.map { Array($0.utf8) } ?? o.file.map(readFile) ?? { throw CLIError("-p TEXT or -f FILE is required") }()
+    let parse = o.rest.contains("--parse-special")
+    let ids = try text.withUnsafeBytes { try model.tokenizer.tokenize($0, addSpecial: true, parseSpecial: parse) }
+    for id in ids {
+        let piece = model.tokenizer.piece(for: id) ?? []
+        print("\(id)\t'\(String(decoding: piece, as: UTF8.self))'")
+    }
+    err("\(ids.count) tokens\n")
+}
+
+/// `run`: the prompt as a one-turn chat (with the model's template; `--raw` for plain
+/// text), the answer streamed to stdout.
+func runCommand(_ o: Options) throws {
+    let model = try loadModel(o)
+    err("loaded \(try o.requireModel()) in \(fmt(model.loadSeconds * 1000, 1)) ms (kernels \(kernelPathName()))\n")
+    guard let prompt = try o.prompt ?? o.file.map({ String(decoding: try readFile($0), as: UTF8.self) }) else {
+        throw CLIError("-p PROMPT or -f FILE is required")
+    }
+    let text: String
+    if o.rest.contains("--raw") {
+        text = prompt
+    } else {
+        var msgs: [ChatMessage] = []
+        if let s = o.system { msgs.append(ChatMessage(role: "system", content: s)) }
+        msgs.append(ChatMessage(role: "user", content: prompt))
+        text = try ChatTemplate.render(
+            name: o.template, modelTemplate: model.tokenizer.chatTemplate, messages: msgs, addAssistant: true)
+    }
+    let session = try Session(model: model, options: o.sessionOptions)
+    let sampler = try Sampler(options: o.samplerOptions)
+    var go = GenerateOptions()
+    go.maxTokens = o.nPredict
+    var result = GenerateResult()
+    let bytes = Array(text.utf8)
+    try bytes.withUnsafeBytes { p in
+        try Generator.generate(session: session, sampler: sampler, prompt: p, options: go, result: &result) {
+            writeOut($0)
+            return true
+        }
+    }
+    print("")
+    report(result, threads: session.threadCount)
+}
+
+func report(_ r: GenerateResult, threads: Int) {
+    let pp = r.prefillSeconds > 0 ? Double(r.promptTokensEvaluated) / r.prefillSeconds : 0
+    let tg = r.decodeSeconds > 0 ? Double(r.generatedTokens) / r.decodeSeconds : 0
+    err("prompt \(r.promptTokens) tokens (\(r.promptTokensEvaluated) evaluated) at \(fmt(pp, 1)) t/s; "
+        + "generated \(r.generatedTokens) at \(fmt(tg, 1)) t/s; stop: \(r.stopReason); threads \(threads)\n")
+}
+
+/// `chat`: interactive multi-turn chat; each turn re-evaluates only the new text.
+func chatCommand(_ o: Options) throws {
+    let model = try loadModel(o)
+    let session = try Session(model: model, options: o.sessionOptions)
+    let sampler = try Sampler(options: o.samplerOptions)
+    var msgs: [ChatMessage] = []
+    if let s = o.system { msgs.append(ChatMessage(role: "system", content: s)) }
+    err("chat with \(try o.requireModel()); an empty line or end of input quits\n")
+    while true {
+        err("> ")
+        guard let line = readLine(), !line.isEmpty else { break }
+        msgs.append(ChatMessage(role: "user", content: line))
+        let text = try ChatTemplate.render(
+            name: o.template, modelTemplate: model.tokenizer.chatTemplate, messages: msgs, addAssistant: true)
+        var go = GenerateOptions()
+        go.maxTokens = o.nPredict
+        var result = GenerateResult()
+        var answer: [UInt8] = []
+        let bytes = Array(text.utf8)
+        try bytes.withUnsafeBytes { p in
+            try Generator.generate(session: session, sampler: sampler, prompt: p, options: go, result: &result) {
+                answer += $0
+                writeOut($0)
+                return true
+            }
+        }
+        print("")
+        report(result, threads: session.threadCount)
+        msgs.append(ChatMessage(role: "assistant", content: String(decoding: answer, as: UTF8.self)))
+    }
+}
+
+/// `perplexity`: as llama.cpp's llama-perplexity scores a file: chunks of n_ctx tokens
+/// (BOS first when the model adds one), each scored on its second half.
+func perplexityCommand(_ o: Options) throws {
+    let model = try loadModel(o)
+    guard let file = o.file else { throw CLIError("-f FILE is required") }
+    let text = try readFile(file)
+    let tokens = try text.withUnsafeBytes { try model.tokenizer.tokenize($0, addSpecial: true, parseSpecial: false) }
+    let nCtx = o.ctx > 0 ? o.ctx : 512
+    var so = o.sessionOptions
+    so.contextLength = nCtx
+    so.logitsAll = true
+    let session = try Session(model: model, options: so)
+    let chunks = tokens.count / nCtx
+    guard chunks > 0 else { throw CLIError("the file has \(tokens.count) tokens: fewer than one chunk of \(nCtx)") }
+    let vocab = session.vocabularySize
+    var nll = 0.0
+    var count = 0
+    let start = monotonicSeconds()
+    for c in 0..<chunks {
+        var chunk = Array(tokens[(c * nCtx)..<((c + 1) * nCtx)])
+        if let bos = model.tokenizer.bos, model.tokenizer.addBOS { chunk[0] = bos }
+        try session.rewind(to: 0)
+        try session.decode(chunk)
+        let logits = session.currentLogits!
+        for i in (nCtx / 2)..<(nCtx - 1) {
+            let row = logits + i * vocab
+            var mx = -Float.infinity
+            for v in 0..<vocab { mx = max(mx, row[v]) }
+            var sum = 0.0
+            for v in 0..<vocab { sum += exp(Double(row[v] - mx)) }
+            let lp = Double(row[Int(chunk[i + 1])] - mx) - log(sum)
+            nll -= lp
+            count += 1
+        }
+        print("[\(c + 1)]\(fmt(exp(nll / Double(count)), 4))", terminator: c + 1 == chunks ? "\n" : ",")
+        fflush(stdout)
+    }
+    print("Final estimate: PPL = \(fmt(exp(nll / Double(count)), 4)) over \(chunks) chunks of \(nCtx)")
+    err("\(fmt(monotonicSeconds() - start, 2)) s\n")
+}
+
+/// `bench`: what llama-bench reports — prompt processing of `--pp` tokens and
+/// generation of `--tg` tokens, in tokens per second, over `-r` repetitions.
+func benchCommand(_ o: Options) throws {
+    let model = try loadModel(o)
+    var so = o.sessionOptions
+    so.contextLength = max(o.ctx, o.pp + o.tg + 1)
+    so.batchSize = o.batch > 0 ? o.batch : 512
+    let session = try Session(model: model, options: so)
+    let vocab = Int32(session.vocabularySize)
+    var seed: UInt32 = 12345
+    func randomTokens(_ n: Int) -> [Int32] {
+        (0..<n).map { _ in
+            seed = seed &* 1_103_515_245 &+ 12345
+            return Int32(seed >> 8) % vocab
+        }
+    }
+    func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+    var pp: [Double] = [], tg: [Double] = []
+    for _ in 0..<o.reps {
+        try session.rewind(to: 0)
+        let t0 = monotonicSeconds()
+        try session.decode(randomTokens(o.pp))
+        pp.append(Double(o.pp) / (monotonicSeconds() - t0))
+        try session.rewind(to: 0)
+        try session.decode([1])
+        let t1 = monotonicSeconds()
+        for t in randomTokens(o.tg) { try session.decode([t]) }
+        tg.append(Double(o.tg) / (monotonicSeconds() - t1))
+    }
+    let name = (try o.requireModel()).split(separator: "/").last.map(String.init) ?? ""
+    print("model: \(name)  threads: \(session.threadCount)  kernels: \(kernelPathName())  reps: \(o.reps)")
+    print("pp\(o.pp): median \(fmt(median(pp))) t/s  (min \(fmt(pp.min()!)), max \(fmt(pp.max()!)))")
+    print("tg\(o.tg): median \(fmt(median(tg))) t/s  (min \(fmt(tg.min()!)), max \(fmt(tg.max()!)))")
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
