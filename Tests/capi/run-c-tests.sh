@@ -15,10 +15,15 @@ CFLAGS="-std=c99 -O1 -g -Wall -Wextra -Werror -I$root/include"
 echo '#include "llamaswift.h"' | ${CXX:-c++} -x c++ -std=c++11 -Wall -Werror -I"$root/include" -fsyntax-only -
 
 fail=0
-for t in test_model; do
+for t in test_model test_session; do
     $CC $CFLAGS -o "$out/$t" "$root/Tests/capi/$t.c" -L"$lib" -lllamaswift -Wl,-rpath,"$lib"
     "$out/$t" "$model" "$vocab" || fail=1
 done
+# The C example, built as a user builds it, must answer.
+$CC $CFLAGS -o "$out/generate" "$root/examples/c/generate.c" -L"$lib" -lllamaswift -Wl,-rpath,"$lib"
+answer=$("$out/generate" "$model" "What is the capital of France?")
+echo "examples/c/generate: $answer"
+case "$answer" in *Paris*) echo "examples/c: 1 passed, 0 failed" ;; *) echo "examples/c: 0 passed, 1 failed"; fail=1 ;; esac
 
 $CC -std=c11 -O1 -g -Wall -Wextra -I"$root/include" -I"$root/Tests/capi" $(pkg-config --cflags libffi 2>/dev/null) \
     -o "$out/ffi_harness" "$root/Tests/capi/ffi_harness.c" $(pkg-config --libs libffi 2>/dev/null || echo -lffi) -ldl
