@@ -51,7 +51,7 @@ test-c: build
 	bash Tests/capi/run-c-tests.sh
 
 test-python: build
-	LLAMASWIFT_LIB=$(abspath $(LIB)) python3 -m pytest -q Tests/capi/python
+	LLAMASWIFT_LIB=$(abspath $(LIB)) python3 -m pytest -q Tests/capi/python examples/python/test_llamaswift.py
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
