@@ -51,7 +51,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "llamaswift-cli", dependencies: ["LlamaSwift"]),
-        .testTarget(name: "LlamaSwiftTests", dependencies: ["LlamaSwift"]),
+        .testTarget(name: "LlamaSwiftTests", dependencies: ["LlamaSwift", "LlamaSwiftKernels"]),
     ] + kernelLevelTargets,
     // The engine is pointer code whose thread rules are documented per type (models are
     // immutable, sessions single-threaded); Swift 5 mode keeps strict-concurrency
