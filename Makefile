@@ -19,7 +19,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g -Wall -Wextra -Werror
 PROMPT ?= What is the capital of France? Answer in one sentence.
 
-.PHONY: all build run test test-swift test-c test-python deps testdata model install uninstall clean
+.PHONY: all build run test test-swift test-c test-python test-rust deps testdata model install uninstall clean
 
 all: build
 
@@ -41,7 +41,7 @@ deps:
 run: model build
 	$(BIN)/llamaswift run -m $(MODEL) -p "$(PROMPT)"
 
-test: deps model testdata build test-swift test-c test-python
+test: deps model testdata build test-swift test-c test-python test-rust
 	@echo "make test: all suites passed"
 
 test-swift:
@@ -52,6 +52,14 @@ test-c: build
 
 test-python: build
 	LLAMASWIFT_LIB=$(abspath $(LIB)) python3 -m pytest -q Tests/capi/python examples/python/test_llamaswift.py
+
+# The Rust example: its layout test, then the program must answer (skipped without cargo).
+test-rust: build
+	@if command -v cargo >/dev/null; then \
+		cd examples/rust && LLAMASWIFT_LIB_DIR=$(abspath $(BIN)) cargo test -q && \
+		LLAMASWIFT_LIB_DIR=$(abspath $(BIN)) cargo run -q --release -- $(abspath $(MODEL)) "What is the capital of France?" | grep -q Paris && \
+		echo "examples/rust: 1 passed, 0 failed"; \
+	else echo "examples/rust: skipped (no cargo)"; fi
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
