@@ -40,4 +40,5 @@ deps=$(ldd "$lib/libllamaswift.so" | awk '{print $1}' | grep -vE '^(linux-vdso|/
 if [ -n "$deps" ]; then echo "unexpected runtime dependencies: $deps"; fail=1; fi
 soname=$(readelf -d "$lib/libllamaswift.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = libllamaswift.so.0 ] || { echo "soname is '$soname'"; fail=1; }
+bash "$root/Tests/capi/test-install.sh" || fail=1
 exit $fail
