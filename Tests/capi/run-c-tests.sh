@@ -23,7 +23,11 @@ done
 $CC $CFLAGS -o "$out/generate" "$root/examples/c/generate.c" -L"$lib" -lllamaswift -Wl,-rpath,"$lib"
 answer=$("$out/generate" "$model" "What is the capital of France?")
 echo "examples/c/generate: $answer"
-case "$answer" in *Paris*) echo "examples/c: 1 passed, 0 failed" ;; *) echo "examples/c: 0 passed, 1 failed"; fail=1 ;; esac
+case "$answer" in *Paris*) echo "examples/c generate: 1 passed, 0 failed" ;; *) echo "examples/c generate: 0 passed, 1 failed"; fail=1 ;; esac
+$CC $CFLAGS -o "$out/chat" "$root/examples/c/chat.c" -L"$lib" -lllamaswift -Wl,-rpath,"$lib"
+turns=$(printf 'What is the capital of France?\nAnd of Italy?\n' | "$out/chat" "$model" 2>&1)
+echo "$turns"
+case "$turns" in *Paris*Rome*"new prompt tokens"*) echo "examples/c chat: 1 passed, 0 failed" ;; *) echo "examples/c chat: 0 passed, 1 failed"; fail=1 ;; esac
 
 $CC -std=c11 -O1 -g -Wall -Wextra -I"$root/include" -I"$root/Tests/capi" $(pkg-config --cflags libffi 2>/dev/null) \
     -o "$out/ffi_harness" "$root/Tests/capi/ffi_harness.c" $(pkg-config --libs libffi 2>/dev/null || echo -lffi) -ldl
