@@ -222,3 +222,21 @@ func monotonicSeconds() -> Double {
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
+
+/// `bench-tokenize`: tokenizer throughput on a file (single thread, -r repetitions,
+/// median MB/s). Compare with llama.cpp on the same file:
+/// python -c "import llama_cpp,time; ..." (see docs/performance.md).
+func benchTokenizeCommand(_ o: Options) throws {
+    let model = try loadModel(o, vocabOnly: true)
+    guard let file = o.file else { throw CLIError("-f FILE is required") }
+    let text = try readFile(file)
+    var speeds: [Double] = []
+    var count = 0
+    for _ in 0..<o.reps {
+        let t0 = monotonicSeconds()
+        count = try text.withUnsafeBytes { try model.tokenizer.tokenize($0, addSpecial: false, parseSpecial: false) }.count
+        speeds.append(Double(text.count) / 1e6 / (monotonicSeconds() - t0))
+    }
+    speeds.sort()
+    print("\(text.count) bytes → \(count) tokens; median \(fmt(speeds[speeds.count / 2])) MB/s over \(o.reps) runs (1 thread)")
+}

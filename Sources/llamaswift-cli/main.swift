@@ -13,6 +13,7 @@ let usage = """
       tokenize    -m MODEL -p TEXT     token ids and pieces (--parse-special)
       perplexity  -m MODEL -f FILE     perplexity over chunks of -c tokens (llama-perplexity's scoring)
       bench       -m MODEL             pp/tg tokens per second (--pp 512 --tg 128 -r 5)
+      bench-tokenize -m MODEL -f FILE  tokenizer throughput (MB/s)
     options: -n N, -c N, -t N, -b N, --seed N, --temp T, --top-k K, --top-p P, --min-p P,
              --repeat-penalty R, -sys/--system-prompt TEXT, -f FILE, --chat-template NAME
     """
@@ -33,6 +34,7 @@ do {
     case "tokenize": try tokenizeCommand(o)
     case "perplexity": try perplexityCommand(o)
     case "bench": try benchCommand(o)
+    case "bench-tokenize": try benchTokenizeCommand(o)
     case "-h", "--help", "help": print(usage)
     default:
         fputs("llamaswift: unknown command '\(command)'\n\(usage)\n", stderr)
