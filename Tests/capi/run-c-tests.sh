@@ -15,7 +15,7 @@ CFLAGS="-std=c99 -O1 -g -Wall -Wextra -Werror -I$root/include"
 echo '#include "llamaswift.h"' | ${CXX:-c++} -x c++ -std=c++11 -Wall -Werror -I"$root/include" -fsyntax-only -
 
 fail=0
-for t in test_model test_session; do
+for t in test_model test_session test_abi; do
     $CC $CFLAGS -o "$out/$t" "$root/Tests/capi/$t.c" -L"$lib" -lllamaswift -Wl,-rpath,"$lib"
     "$out/$t" "$model" "$vocab" || fail=1
 done
@@ -39,6 +39,9 @@ fi
 $CC $CFLAGS -D_DEFAULT_SOURCE -o "$out/test_mutations" "$root/Tests/capi/test_mutations.c" -L"$lib" -lllamaswift -Wl,-rpath,"$lib"
 "$out/test_mutations" "$model" 1785664 ${MUTATIONS:-1000} "$out/mutant.gguf" || fail=1
 bash "$root/Tests/capi/check-exports.sh" "$lib/libllamaswift.so" || fail=1
+# ABI: no recorded symbol may disappear (new ones are added to the list on purpose).
+gone=$(comm -23 "$root/Tests/capi/abi-symbols.txt" <(nm -D --defined-only "$lib/libllamaswift.so" | awk '$2 ~ /^[A-Z]$/ && $2 != "A" {print $3}' | sed 's/@.*//' | sort -u))
+if [ -n "$gone" ]; then echo "abi: symbols removed: $gone"; echo "abi-symbols: 0 passed, 1 failed"; fail=1; else echo "abi-symbols: 1 passed, 0 failed"; fi
 # Only the C/C++ runtime may be needed at run time.
 deps=$(ldd "$lib/libllamaswift.so" | awk '{print $1}' | grep -vE '^(linux-vdso|/lib64/ld-linux|libc\.so|libm\.so|libstdc\+\+\.so|libgcc_s\.so)' || true)
 if [ -n "$deps" ]; then echo "unexpected runtime dependencies: $deps"; fail=1; fi
