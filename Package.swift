@@ -44,7 +44,9 @@ let package = Package(
             swiftSettings: [.enableExperimentalFeature("CImplementation")],
             linkerSettings: [
                 .unsafeFlags([
-                    "-static-stdlib",
+                    // lld drops the symbols the version script makes local from .dynsym
+                    // entirely (gold kept Swift metadata symbols there as LOCAL entries).
+                    "-static-stdlib", "-use-ld=lld",
                     "-Xlinker", "-soname=libllamaswift.so.0",
                     "-Xlinker", "--version-script=Sources/llamaswift/exports.map",
                 ])
