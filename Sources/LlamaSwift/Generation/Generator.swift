@@ -78,6 +78,8 @@ public enum Generator {
         result.prefillSeconds = Syscalls.now() - t0
 
         var stream = TextStream(stops: options.stopStrings)
+        // One reusable buffer for the token fed back each step (no array per token).
+        var next: [Int32] = [0]
         t0 = Syscalls.now()
         defer { result.decodeSeconds = Syscalls.now() - t0 }
         while true {
@@ -115,7 +117,8 @@ public enum Generator {
                 break
             }
             do {
-                try session.decode([token])
+                next[0] = token
+                try session.decode(next)
             } catch let e as LlamaError where e.kind == .cancelled {
                 result.stopReason = .cancelled
                 _ = onText(stream.flush())
