@@ -325,6 +325,41 @@ llamaswift_status llamaswift_session_rewind(llamaswift_session *session, uint32_
  * llamaswift_session_free. NULL is a no-op. Does not set the last error. */
 void llamaswift_session_cancel(llamaswift_session *session);
 
+/* Session state: the tokens, the KV cache up to the position, and the logits of the
+ * last decode, with the model's identity (a fingerprint of the file's header and of
+ * samples of every tensor), the KV element type and the RoPE settings. A session
+ * restored from it continues with exactly the logits the saved one would produce. The
+ * bytes are this library's own format (version 1, with a checksum); they are not
+ * portable between CPUs of different endianness. Sampler state is not included.
+ *
+ * Saves the state into buf (size then fill: call with cap 0 to learn the size in
+ * *len). The size is about n_layer · 2 · position · kv_width · (2 bytes for F16, 4 for
+ * F32) plus n_vocab · 4 for the logits.
+ * Errors: INVALID_ARGUMENT (session or len NULL), BUFFER_TOO_SMALL (cap < *len; buf may
+ * be NULL when cap is 0). One thread at a time per session. */
+llamaswift_status llamaswift_session_state_save(const llamaswift_session *session, void *buf, size_t cap, size_t *len);
+
+/* Restores a state saved by llamaswift_session_state_save into `session` (which may be
+ * another session, on the same model file loaded again, with the same KV type and RoPE
+ * settings and an n_ctx at least the saved position). The bytes are only read during
+ * the call. All checks come first: on any error the session is unchanged.
+ * Errors: INVALID_ARGUMENT (session NULL, buf NULL with len > 0; state saved from
+ * another model, with another KV type or other RoPE settings; more tokens than n_ctx),
+ * FORMAT (not a state, another format version, truncated, checksum mismatch),
+ * OUT_OF_MEMORY (logits rows of a logits_all session). One thread at a time. */
+llamaswift_status llamaswift_session_state_load(llamaswift_session *session, const void *buf, size_t len);
+
+/* Saves the state to the file at `path` (UTF-8), written to "<path>.partial" and then
+ * renamed, so a failed save leaves an existing file as it was.
+ * Errors: INVALID_ARGUMENT (NULL arguments), IO (cannot create, write or rename; the
+ * message gives the errno text). One thread at a time per session. */
+llamaswift_status llamaswift_session_state_save_file(const llamaswift_session *session, const char *path);
+
+/* Restores a state from a file written by llamaswift_session_state_save_file (the file
+ * is mapped, checked, copied and unmapped). Errors: as llamaswift_session_state_load,
+ * plus IO (missing or unreadable file). One thread at a time per session. */
+llamaswift_status llamaswift_session_state_load_file(llamaswift_session *session, const char *path);
+
 /* ---------------------------------------------------------------------------------- */
 /* Sampling                                                                             */
 /* ---------------------------------------------------------------------------------- */

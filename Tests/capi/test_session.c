@@ -4,6 +4,8 @@
 #include "llamaswift.h"
 #include "check.h"
 #include <stdlib.h>
+#include <stdio.h>
+#include <unistd.h>
 
 struct collect { char text[4096]; size_t len; int calls; };
 
@@ -59,6 +61,53 @@ int main(int argc, char **argv) {
     CHECK_STATUS(llamaswift_session_decode(s, five, 1), LLAMASWIFT_OK);
     CHECK_STATUS(llamaswift_session_rewind(s, 9), LLAMASWIFT_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(llamaswift_session_rewind(s, 0), LLAMASWIFT_OK);
+
+    /* Session state: size then fill, restore into another session, continue identically;
+     * a file round trip; corrupt and truncated bytes refused with the session unchanged. */
+    {
+        CHECK_STATUS(llamaswift_session_decode(s, five, 4), LLAMASWIFT_OK);
+        size_t need = 0;
+        CHECK_STATUS(llamaswift_session_state_save(s, NULL, 0, &need), LLAMASWIFT_ERR_BUFFER_TOO_SMALL);
+        CHECK(need > 4 * 49152);
+        unsigned char *state = malloc(need);
+        size_t got = 0;
+        CHECK_STATUS(llamaswift_session_state_save(s, state, need - 1, &got), LLAMASWIFT_ERR_BUFFER_TOO_SMALL);
+        CHECK_STATUS(llamaswift_session_state_save(s, state, need, &got), LLAMASWIFT_OK);
+        CHECK(got == need);
+        llamaswift_session *r = NULL;
+        CHECK_STATUS(llamaswift_session_create(m, &sp, &r), LLAMASWIFT_OK);
+        CHECK_STATUS(llamaswift_session_state_load(r, state, got), LLAMASWIFT_OK);
+        CHECK(llamaswift_session_position(r) == 4);
+        CHECK(memcmp(llamaswift_session_logits(r), llamaswift_session_logits(s), 49152 * sizeof(float)) == 0);
+        int32_t next = 28;
+        CHECK_STATUS(llamaswift_session_decode(s, &next, 1), LLAMASWIFT_OK);
+        CHECK_STATUS(llamaswift_session_decode(r, &next, 1), LLAMASWIFT_OK);
+        CHECK(memcmp(llamaswift_session_logits(r), llamaswift_session_logits(s), 49152 * sizeof(float)) == 0);
+        /* Corrupt one byte of the cache part, then truncate: FORMAT, r unchanged. */
+        state[got - 100] ^= 1;
+        CHECK_STATUS(llamaswift_session_state_load(r, state, got), LLAMASWIFT_ERR_FORMAT);
+        CHECK(strstr(llamaswift_last_error(), "checksum") != NULL);
+        state[got - 100] ^= 1;
+        CHECK_STATUS(llamaswift_session_state_load(r, state, got - 1), LLAMASWIFT_ERR_FORMAT);
+        CHECK_STATUS(llamaswift_session_state_load(r, NULL, 5), LLAMASWIFT_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(llamaswift_session_state_load(NULL, state, got), LLAMASWIFT_ERR_INVALID_ARGUMENT);
+        CHECK(llamaswift_session_position(r) == 5);
+        /* Files. */
+        char path[64];
+        snprintf(path, sizeof path, "/tmp/llamaswift-c-state-%ld.bin", (long)getpid());
+        CHECK_STATUS(llamaswift_session_state_save_file(s, path), LLAMASWIFT_OK);
+        CHECK_STATUS(llamaswift_session_rewind(r, 0), LLAMASWIFT_OK);
+        CHECK_STATUS(llamaswift_session_state_load_file(r, path), LLAMASWIFT_OK);
+        CHECK(llamaswift_session_position(r) == 5);
+        CHECK(memcmp(llamaswift_session_logits(r), llamaswift_session_logits(s), 49152 * sizeof(float)) == 0);
+        unlink(path);
+        CHECK_STATUS(llamaswift_session_state_load_file(r, path), LLAMASWIFT_ERR_IO);
+        CHECK_STATUS(llamaswift_session_state_save_file(s, "/nonexistent-dir/state.bin"), LLAMASWIFT_ERR_IO);
+        CHECK_STATUS(llamaswift_session_state_save_file(s, NULL), LLAMASWIFT_ERR_INVALID_ARGUMENT);
+        free(state);
+        llamaswift_session_free(r);
+        CHECK_STATUS(llamaswift_session_rewind(s, 0), LLAMASWIFT_OK);
+    }
     CHECK(llamaswift_session_position(s) == 0 && llamaswift_session_logits(s) == NULL);
     llamaswift_session_free(s);
 

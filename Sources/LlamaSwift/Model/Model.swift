@@ -8,6 +8,11 @@ public final class Model: @unchecked Sendable {
     public let tokenizer: Tokenizer
     public let vocabOnly: Bool
     public let loadSeconds: Double
+    /// Identifies the file for saved session states: a hash of the header (metadata and
+    /// tensor table), the file size, and the first and last 64 bytes of every tensor's
+    /// data — cheap even for a 7B file, and different for files that differ only in
+    /// their (random) weights.
+    public let fingerprint: UInt64
 
     public init(path: String, vocabOnly: Bool = false) throws {
         let start = Syscalls.now()
@@ -39,7 +44,21 @@ public final class Model: @unchecked Sendable {
             config = c
             weights = try ModelWeights(gguf: gguf, config: c)
         }
+        fingerprint = Self.fingerprint(of: gguf)
         loadSeconds = Syscalls.now() - start
+    }
+
+    static func fingerprint(of gguf: GGUFFile) -> UInt64 {
+        var h = StreamHash()
+        let file = gguf.file
+        h.update(value: UInt64(file.size))
+        h.update(UnsafeRawBufferPointer(start: file.base, count: min(gguf.dataOffset, file.size)))
+        for t in gguf.tensors {
+            let n = min(64, t.byteCount)
+            h.update(UnsafeRawBufferPointer(start: file.base + t.fileOffset, count: n))
+            h.update(UnsafeRawBufferPointer(start: file.base + t.fileOffset + t.byteCount - n, count: n))
+        }
+        return h.finish()
     }
 
     /// Elements and bytes of all tensors in the file.

@@ -41,10 +41,10 @@ public final class Session: @unchecked Sendable {
     let cache: KVCache
 
     /// Tokens in the cache, in order (position == tokens.count).
-    public private(set) var tokens: [Int32] = []
+    public internal(set) var tokens: [Int32] = []
     public var position: Int { tokens.count }
     /// Logits of the last decode call's last token (or of all its tokens with logitsAll).
-    public private(set) var logitsCount = 0
+    public internal(set) var logitsCount = 0
     private let cancelFlag = Atomic<Bool>(false)
 
     // Scratch, shapes per chunk of up to `batchSize` tokens (B), E = n_embd, Q = n_head·d,
@@ -61,7 +61,7 @@ public final class Session: @unchecked Sendable {
     let scores: ScratchBuffer<Float>  // [threads, n_ctx] attention weights per worker
     let ropeTable: ScratchBuffer<Float>  // [B, rot/2, 2] cos/sin
     let acts: QuantizedActivations  // 8-bit activations of the current matmul input
-    private(set) var logits: ScratchBuffer<Float>  // [V] or [n, V] with logitsAll
+    var logits: ScratchBuffer<Float>  // [V] or [n, V] with logitsAll
 
     public init(model: Model, options: SessionOptions = SessionOptions()) throws {
         guard let config = model.config, let weights = model.weights else {
