@@ -70,6 +70,21 @@ import Glibc
         }
     }
 
+    /// Regression: a pool (or a session) freed right after creation used to trap when a
+    /// worker thread started after deinit had begun (a checked unowned reference).
+    @Test func poolFreedRightAfterCreation() throws {
+        for _ in 0..<300 {
+            _ = try ThreadPool(threads: 4)
+        }
+        let model = try Model(path: TestPaths.fixtures + "/tiny/gqa.gguf")
+        var o = SessionOptions()
+        o.threads = 3
+        o.contextLength = 16
+        for _ in 0..<100 {
+            _ = try Session(model: model, options: o)
+        }
+    }
+
     @Test func cancelFromAnotherThread() throws {
         let model = try Model(path: TestPaths.model)
         var o = SessionOptions()

@@ -56,8 +56,12 @@ public final class ThreadPool: @unchecked Sendable {
         }
     }
 
+    /// Not `unowned` (checked): a pool freed right after creation reaches `deinit` while
+    /// a worker may not have started yet, and a checked unowned read of an object in
+    /// deinit traps. The pool's memory outlives every worker, because `deinit` joins them
+    /// before returning, so the unchecked reference is always valid.
     private final class WorkerContext {
-        unowned let pool: ThreadPool
+        unowned(unsafe) let pool: ThreadPool
         let index: Int
         init(pool: ThreadPool, index: Int) {
             self.pool = pool
