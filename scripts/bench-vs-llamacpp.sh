@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Side-by-side speed of llama.cpp (`llama-bench`) and llamaswift (`llamaswift bench`) on
+# one GGUF file, printed as one markdown table. Not part of CI or `make test`.
+#
+#   scripts/bench-vs-llamacpp.sh [MODEL.gguf]   (default models/SmolLM2-135M-Instruct.Q4_1.gguf)
+#
+# Environment (defaults in brackets):
+#   PP [512] TG [128]   prompt / generation lengths; 0 skips that test
+#   R [3]               repetitions: one process call per repetition, the two engines
+#                       interleaved (llama.cpp pp, llamaswift pp, llama.cpp tg, llamaswift tg,
+#                       then again) so that machine noise hits both alike
+#   THREADS ["1 2"]     thread counts
+#   RSS [1]             also peak RSS and load time of a 128-token generation (0: skip)
+#   LLAMACPP_SRC [/work/llamacpp-src]   where scripts/ref/build-llamacpp-tools.sh builds
+#                       llama-bench (from the llama-cpp-python 0.3.36 sdist); built once,
+#                       skipped when $LLAMACPP_SRC/build/bin/llama-bench exists
+#   LLAMASWIFT          an existing llamaswift binary to use; unset: `make build`
+#                       (incremental) and .build/release/llamaswift
+#   REFVENV [/work/refvenv]  venv with llama-cpp-python (scripts/ref/setup-venv.sh), used
+#                       for the llama.cpp RSS run when no llama-simple binary was built
+#
+# Both engines measure the same thing: pp = a batch of PP random tokens into an empty
+# cache, tg = TG single-token decodes after one token. llama-bench does a warm-up run
+# first; `llamaswift bench` has none: its tg run follows a 1-token prompt, which touches
+# every weight, but its pp run is the process's first decode and so also pays the page
+# faults of first touching the mapped weights (small next to PP tokens of compute).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+model=${1:-models/SmolLM2-135M-Instruct.Q4_1.gguf}
+PP=${PP:-512}
+TG=${TG:-128}
+R=${R:-3}
+THREADS=${THREADS:-"1 2"}
+RSS=${RSS:-1}
+LLAMACPP_SRC=${LLAMACPP_SRC:-/work/llamacpp-src}
+REFVENV=${REFVENV:-/work/refvenv}
+bin=$LLAMACPP_SRC/build/bin
+
+[ -f "$model" ] || { echo "no model file '$model' (make model fetches the default)" >&2; exit 1; }
+
+# --- the two programs -------------------------------------------------------------
+if [ ! -x "$bin/llama-bench" ]; then
+    echo "building llama-bench under $LLAMACPP_SRC (once, ~10 min on 2 cores)" >&2
+    bash scripts/ref/build-llamacpp-tools.sh "$LLAMACPP_SRC" >&2
+fi
+if [ -n "${LLAMASWIFT:-}" ]; then
+    ls=$LLAMASWIFT
+else
+    make build >&2
+    ls=.build/release/llamaswift
+fi
+
+# --- one measurement per call: prints tokens/s ------------------------------------
+# $1 = pp|tg, $2 = threads
+llamacpp_once() {
+    local p=0 n=0
+    if [ "$1" = pp ]; then p=$PP; else n=$TG; fi
+    "$bin/llama-bench" -m "$model" -p "$p" -n "$n" -r 1 -t "$2" -o json 2>/dev/null |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["avg_ts"])'
+}
+# `llamaswift bench` always runs both tests (each >= 1 token); the other one is 1 token.
+llamaswift_once() {
+    local p=1 n=1
+    if [ "$1" = pp ]; then p=$PP; else n=$TG; fi
+    "$ls" bench -m "$model" --pp "$p" --tg "$n" -r 1 -t "$2" |
+        awk -v want="$1" '$1 ~ "^" want "[0-9]+:$" { print $3; found = 1 } END { exit !found }'
+}
+
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+tests=()
+[ "$PP" -gt 0 ] && tests+=(pp)
+[ "$TG" -gt 0 ] && tests+=(tg)
+
+echo "model $model; PP=$PP TG=$TG R=$R THREADS='$THREADS'; llamaswift $ls; llama.cpp $bin/llama-bench" >&2
+for t in $THREADS; do
+    for ((rep = 1; rep <= R; rep++)); do
+        for test in "${tests[@]}"; do
+            a=$(llamacpp_once "$test" "$t")
+            b=$(llamaswift_once "$test" "$t")
+            echo "  threads $t rep $rep $test: llama.cpp $a, llamaswift $b t/s" >&2
+            echo "$test $t $a $b" >>"$results"
+        done
+    done
+done
+
+# --- the table --------------------------------------------------------------------
+python3 - "$results" "$(basename "$model")" "$PP" "$TG" <<'EOF'
+import statistics, sys
+path, model, pp, tg = sys.argv[1:]
+rows = {}
+for line in open(path):
+    test, threads, a, b = line.split()
+    rows.setdefault((test, int(threads)), ([], []))
+    rows[(test, int(threads))][0].append(float(a))
+    rows[(test, int(threads))][1].append(float(b))
+print("| model | test | threads | llama.cpp t/s (median) | llamaswift t/s (median) | ratio | llama.cpp min–max | llamaswift min–max |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+for (test, threads), (a, b) in sorted(rows.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+    name = f"pp{pp}" if test == "pp" else f"tg{tg}"
+    ma, mb = statistics.median(a), statistics.median(b)
+    print(f"| {model} | {name} | {threads} | {ma:.2f} | {mb:.2f} | {mb / ma:.2f} "
+          f"| {min(a):.2f}–{max(a):.2f} | {min(b):.2f}–{max(b):.2f} |")
+print(f"\nratio = llamaswift / llama.cpp; {len(a)} repetition(s), one process each, interleaved.")
+EOF
+
+# --- peak RSS and load time of a 128-token generation -----------------------------
+[ "$RSS" = 1 ] || exit 0
+t=$(echo "$THREADS" | awk '{print $NF}')
+ctx=512
+prompt="Once upon a time"
+peak() { awk '/Maximum resident set size/ { printf "%.1f", $NF / 1024 }' "$1"; }
+tmp=$(mktemp -d)
+trap 'rm -f "$results"; rm -rf "$tmp"' EXIT
+
+/usr/bin/time -v "$ls" run -m "$model" --raw -p "$prompt" -n 128 -c $ctx -t "$t" --temp 0 \
+    >/dev/null 2>"$tmp/ls"
+ls_load=$(awk '/^loaded / { print $(NF-3) }' "$tmp/ls")
+ls_gen=$(awk '/^prompt / { for (i = 1; i <= NF; i++) if ($i == "generated") print $(i+1) }' "$tmp/ls")
+ls_what="llamaswift run -n 128 -c $ctx, greedy: $ls_gen tokens (it stops at end of generation)"
+
+if [ -x "$bin/llama-simple" ]; then
+    /usr/bin/time -v "$bin/llama-simple" -m "$model" -n 128 "$prompt" >/dev/null 2>"$tmp/cpp"
+    cpp_load=$(awk '/load time *=/ { print $(NF-1); exit }' "$tmp/cpp")
+    cpp_what="llama-simple -n 128"
+else
+    # No llama.cpp generation program is built (build-llamacpp-tools.sh makes only
+    # llama-bench/quantize/perplexity): the llama-cpp-python binding, 128 greedy tokens
+    # regardless of end of generation. Its RSS includes the Python interpreter and numpy.
+    /usr/bin/time -v "$REFVENV/bin/python" - "$model" "$ctx" "$t" "$prompt" >"$tmp/cpp.out" 2>"$tmp/cpp" <<'EOF'
+import sys, time, llama_cpp
+path, ctx, threads, prompt = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+t0 = time.monotonic()
+m = llama_cpp.Llama(model_path=path, n_ctx=ctx, n_threads=threads, verbose=False)
+load_ms = (time.monotonic() - t0) * 1000
+n = 0
+for _ in m.generate(m.tokenize(prompt.encode()), temp=0.0):
+    n += 1
+    if n == 128:
+        break
+print(f"{load_ms:.1f} {n}")
+EOF
+    cpp_load=$(awk '{ print $1 }' "$tmp/cpp.out")
+    cpp_what="llama-cpp-python 0.3.36, 128 tokens, n_ctx $ctx (RSS includes Python + numpy, ~40 MB)"
+fi
+echo
+echo "| engine | peak RSS MiB | load ms | what ran ($t threads) |"
+echo "| --- | --- | --- | --- |"
+echo "| llama.cpp | $(peak "$tmp/cpp") | ${cpp_load:-?} | $cpp_what |"
+echo "| llamaswift | $(peak "$tmp/ls") | ${ls_load:-?} | $ls_what |"
