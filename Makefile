@@ -3,6 +3,8 @@
 #   make run      fetch the default model if missing, then the main job
 #   make test     every test: Swift engine tests, C tests, libffi harness, exports, Python
 #   make install  PREFIX=/usr/local DESTDIR=   (library with soname links, header, .pc, program)
+#   make deb      Debian packages in out/deb/ (libllamaswift0, libllamaswift-dev, llamaswift-tools)
+#   make test-packages   check them, install them into a scratch root, build and run against them
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -19,7 +21,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g -Wall -Wextra -Werror
 PROMPT ?= What is the capital of France? Answer in one sentence.
 
-.PHONY: all build run test test-swift test-c test-python test-rust deps testdata model install uninstall clean
+.PHONY: all build run test test-swift test-c test-python test-rust deps testdata model install uninstall deb test-packages clean
 
 all: build
 
@@ -75,6 +77,13 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libllamaswift.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libllamaswift.so.$(SOVERSION) \
 		$(DESTDIR)$(PREFIX)/lib/libllamaswift.so $(DESTDIR)$(PREFIX)/include/llamaswift.h \
 		$(DESTDIR)$(PREFIX)/bin/llamaswift $(DESTDIR)$(PREFIX)/lib/pkgconfig/llamaswift.pc
+
+deb: build
+	VERSION=$(VERSION) SOVERSION=$(SOVERSION) bash scripts/make-deb.sh
+
+# As root, LLAMASWIFT_TEST_REAL_INSTALL=1 also installs them with dpkg -i and purges them.
+test-packages: deb
+	VERSION=$(VERSION) SOVERSION=$(SOVERSION) bash Tests/capi/test-packages.sh
 
 clean:
 	$(SWIFT) package clean

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Swift: a C compiler, libffi-dev (the libffi
-# harness), pkg-config, valgrind, and pytest. Debian packages through apt-get (as root),
-# pytest through pip. Idempotent: does nothing when everything is present.
+# harness), pkg-config, valgrind, dpkg-dev (dpkg-shlibdeps for make deb) and pytest.
+# Debian packages through apt-get (as root), pytest through pip. Idempotent: does
+# nothing when everything is present.
 set -euo pipefail
 need=()
 command -v cc >/dev/null || need+=(gcc)
 command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v dpkg-shlibdeps >/dev/null || need+=(dpkg-dev)
 [ -f /usr/include/ffi.h ] || [ -f "/usr/include/$(gcc -dumpmachine 2>/dev/null)/ffi.h" ] || need+=(libffi-dev)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
