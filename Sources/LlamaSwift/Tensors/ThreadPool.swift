@@ -19,13 +19,11 @@ import Musl
 /// output computed by one thread, in a fixed order), never a reduction.
 public final class ThreadPool: @unchecked Sendable {
     public let threadCount: Int
-    private let generation = Atomic<Int>(0)
-    private let remaining = Atomic<Int>(0)
-    private let stopping = Atomic<Bool>(false)
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let cond: UnsafeMutablePointer<pthread_cond_t>
-    /// The current step's body; written only by the caller between steps.
-    private let job: UnsafeMutablePointer<((Int) -> Void)?>
+    /// What the caller and the workers share. Workers hold it, never the pool: a worker
+    /// that held the pool (even through an unowned reference, which is retained for the
+    /// duration of `workerLoop`) kept it alive forever, so a freed session never stopped
+    /// its threads. Now the pool's deinit stops and joins the workers, then `Shared` goes.
+    private let shared: Shared
     private var threads: [pthread_t] = []
 
     /// Spins before sleeping (each spin is a pause instruction or a cheap load).
@@ -33,18 +31,13 @@ public final class ThreadPool: @unchecked Sendable {
 
     public init(threads: Int) throws {
         threadCount = max(1, threads)
-        mutex = try Syscalls.allocate(pthread_mutex_t.self, count: 1, what: "thread pool")
-        cond = try Syscalls.allocate(pthread_cond_t.self, count: 1, what: "thread pool")
-        job = try Syscalls.allocate(((Int) -> Void)?.self, count: 1, what: "thread pool")
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(cond, nil)
-        job.initialize(to: nil)
+        shared = try Shared()
         for index in 1..<threadCount {
-            let context = Unmanaged.passRetained(WorkerContext(pool: self, index: index)).toOpaque()
+            let context = Unmanaged.passRetained(WorkerContext(shared: shared, index: index)).toOpaque()
             var t = pthread_t()
             let rc = pthread_create(&t, nil, { raw in
                 let ctx = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
-                ctx.pool.workerLoop(ctx.index)
+                ctx.shared.workerLoop(ctx.index)
                 return nil
             }, context)
             guard rc == 0 else {
@@ -56,42 +49,79 @@ public final class ThreadPool: @unchecked Sendable {
         }
     }
 
-    /// Not `unowned` (checked): a pool freed right after creation reaches `deinit` while
-    /// a worker may not have started yet, and a checked unowned read of an object in
-    /// deinit traps. The pool's memory outlives every worker, because `deinit` joins them
-    /// before returning, so the unchecked reference is always valid.
     private final class WorkerContext {
-        unowned(unsafe) let pool: ThreadPool
+        let shared: Shared
         let index: Int
-        init(pool: ThreadPool, index: Int) {
-            self.pool = pool
+        init(shared: Shared, index: Int) {
+            self.shared = shared
             self.index = index
         }
     }
 
-    private func workerLoop(_ index: Int) {
-        var seen = 0
-        while true {
-            var spins = 0
-            var gen = generation.load(ordering: .acquiring)
-            while gen == seen && !stopping.load(ordering: .relaxed) {
-                spins += 1
-                if spins < Self.spinLimit {
-                    gen = generation.load(ordering: .acquiring)
-                    continue
-                }
-                pthread_mutex_lock(mutex)
-                gen = generation.load(ordering: .acquiring)
-                while gen == seen && !stopping.load(ordering: .relaxed) {
-                    pthread_cond_wait(cond, mutex)
-                    gen = generation.load(ordering: .acquiring)
-                }
-                pthread_mutex_unlock(mutex)
+    /// The step counter, the completion count, the stop flag, the sleepers' mutex and
+    /// condition, and the current step's body.
+    private final class Shared: @unchecked Sendable {
+        let generation = Atomic<Int>(0)
+        let remaining = Atomic<Int>(0)
+        let stopping = Atomic<Bool>(false)
+        let mutex: UnsafeMutablePointer<pthread_mutex_t>
+        let cond: UnsafeMutablePointer<pthread_cond_t>
+        /// The current step's body; written only by the caller between steps.
+        let job: UnsafeMutablePointer<((Int) -> Void)?>
+
+        init() throws {
+            mutex = try Syscalls.allocate(pthread_mutex_t.self, count: 1, what: "thread pool")
+            do {
+                cond = try Syscalls.allocate(pthread_cond_t.self, count: 1, what: "thread pool")
+            } catch {
+                free(mutex)
+                throw error
             }
-            if stopping.load(ordering: .relaxed) { return }
-            seen = gen
-            if let body = job.pointee { body(index) }
-            remaining.subtract(1, ordering: .releasing)
+            do {
+                job = try Syscalls.allocate(((Int) -> Void)?.self, count: 1, what: "thread pool")
+            } catch {
+                free(mutex)
+                free(cond)
+                throw error
+            }
+            pthread_mutex_init(mutex, nil)
+            pthread_cond_init(cond, nil)
+            job.initialize(to: nil)
+        }
+
+        func workerLoop(_ index: Int) {
+            var seen = 0
+            while true {
+                var spins = 0
+                var gen = generation.load(ordering: .acquiring)
+                while gen == seen && !stopping.load(ordering: .relaxed) {
+                    spins += 1
+                    if spins < ThreadPool.spinLimit {
+                        gen = generation.load(ordering: .acquiring)
+                        continue
+                    }
+                    pthread_mutex_lock(mutex)
+                    gen = generation.load(ordering: .acquiring)
+                    while gen == seen && !stopping.load(ordering: .relaxed) {
+                        pthread_cond_wait(cond, mutex)
+                        gen = generation.load(ordering: .acquiring)
+                    }
+                    pthread_mutex_unlock(mutex)
+                }
+                if stopping.load(ordering: .relaxed) { return }
+                seen = gen
+                if let body = job.pointee { body(index) }
+                remaining.subtract(1, ordering: .releasing)
+            }
+        }
+
+        deinit {
+            pthread_cond_destroy(cond)
+            pthread_mutex_destroy(mutex)
+            job.deinitialize(count: 1)
+            free(job)
+            free(cond)
+            free(mutex)
         }
     }
 
@@ -101,16 +131,17 @@ public final class ThreadPool: @unchecked Sendable {
             body(0)
             return
         }
+        let s = shared
         withoutActuallyEscaping(body) { esc in
-            job.pointee = esc
-            remaining.store(threadCount - 1, ordering: .relaxed)
-            generation.add(1, ordering: .releasing)
-            pthread_mutex_lock(mutex)
-            pthread_cond_broadcast(cond)
-            pthread_mutex_unlock(mutex)
+            s.job.pointee = esc
+            s.remaining.store(threadCount - 1, ordering: .relaxed)
+            s.generation.add(1, ordering: .releasing)
+            pthread_mutex_lock(s.mutex)
+            pthread_cond_broadcast(s.cond)
+            pthread_mutex_unlock(s.mutex)
             esc(0)
-            while remaining.load(ordering: .acquiring) > 0 {}
-            job.pointee = nil
+            while s.remaining.load(ordering: .acquiring) > 0 {}
+            s.job.pointee = nil
         }
     }
 
@@ -131,21 +162,15 @@ public final class ThreadPool: @unchecked Sendable {
     }
 
     private func shutdown() {
-        stopping.store(true, ordering: .relaxed)
-        pthread_mutex_lock(mutex)
-        pthread_cond_broadcast(cond)
-        pthread_mutex_unlock(mutex)
+        shared.stopping.store(true, ordering: .relaxed)
+        pthread_mutex_lock(shared.mutex)
+        pthread_cond_broadcast(shared.cond)
+        pthread_mutex_unlock(shared.mutex)
         for t in threads { pthread_join(t, nil) }
         threads = []
     }
 
     deinit {
         shutdown()
-        pthread_cond_destroy(cond)
-        pthread_mutex_destroy(mutex)
-        job.deinitialize(count: 1)
-        free(job)
-        free(cond)
-        free(mutex)
     }
 }
