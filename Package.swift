@@ -15,7 +15,7 @@ let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
 let kernelLevelTargets: [Target] = [
     .target(
         name: "LlamaSwiftKernelsV3", path: "Sources/LlamaSwiftKernelsV3",
-        swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"])])
+        swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .define("LLAMASWIFT_AVX2")])
 ]
 #else
 let kernelLevelTargets: [Target] = []
@@ -52,7 +52,11 @@ let package = Package(
                 ])
             ]
         ),
-        .executableTarget(name: "llamaswift-cli", dependencies: ["LlamaSwift"]),
+        // The program carries the Swift runtime inside it too (like the library), so
+        // it runs on machines without a Swift toolchain (the llamaswift-tools package).
+        .executableTarget(
+            name: "llamaswift-cli", dependencies: ["LlamaSwift"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .testTarget(name: "LlamaSwiftTests", dependencies: ["LlamaSwift", "LlamaSwiftKernels"]),
     ] + kernelLevelTargets,
     // The engine is pointer code whose thread rules are documented per type (models are
