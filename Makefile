@@ -43,7 +43,7 @@ deps:
 run: model build
 	$(BIN)/llamaswift run -m $(MODEL) -p "$(PROMPT)"
 
-test: deps model testdata build test-swift test-c test-python test-rust
+test: deps model testdata build test-swift test-c test-python test-rust test-packages
 	@echo "make test: all suites passed"
 
 test-swift:
