@@ -7,8 +7,8 @@ import LlamaSwiftKernels
 /// integer-block dot product. Float weights (F32/F16/BF16) multiply float activations.
 ///
 /// Work is split across the pool by output rows (in units of 16). Each worker hands its
-/// row range to a tile kernel (KernelSet, chosen for the CPU): decode runs 4 rows per
-/// pass sharing the activation loads; prefill runs tiles of 4 rows × 2 tokens, so each
+/// row range to a tile kernel (KernelSet, chosen for the CPU): decode runs one row per
+/// pass (one sequential stream of weights: see QuantTiles.run); prefill runs tiles of 4 rows × 2 tokens, so each
 /// weight block is decoded once per pair of tokens and stays in L1 across all tokens.
 /// Each output is computed by one thread with one fixed summation order: results do not
 /// depend on the thread count, the batch size or the tile shape.
