@@ -14,7 +14,7 @@ let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
 #if arch(x86_64)
 let kernelLevelTargets: [Target] = [
     .target(
-        name: "LlamaSwiftKernelsV3", path: "Sources/LlamaSwiftKernelsV3",
+        name: "LlamaSwiftKernelsV3", dependencies: ["CLlamaSwiftCPU"], path: "Sources/LlamaSwiftKernelsV3",
         swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .define("LLAMASWIFT_AVX2")])
 ]
 #else
@@ -32,7 +32,7 @@ let package = Package(
     targets: [
         // The C header, imported into Swift so the compiler checks every @c function.
         .systemLibrary(name: "CLlamaSwift", path: "Sources/CLlamaSwift"),
-        .target(name: "LlamaSwiftKernels", swiftSettings: kernelFlags),
+        .target(name: "LlamaSwiftKernels", dependencies: ["CLlamaSwiftCPU"], swiftSettings: kernelFlags),
         .target(name: "CLlamaSwiftCPU"),
         .target(
             name: "LlamaSwift",

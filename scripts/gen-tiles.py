@@ -33,6 +33,8 @@ for (R, T) in shapes:
     for r in range(R):
         L.append('            do {')
         L.append(f'                let blk = w{r} + F.bytes * b')
+        if T == 1:
+            L.append('                prefetchAhead(blk)')
         L.append('                let wv = F.weights(blk)')
         L.append('                let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))')
         for t in range(T):

@@ -1,5 +1,6 @@
 #if LLAMASWIFT_AVX2
 import _Builtin_intrinsics.intel
+import CLlamaSwiftCPU
 
 /// The x86-64-v3 block decoding, written with AVX2 intrinsics because LLVM does not
 /// form `vpmaddubsw` (a saturating multiply-add of unsigned by signed bytes) from plain
@@ -114,5 +115,15 @@ enum Q8_0Blocks: Q32Blocks {
     static func lanes(_ w: WeightBlock, _ x: ActivationBlock) -> SIMD8<Float> {
         _mm256_cvtepi32_ps(unsignedLaneSums(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x.x, w)))
     }
+}
+#endif
+
+#if LLAMASWIFT_AVX2
+/// Asks for the weights 512 bytes ahead of `p` in decode's row stream: with the hint,
+/// TinyLlama-shaped Q4_0 decoded at 20.8 tokens/s instead of 15.7 (1 thread; 1024 and
+/// 2048 bytes ahead were no better within this machine's noise).
+@inline(__always)
+func prefetchAhead(_ p: UnsafeRawPointer) {
+    lsk_prefetch(p + 512)
 }
 #endif

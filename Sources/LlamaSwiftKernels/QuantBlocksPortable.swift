@@ -124,3 +124,9 @@ func exactFloat(_ v: SIMD8<Int32>) -> SIMD8<Float> {
     return unsafeBitCast(bits, to: SIMD8<Float>.self) - SIMD8<Float>(repeating: magic)
 }
 #endif
+
+#if !LLAMASWIFT_AVX2
+/// No hint in the portable build (its target may lack one; it is not the fast path).
+@inline(__always)
+func prefetchAhead(_ p: UnsafeRawPointer) {}
+#endif

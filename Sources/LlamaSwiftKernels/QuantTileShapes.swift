@@ -21,6 +21,7 @@ extension QuantTiles {
             let da0 = d0[b]
             do {
                 let blk = w0 + F.bytes * b
+                prefetchAhead(blk)
                 let wv = F.weights(blk)
                 let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))
                 a0_0.addProduct(SIMD8(repeating: dw * da0), F.lanes(wv, xv0))
@@ -31,6 +32,7 @@ extension QuantTiles {
             }
             do {
                 let blk = w1 + F.bytes * b
+                prefetchAhead(blk)
                 let wv = F.weights(blk)
                 let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))
                 a1_0.addProduct(SIMD8(repeating: dw * da0), F.lanes(wv, xv0))
@@ -41,6 +43,7 @@ extension QuantTiles {
             }
             do {
                 let blk = w2 + F.bytes * b
+                prefetchAhead(blk)
                 let wv = F.weights(blk)
                 let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))
                 a2_0.addProduct(SIMD8(repeating: dw * da0), F.lanes(wv, xv0))
@@ -51,6 +54,7 @@ extension QuantTiles {
             }
             do {
                 let blk = w3 + F.bytes * b
+                prefetchAhead(blk)
                 let wv = F.weights(blk)
                 let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))
                 a3_0.addProduct(SIMD8(repeating: dw * da0), F.lanes(wv, xv0))
@@ -78,6 +82,7 @@ extension QuantTiles {
             let da0 = d0[b]
             do {
                 let blk = w0 + F.bytes * b
+                prefetchAhead(blk)
                 let wv = F.weights(blk)
                 let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))
                 a0_0.addProduct(SIMD8(repeating: dw * da0), F.lanes(wv, xv0))

@@ -8,4 +8,9 @@
    0 on other architectures. Not exported from libllamaswift.so. */
 int lsk_cpu_x86_level(void);
 
+/* A hint to fetch the cache line at p for reading (Swift has no prefetch of its own and
+   the intrinsic _mm_prefetch is a macro, which Swift cannot import). Inlined into the
+   Swift kernels; never faults, whatever p is. */
+static inline void lsk_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+
 #endif
