@@ -21,7 +21,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g -Wall -Wextra -Werror
 PROMPT ?= What is the capital of France? Answer in one sentence.
 
-.PHONY: all build run test test-swift test-c test-python test-rust deps testdata model install uninstall deb test-packages clean
+.PHONY: all build run test test-swift test-c test-python test-rust deps testdata model install uninstall deb test-packages clean fuzz
 
 all: build
 
@@ -48,6 +48,12 @@ test: deps model testdata build test-swift test-c test-python test-rust test-pac
 
 test-swift:
 	$(SWIFT) test $(SWIFTFLAGS)
+
+# Not part of `make test` (slow). libFuzzer targets of Tests/Fuzz under AddressSanitizer,
+# FUZZ_SECONDS each (scripts/fuzz.sh; builds into .build-fuzz, works in out/fuzz).
+FUZZ_SECONDS ?= 60
+fuzz: model testdata
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
 
 test-c: build
 	bash Tests/capi/run-c-tests.sh
