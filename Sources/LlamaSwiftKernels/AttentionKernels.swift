@@ -18,13 +18,13 @@ public enum AttentionKernels {
         return s
     }
 
+    @inline(__always)
     public static func dotF16(_ q: UnsafePointer<Float>, _ k: UnsafePointer<UInt16>, _ n: Int) -> Float {
         var acc = SIMD8<Float>()
         var i = 0
         while i + 8 <= n {
             let a = UnsafeRawPointer(q + i).loadUnaligned(as: SIMD8<Float>.self)
-            let h = UnsafeRawPointer(k + i).loadUnaligned(as: SIMD8<Float16>.self)
-            acc.addProduct(a, SIMD8<Float>(h))
+            acc.addProduct(a, loadHalf8(k + i))
             i += 8
         }
         var s = acc.sum()
@@ -40,13 +40,13 @@ public enum AttentionKernels {
         for i in 0..<n { out[i] += w * v[i] }
     }
 
+    @inline(__always)
     public static func axpyF16(_ out: UnsafeMutablePointer<Float>, _ v: UnsafePointer<UInt16>, _ w: Float, _ n: Int) {
         var i = 0
         let wv = SIMD8<Float>(repeating: w)
         while i + 8 <= n {
-            let h = UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Float16>.self)
             var o = UnsafeMutableRawPointer(out + i).loadUnaligned(as: SIMD8<Float>.self)
-            o.addProduct(wv, SIMD8<Float>(h))
+            o.addProduct(wv, loadHalf8(v + i))
             UnsafeMutableRawPointer(out + i).storeBytes(of: o, as: SIMD8<Float>.self)
             i += 8
         }
@@ -57,7 +57,15 @@ public enum AttentionKernels {
     }
 
     public static func storeF16(_ dst: UnsafeMutablePointer<UInt16>, _ src: UnsafePointer<Float>, _ n: Int) {
-        for i in 0..<n { dst[i] = floatToHalf(src[i]) }
+        var i = 0
+        while i + 8 <= n {
+            storeHalf8(UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self), dst + i)
+            i += 8
+        }
+        while i < n {
+            dst[i] = floatToHalf(src[i])
+            i += 1
+        }
     }
 }
 
@@ -80,7 +88,17 @@ extension AttentionKernels {
         out o: UnsafeMutablePointer<Float>
     ) {
         if f16 {
-            for i in 0..<hd { qr[i] = halfToFloat(floatToHalf(qv[i])) }
+            var i = 0
+            while i + 8 <= hd {
+                var h = SIMD8<UInt16>()
+                storeHalf8(UnsafeRawPointer(qv + i).loadUnaligned(as: SIMD8<Float>.self), &h)
+                withUnsafeBytes(of: h) { UnsafeMutableRawPointer(qr + i).storeBytes(of: loadHalf8($0.baseAddress!), as: SIMD8<Float>.self) }
+                i += 8
+            }
+            while i < hd {
+                qr[i] = halfToFloat(floatToHalf(qv[i]))
+                i += 1
+            }
         } else {
             qr.update(from: qv, count: hd)
         }

@@ -13,4 +13,11 @@ int lsk_cpu_x86_level(void);
    Swift kernels; never faults, whatever p is. */
 static inline void lsk_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 
+#if defined(__F16C__) && defined(__AVX__)
+#include <immintrin.h>
+/* Eight floats to IEEE halves, rounded to nearest even (_mm256_cvtps_ph is a macro, which
+   Swift cannot import). Seen only by builds for CPUs with F16C (the x86-64-v3 kernels). */
+static inline __m128i lsk_floats_to_halves(__m256 v) { return _mm256_cvtps_ph(v, 0); }
+#endif
+
 #endif
