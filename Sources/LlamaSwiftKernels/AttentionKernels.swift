@@ -35,6 +35,33 @@ public enum AttentionKernels {
         return s
     }
 
+    /// dotF16 of q against four consecutive F16 key rows (`rowBytes` apart, the head at
+    /// element `offset` of each), with the same operations per key as dotF16.
+    @inline(__always)
+    static func dotF16x4(_ q: UnsafePointer<Float>, _ rows: UnsafeRawPointer, _ rowBytes: Int, _ offset: Int, _ n: Int) -> SIMD4<Float> {
+        let k0 = rows + 2 * offset, k1 = k0 + rowBytes, k2 = k1 + rowBytes, k3 = k2 + rowBytes
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= n {
+            let a = UnsafeRawPointer(q + i).loadUnaligned(as: SIMD8<Float>.self)
+            a0.addProduct(a, loadHalf8(k0 + 2 * i))
+            a1.addProduct(a, loadHalf8(k1 + 2 * i))
+            a2.addProduct(a, loadHalf8(k2 + 2 * i))
+            a3.addProduct(a, loadHalf8(k3 + 2 * i))
+            i += 8
+        }
+        var s = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
+        while i < n {
+            let qi = q[i]
+            s[0] += qi * halfToFloat(k0.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+            s[1] += qi * halfToFloat(k1.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+            s[2] += qi * halfToFloat(k2.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+            s[3] += qi * halfToFloat(k3.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+            i += 1
+        }
+        return s
+    }
+
     /// out += w · v
     public static func axpyF32(_ out: UnsafeMutablePointer<Float>, _ v: UnsafePointer<Float>, _ w: Float, _ n: Int) {
         for i in 0..<n { out[i] += w * v[i] }
@@ -103,7 +130,20 @@ extension AttentionKernels {
             qr.update(from: qv, count: hd)
         }
         var maxScore = -Float.infinity
-        for p in 0...last {
+        var first = 0
+        if f16 {
+            // Four keys at a time: four independent accumulation chains instead of one
+            // (each key's sum is computed exactly as dotF16 computes it).
+            while first + 4 <= last + 1 {
+                let s4 = dotF16x4(qr, kRows + first * rowBytes, rowBytes, kvOffset, hd) * scale
+                for j in 0..<4 {
+                    sc[first + j] = s4[j]
+                    maxScore = max(maxScore, s4[j])
+                }
+                first += 4
+            }
+        }
+        for p in first..<(last + 1) {
             let row = kRows + p * rowBytes
             let s: Float
             if f16 {
@@ -122,14 +162,64 @@ extension AttentionKernels {
         }
         let inv = Float(1 / sum)
         o.update(repeating: 0, count: hd)
+        if f16 {
+            for p in 0...last { sc[p] = halfToFloat(floatToHalf(sc[p] * inv)) }
+            weightedSumF16(o, vRows + 2 * kvOffset, rowBytes, sc, last + 1, hd)
+            return
+        }
         for p in 0...last {
             let row = vRows + p * rowBytes
-            if f16 {
-                let weight = halfToFloat(floatToHalf(sc[p] * inv))
-                axpyF16(o, row.assumingMemoryBound(to: UInt16.self) + kvOffset, weight, hd)
-            } else {
-                axpyF32(o, row.assumingMemoryBound(to: Float.self) + kvOffset, sc[p] * inv, hd)
+            axpyF32(o, row.assumingMemoryBound(to: Float.self) + kvOffset, sc[p] * inv, hd)
+        }
+    }
+
+    /// out[i] = Σ_p w[p]·v_p[i] over `count` F16 rows, element for element the same
+    /// operations as calling axpyF16 once per row on a zeroed `out`, but with 32 outputs
+    /// held in registers across all rows instead of loaded and stored once per row.
+    @inline(__always)
+    static func weightedSumF16(
+        _ out: UnsafeMutablePointer<Float>, _ rows: UnsafeRawPointer, _ rowBytes: Int, _ w: UnsafePointer<Float>,
+        _ count: Int, _ n: Int
+    ) {
+        var i = 0
+        while i + 32 <= n {
+            var o0 = SIMD8<Float>(), o1 = SIMD8<Float>(), o2 = SIMD8<Float>(), o3 = SIMD8<Float>()
+            for p in 0..<count {
+                let v = rows + p * rowBytes + 2 * i
+                let wv = SIMD8<Float>(repeating: w[p])
+                o0.addProduct(wv, loadHalf8(v))
+                o1.addProduct(wv, loadHalf8(v + 16))
+                o2.addProduct(wv, loadHalf8(v + 32))
+                o3.addProduct(wv, loadHalf8(v + 48))
             }
+            let dst = UnsafeMutableRawPointer(out + i)
+            dst.storeBytes(of: o0, as: SIMD8<Float>.self)
+            (dst + 32).storeBytes(of: o1, as: SIMD8<Float>.self)
+            (dst + 64).storeBytes(of: o2, as: SIMD8<Float>.self)
+            (dst + 96).storeBytes(of: o3, as: SIMD8<Float>.self)
+            i += 32
+        }
+        if i < n {
+            for p in 0..<count {
+                axpyF16Range(out, rows + p * rowBytes, w[p], from: i, to: n)
+            }
+        }
+    }
+
+    /// axpyF16 over elements from..<to only (its 8-wide part, then its scalar tail).
+    @inline(__always)
+    static func axpyF16Range(_ out: UnsafeMutablePointer<Float>, _ v: UnsafeRawPointer, _ w: Float, from: Int, to n: Int) {
+        var i = from
+        let wv = SIMD8<Float>(repeating: w)
+        while i + 8 <= n {
+            var o = UnsafeMutableRawPointer(out + i).loadUnaligned(as: SIMD8<Float>.self)
+            o.addProduct(wv, loadHalf8(v + 2 * i))
+            UnsafeMutableRawPointer(out + i).storeBytes(of: o, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n {
+            out[i] += w * halfToFloat(v.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+            i += 1
         }
     }
 }

@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLlamaSwiftCPU
 import LlamaSwiftKernels
 @testable import LlamaSwift
@@ -48,5 +51,60 @@ import LlamaSwiftKernels
         #elseif arch(x86_64)
         Issue.record("the x86-64-v3 kernel build is not visible to the tests")
         #endif
+    }
+}
+
+/// Attention over an F16 cache: `head` (four keys at a time, values summed with the
+/// outputs in registers) equals the plain per-key loop of dotF16 and axpyF16 bit for bit,
+/// in the baseline build and in the v3 build.
+@Suite struct AttentionKernelTests {
+    static func reference(
+        q: [Float], hd: Int, last: Int, keys: [UInt16], values: [UInt16], rowElems: Int, offset: Int, scale: Float
+    ) -> [Float] {
+        let qr = q.map { halfToFloat(floatToHalf($0)) }
+        var sc = [Float](repeating: 0, count: last + 1)
+        var maxScore = -Float.infinity
+        for p in 0...last {
+            sc[p] = keys.withUnsafeBufferPointer { AttentionKernels.dotF16(qr, $0.baseAddress! + p * rowElems + offset, hd) } * scale
+            maxScore = max(maxScore, sc[p])
+        }
+        var sum: Double = 0
+        for p in 0...last {
+            sc[p] = expf(sc[p] - maxScore)
+            sum += Double(sc[p])
+        }
+        let inv = Float(1 / sum)
+        var o = [Float](repeating: 0, count: hd)
+        for p in 0...last {
+            let w = halfToFloat(floatToHalf(sc[p] * inv))
+            values.withUnsafeBufferPointer { AttentionKernels.axpyF16(&o, $0.baseAddress! + p * rowElems + offset, w, hd) }
+        }
+        return o
+    }
+
+    @Test(arguments: [64, 72, 128])
+    func headEqualsPerKeyLoop(hd: Int) {
+        var rng = KernelTests.Rng(s: UInt64(hd))
+        let rowElems = 3 * hd, offset = hd  // the second of three KV heads
+        for last in [0, 1, 2, 3, 4, 5, 7, 8, 31, 66] {
+            let q = (0..<hd).map { _ in rng.float() }
+            let keys = (0..<((last + 1) * rowElems)).map { _ in floatToHalf(rng.float()) }
+            let values = (0..<((last + 1) * rowElems)).map { _ in floatToHalf(rng.float()) }
+            let want = Self.reference(q: q, hd: hd, last: last, keys: keys, values: values, rowElems: rowElems, offset: offset, scale: 0.125)
+            var heads: [(String, KernelSet.Head)] = [("base", KernelSet.base.attendHead)]
+            #if canImport(LlamaSwiftKernelsV3)
+            if lsk_cpu_x86_level() >= 3 { heads.append(("v3", KernelSet.v3.attendHead)) }
+            #endif
+            for (name, head) in heads {
+                var qbuf = [Float](repeating: 0, count: hd), scores = [Float](repeating: 0, count: last + 1)
+                var out = [Float](repeating: .nan, count: hd)
+                keys.withUnsafeBytes { k in
+                    values.withUnsafeBytes { v in
+                        head(q, hd, last, k.baseAddress!, v.baseAddress!, 2 * rowElems, offset, true, 0.125, &qbuf, &scores, &out)
+                    }
+                }
+                #expect(out.map(\.bitPattern) == want.map(\.bitPattern), "\(name) hd \(hd) last \(last)")
+            }
+        }
     }
 }
