@@ -97,6 +97,7 @@ public final class ThreadPool: @unchecked Sendable {
                 while gen == seen && !stopping.load(ordering: .relaxed) {
                     spins += 1
                     if spins < ThreadPool.spinLimit {
+                        if spins & 4095 == 0 { sched_yield() }  // see run(): let a preempted caller go on
                         gen = generation.load(ordering: .acquiring)
                         continue
                     }
@@ -140,7 +141,14 @@ public final class ThreadPool: @unchecked Sendable {
             pthread_cond_broadcast(s.cond)
             pthread_mutex_unlock(s.mutex)
             esc(0)
-            while s.remaining.load(ordering: .acquiring) > 0 {}
+            // Spin for the other workers; every 4096 checks give the CPU away once, so
+            // that a worker preempted by another process (more runnable threads than
+            // cores) gets to finish instead of waiting out this thread's time slice.
+            var spins = 0
+            while s.remaining.load(ordering: .acquiring) > 0 {
+                spins &+= 1
+                if spins & 4095 == 0 { sched_yield() }
+            }
             s.job.pointee = nil
         }
     }
