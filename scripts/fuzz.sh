@@ -5,7 +5,7 @@
 #   FUZZ_SECONDS=60                   run time of each target
 #
 # SwiftPM builds the engine modules (LlamaSwift, its kernels and CLlamaSwiftCPU) with
-# -sanitize=fuzzer,address into .build-fuzz; each target file is then compiled with
+# coverage and ASan (-sanitize=fuzzer,address) into .build-fuzz; each target file is then compiled with
 # Tests/Fuzz/FuzzSupport.swift and linked against those objects by swiftc (libFuzzer
 # supplies main). Each target runs on a working corpus out/fuzz/corpus/<target>, seeded
 # from the committed Tests/Fuzz/corpus/<target> (never written). Crashes are saved as
@@ -31,16 +31,22 @@ for t in "${targets[@]}"; do
 done
 
 echo "fuzz: building the engine with -sanitize=fuzzer,address into $scratch" >&2
-nice -n 10 "$SWIFT" build -c release --scratch-path "$scratch" --sanitize=fuzzer --sanitize=address \
-    --target LlamaSwift >&2
-objects=()
-for m in LlamaSwift LlamaSwiftKernels LlamaSwiftKernelsV3 CLlamaSwiftCPU; do
-    [ -d "$build/$m.build" ] && objects+=("$build/$m.build"/*.o)
+# One -sanitize=fuzzer,address: SwiftPM's `--sanitize=fuzzer --sanitize=address` passes two
+# -sanitize= flags to swiftc, and the last one wins (the engine was built without coverage).
+nice -n 10 "$SWIFT" build -c release --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address \
+    -Xcc -fsanitize=fuzzer-no-link,address --target LlamaSwift >&2
+# The objects and C module maps of LlamaSwift and its dependencies: only they were built
+# in this scratch path (the other targets' folders hold no objects).
+objects=() modulemaps=()
+for d in "$build"/*.build; do
+    case $(basename "$d") in llamaswift.build | llamaswift_cli.build | *Tests*) continue ;; esac
+    for o in "$d"/*.o; do [ -f "$o" ] && objects+=("$o"); done
+    [ -f "$d/module.modulemap" ] && modulemaps+=(-Xcc "-fmodule-map-file=$d/module.modulemap")
 done
 mkdir -p "$out/bin"
 for t in "${targets[@]}"; do
     nice -n 10 "$SWIFTC" -O -parse-as-library -sanitize=fuzzer,address -use-ld=lld -module-name "Fuzz_${t//-/_}" \
-        -I "$build/Modules" -Xcc "-fmodule-map-file=$build/CLlamaSwiftCPU.build/module.modulemap" \
+        -I "$build/Modules" "${modulemaps[@]}" \
         "Tests/Fuzz/${source[$t]}" Tests/Fuzz/FuzzSupport.swift "${objects[@]}" -o "$out/bin/fuzz-$t"
 done
 
