@@ -21,7 +21,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g -Wall -Wextra -Werror
 PROMPT ?= What is the capital of France? Answer in one sentence.
 
-.PHONY: all build run test test-swift test-c test-python test-rust deps testdata model install uninstall deb test-packages clean fuzz
+.PHONY: all build run test test-swift test-c test-python test-rust deps testdata model install uninstall deb test-packages clean fuzz sanitize
 
 all: build
 
@@ -54,6 +54,11 @@ test-swift:
 FUZZ_SECONDS ?= 60
 fuzz: model testdata
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
+
+# Not part of `make test` (slow). The Swift tests under ASan (.build-asan), the concurrency
+# tests under TSan (.build-tsan), the C tests and examples under valgrind (scripts/sanitize.sh).
+sanitize: deps model testdata build
+	bash scripts/sanitize.sh
 
 test-c: build
 	bash Tests/capi/run-c-tests.sh

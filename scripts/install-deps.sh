@@ -8,6 +8,7 @@ need=()
 command -v cc >/dev/null || need+=(gcc)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v dpkg-shlibdeps >/dev/null || need+=(dpkg-dev)
+command -v valgrind >/dev/null || need+=(valgrind)
 [ -f /usr/include/ffi.h ] || [ -f "/usr/include/$(gcc -dumpmachine 2>/dev/null)/ffi.h" ] || need+=(libffi-dev)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
