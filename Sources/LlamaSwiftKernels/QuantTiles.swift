@@ -129,7 +129,8 @@ func hsum8(_ a: SIMD8<Float>) -> Float {
 
 /// Row-range entry points for the K-quants and float weights, with the same shape as the
 /// 32-element tiles (so the engine calls every type through one table per CPU level).
-/// They run the per-row reference kernels of QuantDot / FloatDot unchanged.
+/// K-quants run KQuantRows (AVX2 in the v3 build, QuantDot's reference loops otherwise),
+/// float weights FloatDot, one row and one token at a time.
 extension QuantTiles {
     public static func q4_K(
         _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
@@ -139,7 +140,7 @@ extension QuantTiles {
         let nb = cols / 256
         for t in 0..<tokens {
             for r in rows {
-                out[t * ldo + r] = QuantDot.q45_K(w + r * rowBytes, qs + t * cols, d + t * nb, bsums + t * nb * 16, nb, five: false)
+                out[t * ldo + r] = KQuantRows.q45_K(w + r * rowBytes, qs + t * cols, d + t * nb, bsums + t * nb * 16, nb, five: false)
             }
         }
     }
@@ -152,7 +153,7 @@ extension QuantTiles {
         let nb = cols / 256
         for t in 0..<tokens {
             for r in rows {
-                out[t * ldo + r] = QuantDot.q45_K(w + r * rowBytes, qs + t * cols, d + t * nb, bsums + t * nb * 16, nb, five: true)
+                out[t * ldo + r] = KQuantRows.q45_K(w + r * rowBytes, qs + t * cols, d + t * nb, bsums + t * nb * 16, nb, five: true)
             }
         }
     }
@@ -164,7 +165,7 @@ extension QuantTiles {
     ) {
         let nb = cols / 256
         for t in 0..<tokens {
-            for r in rows { out[t * ldo + r] = QuantDot.q6_K(w + r * rowBytes, qs + t * cols, d + t * nb, nb) }
+            for r in rows { out[t * ldo + r] = KQuantRows.q6_K(w + r * rowBytes, qs + t * cols, d + t * nb, bsums + t * nb * 16, nb) }
         }
     }
 

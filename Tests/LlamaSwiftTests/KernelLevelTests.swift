@@ -108,3 +108,56 @@ import LlamaSwiftKernels
         }
     }
 }
+
+/// K-quant rows: the x86-64-v3 build (AVX2 integer sums) against the baseline build
+/// (QuantDot's reference loops), bit for bit, on random blocks and activations.
+@Suite struct KQuantLevelTests {
+    @Test(arguments: [256, 768])
+    func v3EqualsReference(cols: Int) {
+        #if canImport(LlamaSwiftKernelsV3)
+        guard lsk_cpu_x86_level() >= 3 else { return }
+        var rng = KernelTests.Rng(s: UInt64(cols) &+ 12345)
+        let nb = cols / 256
+        // (type, block bytes, half-scale offsets, base tiles, v3 tiles)
+        let types: [(String, Int, [Int], KernelSet.TilesK, KernelSet.TilesK)] = [
+            ("q4_K", 144, [0, 2], KernelSet.base.q4_K, KernelSet.v3.q4_K),
+            ("q5_K", 176, [0, 2], KernelSet.base.q5_K, KernelSet.v3.q5_K),
+            ("q6_K", 210, [208], KernelSet.base.q6_K, KernelSet.v3.q6_K),
+        ]
+        var compared = 0
+        for (name, bytes, halves, base, v3) in types {
+            for (rows, tokens) in [(1, 1), (5, 1), (3, 4)] {
+                var w = (0..<(rows * nb * bytes)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                for blk in 0..<(rows * nb) {
+                    for off in halves {
+                        let h = floatToHalf(rng.float() * 0.02)
+                        w[blk * bytes + off] = UInt8(h & 0xFF)
+                        w[blk * bytes + off + 1] = UInt8(h >> 8)
+                    }
+                }
+                var x = (0..<(tokens * cols)).map { _ in rng.float() * 3 }
+                x[Int(rng.next() % UInt64(x.count))] = -7  // a block whose extreme is negative
+                var qs = [Int8](repeating: 0, count: tokens * cols)
+                var d = [Float](repeating: 0, count: tokens * nb)
+                var bs = [Int32](repeating: 0, count: tokens * nb * 16)
+                for t in 0..<tokens {
+                    x.withUnsafeBufferPointer { xp in
+                        ActivationQuantize.q8K(xp.baseAddress! + t * cols, cols, &qs[t * cols], &d[t * nb], &bs[t * nb * 16])
+                    }
+                }
+                var a = [Float](repeating: .nan, count: rows * tokens), b = a
+                w.withUnsafeBytes { wp in
+                    base(wp.baseAddress!, nb * bytes, 0..<rows, tokens, qs, d, bs, cols, &a, rows)
+                    v3(wp.baseAddress!, nb * bytes, 0..<rows, tokens, qs, d, bs, cols, &b, rows)
+                }
+                #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(name) cols \(cols) rows \(rows) tokens \(tokens)")
+                #expect(!a.contains { $0.isNaN })
+                compared += a.count
+            }
+        }
+        #expect(compared == 3 * (1 + 5 + 12))
+        #elseif arch(x86_64)
+        Issue.record("the x86-64-v3 kernel build is not visible to the tests")
+        #endif
+    }
+}
