@@ -215,6 +215,42 @@ func benchCommand(_ o: Options) throws {
     print("model: \(name)  threads: \(session.threadCount)  kernels: \(kernelPathName())  reps: \(o.reps)")
     print("pp\(o.pp): median \(fmt(median(pp))) t/s  (min \(fmt(pp.min()!)), max \(fmt(pp.max()!)))")
     print("tg\(o.tg): median \(fmt(median(tg))) t/s  (min \(fmt(tg.min()!)), max \(fmt(tg.max()!)))")
+
+    // Decode against the memory-bandwidth limit: a token reads every weight matrix once
+    // (the token embedding only through a tied output); the limit is the rate at which
+    // the same threads read the same mapped bytes sequentially.
+    let tensors = model.gguf.tensors
+    let tied = !tensors.contains { $0.name == "output.weight" }
+    let perToken = tensors.filter { tied || $0.name != "token_embd.weight" }.reduce(0) { $0 + $1.byteCount }
+    let bw = readBandwidth(model.gguf.file, threads: session.threadCount)
+    let used = median(tg) * Double(perToken)
+    print("weights read per token: \(fmt(Double(perToken) / 1e6)) MB; tg reads \(fmt(used / 1e9, 2)) GB/s of \(fmt(bw / 1e9, 2)) GB/s "
+        + "measured (sequential read of the mapped file, \(session.threadCount) thread(s), median of 3): \(fmt(100 * used / bw, 1))% of the limit")
+}
+
+/// Bytes per second at which `threads` threads read the whole mapping once (each a
+/// contiguous share, 32-byte loads), median of 3 passes after one to fault pages in.
+func readBandwidth(_ file: MappedFile, threads: Int) -> Double {
+    guard let pool = try? ThreadPool(threads: threads) else { return .nan }
+    let n = file.size / 32
+    let sinks = UnsafeMutablePointer<SIMD32<UInt8>>.allocate(capacity: threads)
+    defer { sinks.deallocate() }
+    var rates: [Double] = []
+    for pass in 0..<4 {
+        let t0 = monotonicSeconds()
+        pool.run { w in
+            var acc = SIMD32<UInt8>()
+            let lo = n * w / threads, hi = n * (w + 1) / threads
+            var i = lo
+            while i < hi {
+                acc &+= file.base.loadUnaligned(fromByteOffset: 32 * i, as: SIMD32<UInt8>.self)
+                i += 1
+            }
+            sinks[w] = acc  // keeps the loads
+        }
+        if pass > 0 { rates.append(Double(32 * n) / (monotonicSeconds() - t0)) }
+    }
+    return rates.sorted()[1]
 }
 
 func monotonicSeconds() -> Double {
