@@ -161,12 +161,12 @@ put("chat", "name-mistral", chat(200 + 1, 0, ["user", "[INST] {{ m }} [/INST]"])
 put("chat", "none", chat(200, 1, ["user", "hello"]))
 put("chat", "odd-roles", chat(10, 1, ["tool", "", "", "empty role", "assistant"]))
 
-# --- decode (byte 0: model/threads/logits/batch; then ops: 0-2 decode, 3 rewind, 4 cancel, 5 check)
+# --- decode (byte 0: model, logits, batch, threads (bits 2+7); then ops: 0-2 decode, 3 rewind, 4 cancel, 5 check)
 def ids(*xs): return b"".join(struct.pack("<H", x) for x in xs)
 
 
 put("decode", "prompt-check", bytes([0x00, 0, 5]) + ids(1, 10, 20, 30, 40) + bytes([5]))
-put("decode", "rewind-redecode", bytes([0x15, 1, 8]) + ids(1, 2, 3, 4, 5, 6, 7, 8) + bytes([3, 4, 0, 3]) + ids(9, 10, 11) + bytes([5]))
+put("decode", "rewind-redecode", bytes([0x95, 1, 8]) + ids(1, 2, 3, 4, 5, 6, 7, 8) + bytes([3, 4, 0, 3]) + ids(9, 10, 11) + bytes([5]))
 put("decode", "logits-all-batch3", bytes([0x3A, 2, 12]) + ids(*range(1, 13)) + bytes([5, 3, 0, 5]))
 put("decode", "out-of-range", bytes([0x01, 0, 3]) + ids(1, 259, 0xFFFF) + bytes([0, 2]) + ids(1, 0x8001) + bytes([5]))
 put("decode", "cancel", bytes([0x03, 4, 0, 2]) + ids(1, 2) + bytes([5]))
