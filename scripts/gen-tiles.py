@@ -20,7 +20,7 @@ for (R, T) in shapes:
     L.append(f'    static func {name}<F: Q32Blocks>(_: F.Type, _ p: TileArgs, _ r0: Int, _ t0: Int) {{')
     L.append('        let nb = p.nb')
     for r in range(R):
-        L.append(f'        let w{r} = p.w + (r0 + {r}) * p.rowBytes')
+        L.append(f'        let w{r} = p.row(r0 + {r})')
     for t in range(T):
         L.append(f'        let x{t} = UnsafeRawPointer(p.qs + (t0 + {t}) * p.cols), d{t} = p.d + (t0 + {t}) * nb, s{t} = p.s + (t0 + {t}) * nb')
     for r in range(R):
@@ -32,8 +32,8 @@ for (R, T) in shapes:
         L.append(f'            let da{t} = d{t}[b]')
     for r in range(R):
         L.append('            do {')
-        L.append(f'                let blk = w{r} + F.bytes * b')
-        if T == 1:
+        L.append(f'                let blk = w{r} + p.blockStride * b')
+        if T == 1 and r == 0:
             L.append('                prefetchAhead(blk)')
         L.append('                let wv = F.weights(blk)')
         L.append('                let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))')

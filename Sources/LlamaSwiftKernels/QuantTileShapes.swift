@@ -7,10 +7,10 @@ extension QuantTiles {
     @inline(__always)
     static func tile4x1<F: Q32Blocks>(_: F.Type, _ p: TileArgs, _ r0: Int, _ t0: Int) {
         let nb = p.nb
-        let w0 = p.w + (r0 + 0) * p.rowBytes
-        let w1 = p.w + (r0 + 1) * p.rowBytes
-        let w2 = p.w + (r0 + 2) * p.rowBytes
-        let w3 = p.w + (r0 + 3) * p.rowBytes
+        let w0 = p.row(r0 + 0)
+        let w1 = p.row(r0 + 1)
+        let w2 = p.row(r0 + 2)
+        let w3 = p.row(r0 + 3)
         let x0 = UnsafeRawPointer(p.qs + (t0 + 0) * p.cols), d0 = p.d + (t0 + 0) * nb, s0 = p.s + (t0 + 0) * nb
         var a0_0 = SIMD8<Float>(), m0_0: Float = 0
         var a1_0 = SIMD8<Float>(), m1_0: Float = 0
@@ -20,7 +20,7 @@ extension QuantTiles {
             let xv0 = activationBlock(x0 + 32 * b)
             let da0 = d0[b]
             do {
-                let blk = w0 + F.bytes * b
+                let blk = w0 + p.blockStride * b
                 prefetchAhead(blk)
                 let wv = F.weights(blk)
                 let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))
@@ -31,8 +31,7 @@ extension QuantTiles {
                 }
             }
             do {
-                let blk = w1 + F.bytes * b
-                prefetchAhead(blk)
+                let blk = w1 + p.blockStride * b
                 let wv = F.weights(blk)
                 let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))
                 a1_0.addProduct(SIMD8(repeating: dw * da0), F.lanes(wv, xv0))
@@ -42,8 +41,7 @@ extension QuantTiles {
                 }
             }
             do {
-                let blk = w2 + F.bytes * b
-                prefetchAhead(blk)
+                let blk = w2 + p.blockStride * b
                 let wv = F.weights(blk)
                 let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))
                 a2_0.addProduct(SIMD8(repeating: dw * da0), F.lanes(wv, xv0))
@@ -53,8 +51,7 @@ extension QuantTiles {
                 }
             }
             do {
-                let blk = w3 + F.bytes * b
-                prefetchAhead(blk)
+                let blk = w3 + p.blockStride * b
                 let wv = F.weights(blk)
                 let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))
                 a3_0.addProduct(SIMD8(repeating: dw * da0), F.lanes(wv, xv0))
@@ -74,14 +71,14 @@ extension QuantTiles {
     @inline(__always)
     static func tile1x1<F: Q32Blocks>(_: F.Type, _ p: TileArgs, _ r0: Int, _ t0: Int) {
         let nb = p.nb
-        let w0 = p.w + (r0 + 0) * p.rowBytes
+        let w0 = p.row(r0 + 0)
         let x0 = UnsafeRawPointer(p.qs + (t0 + 0) * p.cols), d0 = p.d + (t0 + 0) * nb, s0 = p.s + (t0 + 0) * nb
         var a0_0 = SIMD8<Float>(), m0_0: Float = 0
         for b in 0..<nb {
             let xv0 = activationBlock(x0 + 32 * b)
             let da0 = d0[b]
             do {
-                let blk = w0 + F.bytes * b
+                let blk = w0 + p.blockStride * b
                 prefetchAhead(blk)
                 let wv = F.weights(blk)
                 let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))
@@ -99,10 +96,10 @@ extension QuantTiles {
     @inline(__always)
     static func tile4x2<F: Q32Blocks>(_: F.Type, _ p: TileArgs, _ r0: Int, _ t0: Int) {
         let nb = p.nb
-        let w0 = p.w + (r0 + 0) * p.rowBytes
-        let w1 = p.w + (r0 + 1) * p.rowBytes
-        let w2 = p.w + (r0 + 2) * p.rowBytes
-        let w3 = p.w + (r0 + 3) * p.rowBytes
+        let w0 = p.row(r0 + 0)
+        let w1 = p.row(r0 + 1)
+        let w2 = p.row(r0 + 2)
+        let w3 = p.row(r0 + 3)
         let x0 = UnsafeRawPointer(p.qs + (t0 + 0) * p.cols), d0 = p.d + (t0 + 0) * nb, s0 = p.s + (t0 + 0) * nb
         let x1 = UnsafeRawPointer(p.qs + (t0 + 1) * p.cols), d1 = p.d + (t0 + 1) * nb, s1 = p.s + (t0 + 1) * nb
         var a0_0 = SIMD8<Float>(), m0_0: Float = 0
@@ -119,7 +116,7 @@ extension QuantTiles {
             let xv1 = activationBlock(x1 + 32 * b)
             let da1 = d1[b]
             do {
-                let blk = w0 + F.bytes * b
+                let blk = w0 + p.blockStride * b
                 let wv = F.weights(blk)
                 let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))
                 a0_0.addProduct(SIMD8(repeating: dw * da0), F.lanes(wv, xv0))
@@ -131,7 +128,7 @@ extension QuantTiles {
                 }
             }
             do {
-                let blk = w1 + F.bytes * b
+                let blk = w1 + p.blockStride * b
                 let wv = F.weights(blk)
                 let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))
                 a1_0.addProduct(SIMD8(repeating: dw * da0), F.lanes(wv, xv0))
@@ -143,7 +140,7 @@ extension QuantTiles {
                 }
             }
             do {
-                let blk = w2 + F.bytes * b
+                let blk = w2 + p.blockStride * b
                 let wv = F.weights(blk)
                 let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))
                 a2_0.addProduct(SIMD8(repeating: dw * da0), F.lanes(wv, xv0))
@@ -155,7 +152,7 @@ extension QuantTiles {
                 }
             }
             do {
-                let blk = w3 + F.bytes * b
+                let blk = w3 + p.blockStride * b
                 let wv = F.weights(blk)
                 let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))
                 a3_0.addProduct(SIMD8(repeating: dw * da0), F.lanes(wv, xv0))
@@ -182,7 +179,7 @@ extension QuantTiles {
     @inline(__always)
     static func tile1x2<F: Q32Blocks>(_: F.Type, _ p: TileArgs, _ r0: Int, _ t0: Int) {
         let nb = p.nb
-        let w0 = p.w + (r0 + 0) * p.rowBytes
+        let w0 = p.row(r0 + 0)
         let x0 = UnsafeRawPointer(p.qs + (t0 + 0) * p.cols), d0 = p.d + (t0 + 0) * nb, s0 = p.s + (t0 + 0) * nb
         let x1 = UnsafeRawPointer(p.qs + (t0 + 1) * p.cols), d1 = p.d + (t0 + 1) * nb, s1 = p.s + (t0 + 1) * nb
         var a0_0 = SIMD8<Float>(), m0_0: Float = 0
@@ -193,7 +190,7 @@ extension QuantTiles {
             let xv1 = activationBlock(x1 + 32 * b)
             let da1 = d1[b]
             do {
-                let blk = w0 + F.bytes * b
+                let blk = w0 + p.blockStride * b
                 let wv = F.weights(blk)
                 let dw = halfToFloat(blk.loadUnaligned(as: UInt16.self))
                 a0_0.addProduct(SIMD8(repeating: dw * da0), F.lanes(wv, xv0))

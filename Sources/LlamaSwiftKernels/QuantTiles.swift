@@ -20,41 +20,41 @@ public enum QuantTiles {
     public static func q4_0(
         _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
         _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, cols: Int,
-        _ out: UnsafeMutablePointer<Float>, ldo: Int
+        _ out: UnsafeMutablePointer<Float>, ldo: Int, interleaved: Bool = false
     ) {
-        run(Q4_0Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo)
+        run(Q4_0Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
     }
 
     public static func q4_1(
         _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
         _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, cols: Int,
-        _ out: UnsafeMutablePointer<Float>, ldo: Int
+        _ out: UnsafeMutablePointer<Float>, ldo: Int, interleaved: Bool = false
     ) {
-        run(Q4_1Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo)
+        run(Q4_1Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
     }
 
     public static func q5_0(
         _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
         _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, cols: Int,
-        _ out: UnsafeMutablePointer<Float>, ldo: Int
+        _ out: UnsafeMutablePointer<Float>, ldo: Int, interleaved: Bool = false
     ) {
-        run(Q5_0Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo)
+        run(Q5_0Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
     }
 
     public static func q5_1(
         _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
         _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, cols: Int,
-        _ out: UnsafeMutablePointer<Float>, ldo: Int
+        _ out: UnsafeMutablePointer<Float>, ldo: Int, interleaved: Bool = false
     ) {
-        run(Q5_1Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo)
+        run(Q5_1Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
     }
 
     public static func q8_0(
         _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
         _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, cols: Int,
-        _ out: UnsafeMutablePointer<Float>, ldo: Int
+        _ out: UnsafeMutablePointer<Float>, ldo: Int, interleaved: Bool = false
     ) {
-        run(Q8_0Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo)
+        run(Q8_0Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
     }
 
     /// Decode (one token): one row per pass, so the weights are read as one sequential
@@ -68,12 +68,19 @@ public enum QuantTiles {
     static func run<F: Q32Blocks>(
         _ f: F.Type, _ w: UnsafeRawPointer, _ rowBytes: Int, _ rows: Range<Int>, _ tokens: Int,
         _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, _ cols: Int,
-        _ out: UnsafeMutablePointer<Float>, _ ldo: Int
+        _ out: UnsafeMutablePointer<Float>, _ ldo: Int, _ interleaved: Bool
     ) {
-        let p = TileArgs(w: w, rowBytes: rowBytes, nb: cols / 32, qs: qs, d: d, s: s, cols: cols, out: out, ldo: ldo)
+        let p = TileArgs(
+            w: w, rowBytes: rowBytes, blockBytes: F.bytes, interleaved: interleaved, nb: cols / 32, qs: qs, d: d, s: s,
+            cols: cols, out: out, ldo: ldo)
         var r = rows.lowerBound
         let hi = rows.upperBound
         if tokens == 1 {
+            // Interleaved weights: a group of 4 rows is one sequential stream, and its 4
+            // outputs are 4 independent accumulation chains.
+            if interleaved {
+                while r + 4 <= hi && r & 3 == 0 { tile4x1(f, p, r, 0); r += 4 }
+            }
             while r < hi { tile1x1(f, p, r, 0); r += 1 }
             return
         }
@@ -92,13 +99,47 @@ public enum QuantTiles {
     }
 
     static var tileRows: Int { 4 }
+
+    /// Copies a matrix of `rows` rows (a multiple of 4) of `rowBytes` bytes, made of
+    /// blocks of `blockBytes`, into the interleaved layout of TileArgs: for each group of
+    /// 4 rows, block 0 of the 4 rows, then block 1 of the 4 rows, … The same bytes,
+    /// reordered, so that decode reads 4 rows as one sequential stream.
+    public static func interleave(
+        _ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, rows: Int, rowBytes: Int, blockBytes: Int
+    ) {
+        let nb = rowBytes / blockBytes
+        // Blocks are 18 to 34 bytes: copied as 8-byte words plus a 2-byte tail, inline
+        // (a memcpy call per block made loading TinyLlama-shaped Q4_0 take over a second).
+        let words = blockBytes / 8, tail = blockBytes % 8
+        for g in 0..<(rows / 4) {
+            let from = src + g * 4 * rowBytes
+            var to = dst + g * 4 * rowBytes
+            for b in 0..<nb {
+                for k in 0..<4 {
+                    let f = from + k * rowBytes + b * blockBytes
+                    for i in 0..<words {
+                        to.storeBytes(of: f.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self), toByteOffset: 8 * i, as: UInt64.self)
+                    }
+                    for i in (8 * words)..<(8 * words + tail) {
+                        to.storeBytes(of: f.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self)
+                    }
+                    to += blockBytes
+                }
+            }
+        }
+    }
     @inline(__always)
     static func tileMain<F: Q32Blocks>(_ f: F.Type, _ p: TileArgs, _ r0: Int, _ t0: Int) { tile4x2(f, p, r0, t0) }
 }
 
+/// Where the blocks of a weight matrix are: row by row as in the file, or interleaved
+/// in groups of 4 rows (see `interleave`), where block b of row 4g+k is at
+/// w + g·4·rowBytes + (4b + k)·blockBytes.
 struct TileArgs {
     let w: UnsafeRawPointer
     let rowBytes: Int
+    let blockBytes: Int
+    let interleaved: Bool
     let nb: Int
     let qs: UnsafePointer<Int8>
     let d: UnsafePointer<Float>
@@ -106,6 +147,16 @@ struct TileArgs {
     let cols: Int
     let out: UnsafeMutablePointer<Float>
     let ldo: Int
+
+    /// Block 0 of row r.
+    @inline(__always)
+    func row(_ r: Int) -> UnsafeRawPointer {
+        interleaved ? w + (r >> 2) * (rowBytes << 2) + (r & 3) * blockBytes : w + r * rowBytes
+    }
+
+    /// Bytes from block b to block b+1 of a row.
+    @inline(__always)
+    var blockStride: Int { interleaved ? blockBytes << 2 : blockBytes }
 }
 
 /// A 32-element block type: its size, whether it has a min term, how to decode a block

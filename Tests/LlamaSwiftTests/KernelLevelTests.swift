@@ -39,15 +39,33 @@ import LlamaSwiftKernels
                 var a = [Float](repeating: .nan, count: tokens * rows)
                 var b = [Float](repeating: .nan, count: tokens * rows)
                 w.withUnsafeBytes { wp in
-                    base(wp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &a, rows)
-                    v3(wp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &b, rows)
+                    base(wp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &a, rows, false)
+                    v3(wp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &b, rows, false)
                 }
                 #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "type \(id) cols \(cols) rows \(rows) tokens \(tokens)")
                 #expect(!a.contains { $0.isNaN })
                 compared += a.count
+                // The interleaved layout (rows a multiple of 4) gives the same bits in both builds.
+                if rows % 4 == 0 {
+                    var packed = [UInt8](repeating: 0, count: w.count)
+                    var c = [Float](repeating: .nan, count: tokens * rows), e = c
+                    w.withUnsafeBytes { wp in
+                        packed.withUnsafeMutableBytes { pp in
+                            QuantTiles.interleave(wp.baseAddress!, pp.baseAddress!, rows: rows, rowBytes: cols / 32 * type.bytes, blockBytes: type.bytes)
+                        }
+                    }
+                    if cols > 32 { #expect(packed != w) }  // one block per row: nothing moves
+                    packed.withUnsafeBytes { pp in
+                        base(pp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &c, rows, true)
+                        v3(pp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &e, rows, true)
+                    }
+                    #expect(c.map(\.bitPattern) == a.map(\.bitPattern), "interleaved base: type \(id) rows \(rows) tokens \(tokens)")
+                    #expect(e.map(\.bitPattern) == a.map(\.bitPattern), "interleaved v3: type \(id) rows \(rows) tokens \(tokens)")
+                    compared += 1
+                }
             }
         }
-        #expect(compared == 5 * (1 + 4 + 7 + 8 + 27 + 84))
+        #expect(compared == 5 * (1 + 4 + 7 + 8 + 27 + 84) + 5 * 3)
         #elseif arch(x86_64)
         Issue.record("the x86-64-v3 kernel build is not visible to the tests")
         #endif

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import LlamaSwiftKernels
+
 /// A 2-D weight matrix used in place from the mapping: `rows` rows of `cols` elements,
 /// each row `rowBytes` bytes of `type` blocks. (ggml stores a matrix with dims
 /// [cols, rows]: dims[0] is contiguous.)
@@ -7,34 +14,60 @@ public struct WeightMatrix: @unchecked Sendable {
     public let rows: Int
     public let cols: Int
     public let rowBytes: Int
-    public let data: UnsafeRawPointer
+    public private(set) var data: UnsafeRawPointer
+    /// The blocks are in the 4-row interleaved layout of QuantTiles.interleave (in
+    /// memory owned by the model), not in the file's row order: `row(_:)` is invalid.
+    public private(set) var interleaved = false
+
+    init(name: String, type: GGMLType, rows: Int, cols: Int, rowBytes: Int, data: UnsafeRawPointer) {
+        self.name = name
+        self.type = type
+        self.rows = rows
+        self.cols = cols
+        self.rowBytes = rowBytes
+        self.data = data
+    }
 
     public func row(_ r: Int) -> UnsafeRawPointer { data + r * rowBytes }
+
+    /// Types whose matmul kernels read the interleaved layout.
+    var canInterleave: Bool {
+        [.q4_0, .q4_1, .q5_0, .q5_1, .q8_0].contains(type) && rows % 4 == 0 && rows > 0
+    }
+
+    /// Points the matrix at an interleaved copy of its blocks.
+    mutating func useInterleaved(_ p: UnsafeRawPointer) {
+        data = p
+        interleaved = true
+    }
 }
 
 /// The tensors of one decoder block.
 public struct BlockWeights: @unchecked Sendable {
     public let attnNorm: UnsafePointer<Float>  // [n_embd]
-    public let wq: WeightMatrix  // [n_head·d] × n_embd
-    public let wk: WeightMatrix  // [n_head_kv·d] × n_embd
-    public let wv: WeightMatrix  // [n_head_kv·d] × n_embd
-    public let wo: WeightMatrix  // n_embd × [n_head·d]
+    public internal(set) var wq: WeightMatrix  // [n_head·d] × n_embd
+    public internal(set) var wk: WeightMatrix  // [n_head_kv·d] × n_embd
+    public internal(set) var wv: WeightMatrix  // [n_head_kv·d] × n_embd
+    public internal(set) var wo: WeightMatrix  // n_embd × [n_head·d]
     public let ffnNorm: UnsafePointer<Float>  // [n_embd]
-    public let wGate: WeightMatrix  // n_ff × n_embd
-    public let wUp: WeightMatrix  // n_ff × n_embd
-    public let wDown: WeightMatrix  // n_embd × n_ff
+    public internal(set) var wGate: WeightMatrix  // n_ff × n_embd
+    public internal(set) var wUp: WeightMatrix  // n_ff × n_embd
+    public internal(set) var wDown: WeightMatrix  // n_embd × n_ff
 }
 
 /// All weights of a LLaMA model, looked up by their GGUF names and checked for shape
-/// and type. Nothing is copied: every pointer is into the mapped file.
+/// and type. Every pointer is into the mapped file, except the decoder blocks' matrices
+/// of the 32-element types, which are interleaved copies (RepackedWeights).
 public struct ModelWeights: @unchecked Sendable {
     public let tokenEmbedding: WeightMatrix  // n_vocab × n_embd
     public let outputNorm: UnsafePointer<Float>  // [n_embd]
     /// The output projection; the token embedding when the file has no output.weight.
     public let output: WeightMatrix  // n_vocab × n_embd
-    public let blocks: [BlockWeights]
+    public private(set) var blocks: [BlockWeights]
+    /// The interleaved copies of the block matrices (nil when not made).
+    let repacked: RepackedWeights?
 
-    init(gguf: GGUFFile, config c: ModelConfig) throws {
+    init(gguf: GGUFFile, config c: ModelConfig, interleave: Bool = true) throws {
         func matrix(_ name: String, rows: Int, cols: Int, compute: Bool = true) throws -> WeightMatrix {
             guard let t = gguf.tensor(named: name) else { throw LlamaError.format("missing tensor '\(name)'") }
             guard t.dims.count <= 2, t.dims[0] == cols, (t.dims.count == 2 ? t.dims[1] : 1) == rows else {
@@ -78,5 +111,56 @@ public struct ModelWeights: @unchecked Sendable {
                     wDown: try matrix(p + "ffn_down.weight", rows: e, cols: c.feedForwardLength)))
         }
         self.blocks = blocks
+        repacked = interleave ? RepackedWeights(&self.blocks, file: gguf.file) : nil
     }
+}
+
+/// Interleaved copies of the decoder blocks' matrices (QuantTiles.interleave): decode
+/// then reads each group of 4 rows as one sequential stream with 4 independent sums
+/// (TinyLlama-shaped Q4_0 measured ~20% faster per token). The copies live in anonymous
+/// memory (transparent huge pages asked for); the file's pages of each copied tensor
+/// are released from this process (`MADV_DONTNEED` on the private mapping: the page
+/// cache keeps them, our resident set does not), so resident memory stays about one copy
+/// of the weights. The token embedding (read by row) and the output matrix stay in place.
+/// If the memory cannot be had, the matrices stay in place: same results, slower.
+/// LLAMASWIFT_REPACK=0 in the environment turns it off (for comparisons).
+final class RepackedWeights: @unchecked Sendable {
+    private let base: UnsafeMutableRawPointer
+    private let size: Int
+
+    init?(_ blocks: inout [BlockWeights], file: MappedFile) {
+        if let e = getenv("LLAMASWIFT_REPACK"), String(cString: e) == "0" { return nil }
+        func each(_ body: (inout WeightMatrix) -> Void) {
+            for i in blocks.indices {
+                body(&blocks[i].wq); body(&blocks[i].wk); body(&blocks[i].wv); body(&blocks[i].wo)
+                body(&blocks[i].wGate); body(&blocks[i].wUp); body(&blocks[i].wDown)
+            }
+        }
+        var total = 0
+        each { m in if m.canInterleave { total += (m.rows * m.rowBytes + 63) & ~63 } }
+        guard total > 0,
+            let p = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED
+        else { return nil }
+        _ = madvise(p, total, MADV_HUGEPAGE)
+        base = p
+        size = total
+        var at = 0
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        each { m in
+            guard m.canInterleave else { return }
+            let bytes = m.rows * m.rowBytes
+            QuantTiles.interleave(m.data, p + at, rows: m.rows, rowBytes: m.rowBytes, blockBytes: m.type.typeSize)
+            // Release the whole pages of the source from our mapping.
+            let start = (Int(bitPattern: m.data) + page - 1) & ~(page - 1)
+            let end = (Int(bitPattern: m.data) + bytes) & ~(page - 1)
+            if end > start, let s = UnsafeMutableRawPointer(bitPattern: start) {
+                _ = madvise(s, end - start, MADV_DONTNEED)
+            }
+            m.useInterleaved(UnsafeRawPointer(p + at))
+            at += (bytes + 63) & ~63
+        }
+        _ = file  // the mapping outlives this object: both belong to the model
+    }
+
+    deinit { munmap(base, size) }
 }

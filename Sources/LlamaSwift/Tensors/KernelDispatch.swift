@@ -19,7 +19,7 @@ import LlamaSwiftKernelsV3
 struct KernelSet {
     typealias Tiles32 = (
         UnsafeRawPointer, Int, Range<Int>, Int, UnsafePointer<Int8>, UnsafePointer<Float>, UnsafePointer<Float>, Int,
-        UnsafeMutablePointer<Float>, Int
+        UnsafeMutablePointer<Float>, Int, Bool
     ) -> Void
     typealias TilesK = (
         UnsafeRawPointer, Int, Range<Int>, Int, UnsafePointer<Int8>, UnsafePointer<Float>, UnsafePointer<Int32>, Int,
@@ -54,11 +54,11 @@ struct KernelSet {
 
     static let base = KernelSet(
         name: lsk_cpu_x86_level() == 0 ? "portable" : "x86-64",
-        q4_0: { LlamaSwiftKernels.QuantTiles.q4_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
-        q4_1: { LlamaSwiftKernels.QuantTiles.q4_1($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
-        q5_0: { LlamaSwiftKernels.QuantTiles.q5_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
-        q5_1: { LlamaSwiftKernels.QuantTiles.q5_1($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
-        q8_0: { LlamaSwiftKernels.QuantTiles.q8_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
+        q4_0: { LlamaSwiftKernels.QuantTiles.q4_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
+        q4_1: { LlamaSwiftKernels.QuantTiles.q4_1($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
+        q5_0: { LlamaSwiftKernels.QuantTiles.q5_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
+        q5_1: { LlamaSwiftKernels.QuantTiles.q5_1($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
+        q8_0: { LlamaSwiftKernels.QuantTiles.q8_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
         q4_K: { LlamaSwiftKernels.QuantTiles.q4_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         q5_K: { LlamaSwiftKernels.QuantTiles.q5_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         q6_K: { LlamaSwiftKernels.QuantTiles.q6_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
@@ -74,11 +74,11 @@ struct KernelSet {
     #if canImport(LlamaSwiftKernelsV3)
     static let v3 = KernelSet(
         name: "x86-64-v3",
-        q4_0: { LlamaSwiftKernelsV3.QuantTiles.q4_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
-        q4_1: { LlamaSwiftKernelsV3.QuantTiles.q4_1($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
-        q5_0: { LlamaSwiftKernelsV3.QuantTiles.q5_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
-        q5_1: { LlamaSwiftKernelsV3.QuantTiles.q5_1($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
-        q8_0: { LlamaSwiftKernelsV3.QuantTiles.q8_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
+        q4_0: { LlamaSwiftKernelsV3.QuantTiles.q4_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
+        q4_1: { LlamaSwiftKernelsV3.QuantTiles.q4_1($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
+        q5_0: { LlamaSwiftKernelsV3.QuantTiles.q5_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
+        q5_1: { LlamaSwiftKernelsV3.QuantTiles.q5_1($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
+        q8_0: { LlamaSwiftKernelsV3.QuantTiles.q8_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
         q4_K: { LlamaSwiftKernelsV3.QuantTiles.q4_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         q5_K: { LlamaSwiftKernelsV3.QuantTiles.q5_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         q6_K: { LlamaSwiftKernelsV3.QuantTiles.q6_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },

@@ -37,7 +37,7 @@ enum Matmul {
             let qs = UnsafePointer(acts.qs.pointer), d = UnsafePointer(acts.d.pointer), s = UnsafePointer(acts.s.pointer)
             let tiles = type == 2 ? k.q4_0 : type == 3 ? k.q4_1 : type == 6 ? k.q5_0 : type == 7 ? k.q5_1 : k.q8_0
             pool.parallelFor(rows, granule: rowTile) { range in
-                tiles(data, rowBytes, range, tokens, qs, d, s, cols, out, rows)
+                tiles(data, rowBytes, range, tokens, qs, d, s, cols, out, rows, w.interleaved)
             }
         default:  // 12, 13, 14: K-quants (the loader admits no other type)
             quantize(x, tokens: tokens, cols: cols, format: .q8K, acts: acts, pool: pool)
