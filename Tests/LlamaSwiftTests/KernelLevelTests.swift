@@ -28,14 +28,7 @@ import LlamaSwiftKernels
                 // Activations spanning the whole int8 range, including ±127 in every block.
                 var x = (0..<(tokens * cols)).map { _ in rng.float() * 4 }
                 for i in stride(from: 0, to: x.count, by: 32) { x[i + Int(rng.next() % 32)] = rng.next() % 2 == 0 ? 9 : -9 }
-                var qs = [Int8](repeating: 0, count: tokens * cols)
-                var d = [Float](repeating: 0, count: tokens * cols / 32)
-                var s = [Float](repeating: 0, count: tokens * cols / 32)
-                for t in 0..<tokens {
-                    x.withUnsafeBufferPointer { xp in
-                        ActivationQuantize.q8(xp.baseAddress! + t * cols, cols, &qs[t * cols], &d[t * cols / 32], &s[t * cols / 32])
-                    }
-                }
+                let (qs, d, s) = KernelTests.q8(x, tokens: tokens, cols: cols)
                 var a = [Float](repeating: .nan, count: tokens * rows)
                 var b = [Float](repeating: .nan, count: tokens * rows)
                 w.withUnsafeBytes { wp in

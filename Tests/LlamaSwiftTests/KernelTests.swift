@@ -15,6 +15,20 @@ import LlamaSwiftKernels
         mutating func float() -> Float { Float(next() % 20001) / 10000 - 1 }
     }
 
+    /// `tokens` rows of `cols` activations quantized to 8 bits (ActivationQuantize.q8):
+    /// the values, per-32 scales and scaled sums.
+    static func q8(_ x: [Float], tokens: Int, cols: Int) -> ([Int8], [Float], [Float]) {
+        var qs = [Int8](repeating: 0, count: tokens * cols)
+        var d = [Float](repeating: 0, count: tokens * cols / 32)
+        var s = [Float](repeating: 0, count: tokens * cols / 32)
+        for t in 0..<tokens {
+            x.withUnsafeBufferPointer { xp in
+                ActivationQuantize.q8(xp.baseAddress! + t * cols, cols, &qs[t * cols], &d[t * cols / 32], &s[t * cols / 32])
+            }
+        }
+        return (qs, d, s)
+    }
+
     static let types: [(id: UInt32, bytes: Int)] = [(2, 18), (3, 20), (6, 22), (7, 24), (8, 34)]
 
     /// Random blocks whose half scales are sane (random bytes could be NaN or inf).
@@ -40,14 +54,7 @@ import LlamaSwiftKernels
             for (rows, tokens) in [(1, 1), (3, 1), (4, 1), (9, 1), (5, 2), (8, 3), (13, 5)] {
                 let w = randomRows(type: type, rows: rows, cols: cols, rng: &rng)
                 let x = (0..<(tokens * cols)).map { _ in rng.float() * 3 }
-                var qs = [Int8](repeating: 0, count: tokens * cols)
-                var d = [Float](repeating: 0, count: tokens * cols / 32)
-                var s = [Float](repeating: 0, count: tokens * cols / 32)
-                for t in 0..<tokens {
-                    x.withUnsafeBufferPointer { xp in
-                        ActivationQuantize.q8(xp.baseAddress! + t * cols, cols, &qs[t * cols], &d[t * cols / 32], &s[t * cols / 32])
-                    }
-                }
+                let (qs, d, s) = KernelTests.q8(x, tokens: tokens, cols: cols)
                 var fast = [Float](repeating: .nan, count: tokens * rows)
                 w.withUnsafeBytes { wp in
                     let f: (UnsafeRawPointer, Int, Range<Int>, Int, UnsafePointer<Int8>, UnsafePointer<Float>, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, Int) -> Void
