@@ -44,11 +44,11 @@ extension Session {
             try checkCancel()
 
             // Attention sub-layer.
-            for t in 0..<n { Ops.rmsNorm(x + t * E, w.attnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
+            perToken(n) { t in Ops.rmsNorm(x + t * E, w.attnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
             Matmul.multiply(w.wq, xb, tokens: n, into: q, acts: acts, pool: pool, reuse: false)
             Matmul.multiply(w.wk, xb, tokens: n, into: k, acts: acts, pool: pool, reuse: true)
             Matmul.multiply(w.wv, xb, tokens: n, into: v, acts: acts, pool: pool, reuse: true)
-            for t in 0..<n {
+            perToken(n) { t in
                 let tt = UnsafePointer(table + t * rot)
                 RoPE.apply(q + t * Q, heads: c.headCount, headDim: c.headDim, dims: rot, table: tt)
                 RoPE.apply(k + t * KV, heads: c.headCountKV, headDim: c.headDim, dims: rot, table: tt)
@@ -56,15 +56,15 @@ extension Session {
             storeKV(layer: layer, start: start, n: n)
             attention(layer: layer, start: start, n: n)
             Matmul.multiply(w.wo, attnOut, tokens: n, into: proj, acts: acts, pool: pool, reuse: false)
-            Ops.add(x, proj, n * E)
+            perToken(n) { t in Ops.add(x + t * E, proj + t * E, E) }
 
             // Feed-forward sub-layer (SwiGLU).
-            for t in 0..<n { Ops.rmsNorm(x + t * E, w.ffnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
+            perToken(n) { t in Ops.rmsNorm(x + t * E, w.ffnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
             Matmul.multiply(w.wGate, xb, tokens: n, into: gate, acts: acts, pool: pool, reuse: false)
             Matmul.multiply(w.wUp, xb, tokens: n, into: up, acts: acts, pool: pool, reuse: true)
-            Ops.swiglu(gate, up, n * F)
+            perToken(n) { t in Ops.swiglu(gate + t * F, up + t * F, F) }
             Matmul.multiply(w.wDown, gate, tokens: n, into: proj, acts: acts, pool: pool, reuse: false)
-            Ops.add(x, proj, n * E)
+            perToken(n) { t in Ops.add(x + t * E, proj + t * E, E) }
         }
 
         guard let out = logitsOut else { return }
@@ -77,11 +77,23 @@ extension Session {
         }
     }
 
+    /// Runs `body(t)` for the chunk's tokens, split across the pool when there are
+    /// several (element-wise per token, so the split cannot change a result).
+    private func perToken(_ n: Int, _ body: (Int) -> Void) {
+        if n == 1 {
+            body(0)
+            return
+        }
+        pool.parallelFor(n) { range in
+            for t in range { body(t) }
+        }
+    }
+
     /// Writes the chunk's rotated keys and its values into the cache rows start ..< start+n.
     private func storeKV(layer: Int, start: Int, n: Int) {
         let KV = config.kvWidth
         let kRows = cache.rows(layer: layer, values: false), vRows = cache.rows(layer: layer, values: true)
-        for t in 0..<n {
+        perToken(n) { t in
             let off = (start + t) * cache.rowBytes
             switch cache.type {
             case .f16:
@@ -95,7 +107,9 @@ extension Session {
     }
 
     /// Causal attention for every (token, head) of the chunk, split across workers by
-    /// (token, head) pairs; each worker has its own row of `scores`.
+    /// (token, head) pairs dealt out in turn (token t attends to start+t+1 keys, so
+    /// contiguous shares would give the last worker most of the work); each worker has
+    /// its own row of `scores`.
     private func attention(layer: Int, start: Int, n: Int) {
         let c = config
         let hd = c.headDim, Q = c.qWidth, nHead = c.headCount
@@ -117,7 +131,7 @@ extension Session {
             // matmuls do, which keeps our logits within float noise of llama.cpp's.
             withUnsafeTemporaryAllocation(of: Float.self, capacity: hd) { qbuf in
                 let qr = qbuf.baseAddress!
-                for item in (items * w / workers)..<(items * (w + 1) / workers) {
+                for item in stride(from: w, to: items, by: workers) {
                     let t = item / nHead, h = item % nHead
                     let last = start + t
                     let kvOffset = (h / group) * hd
