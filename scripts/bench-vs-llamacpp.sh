@@ -20,10 +20,8 @@
 #                       for the llama.cpp RSS run when no llama-simple binary was built
 #
 # Both engines measure the same thing: pp = a batch of PP random tokens into an empty
-# cache, tg = TG single-token decodes after one token. llama-bench does a warm-up run
-# first; `llamaswift bench` has none: its tg run follows a 1-token prompt, which touches
-# every weight, but its pp run is the process's first decode and so also pays the page
-# faults of first touching the mapped weights (small next to PP tokens of compute).
+# cache, tg = TG single-token decodes after one token, each after one untimed warm-up
+# pass (llama-bench's, and `llamaswift bench`'s own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -183,7 +183,8 @@ func perplexityCommand(_ o: Options) throws {
 }
 
 /// `bench`: what llama-bench reports — prompt processing of `--pp` tokens and
-/// generation of `--tg` tokens, in tokens per second, over `-r` repetitions.
+/// generation of `--tg` tokens, in tokens per second, over `-r` repetitions after one
+/// untimed warm-up (as llama-bench).
 func benchCommand(_ o: Options) throws {
     let model = try loadModel(o)
     var so = o.sessionOptions
@@ -200,6 +201,11 @@ func benchCommand(_ o: Options) throws {
     }
     func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
     var pp: [Double] = [], tg: [Double] = []
+    // One untimed pass first, as llama-bench does: it faults in the weights and the
+    // session's buffers, which a long-running embedder pays once, not per request.
+    try session.decode(randomTokens(o.pp))
+    try session.rewind(to: 0)
+    for t in randomTokens(min(o.tg, 8)) { try session.decode([t]) }
     for _ in 0..<o.reps {
         try session.rewind(to: 0)
         let t0 = monotonicSeconds()

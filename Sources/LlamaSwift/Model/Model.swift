@@ -27,6 +27,9 @@ public final class Model: @unchecked Sendable {
             }
         }
         tokenizer = try Tokenizer(gguf: gguf)
+        // Before the weights: interleaving releases the file's pages of the copied
+        // tensors, and reading their first and last bytes afterwards would map them again.
+        fingerprint = Self.fingerprint(of: gguf)
         if vocabOnly {
             config = nil
             weights = nil
@@ -44,7 +47,6 @@ public final class Model: @unchecked Sendable {
             config = c
             weights = try ModelWeights(gguf: gguf, config: c)
         }
-        fingerprint = Self.fingerprint(of: gguf)
         loadSeconds = Syscalls.now() - start
     }
 
