@@ -69,18 +69,7 @@ public enum AttentionKernels {
 
     @inline(__always)
     public static func axpyF16(_ out: UnsafeMutablePointer<Float>, _ v: UnsafePointer<UInt16>, _ w: Float, _ n: Int) {
-        var i = 0
-        let wv = SIMD8<Float>(repeating: w)
-        while i + 8 <= n {
-            var o = UnsafeMutableRawPointer(out + i).loadUnaligned(as: SIMD8<Float>.self)
-            o.addProduct(wv, loadHalf8(v + i))
-            UnsafeMutableRawPointer(out + i).storeBytes(of: o, as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < n {
-            out[i] += w * halfToFloat(v[i])
-            i += 1
-        }
+        axpyF16Range(out, UnsafeRawPointer(v), w, from: 0, to: n)
     }
 
     public static func storeF16(_ dst: UnsafeMutablePointer<UInt16>, _ src: UnsafePointer<Float>, _ n: Int) {
@@ -117,9 +106,8 @@ extension AttentionKernels {
         if f16 {
             var i = 0
             while i + 8 <= hd {
-                var h = SIMD8<UInt16>()
-                storeHalf8(UnsafeRawPointer(qv + i).loadUnaligned(as: SIMD8<Float>.self), &h)
-                withUnsafeBytes(of: h) { UnsafeMutableRawPointer(qr + i).storeBytes(of: loadHalf8($0.baseAddress!), as: SIMD8<Float>.self) }
+                let v = UnsafeRawPointer(qv + i).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(qr + i).storeBytes(of: roundedToHalf8(v), as: SIMD8<Float>.self)
                 i += 8
             }
             while i < hd {

@@ -29,3 +29,11 @@ func storeHalf8(_ v: SIMD8<Float>, _ p: UnsafeMutableRawPointer) {
     p.storeBytes(of: h, as: SIMD8<UInt16>.self)
     #endif
 }
+
+/// Each float rounded to the nearest half and back (what an F16 store then load gives).
+@inline(__always)
+func roundedToHalf8(_ v: SIMD8<Float>) -> SIMD8<Float> {
+    var h = SIMD8<UInt16>()
+    storeHalf8(v, &h)
+    return withUnsafeBytes(of: h) { loadHalf8($0.baseAddress!) }
+}

@@ -111,15 +111,14 @@ def _sized_text(call):
     return buf.raw[: n.value]
 
 
-class Model:
-    def __init__(self, path, vocab_only=False):
-        self._h = vp()
-        params = (ctypes.c_uint32 * 2)(8, 1 if vocab_only else 0)  # {struct_size, vocab_only}
-        _load(os.fsencode(path), ctypes.cast(params, vp) if vocab_only else None, ctypes.byref(self._h))
+class _Handle:
+    """An owned library handle: close() frees it (once); usable as a context manager."""
+
+    _free = None  # the llamaswift_*_free function of the subclass
 
     def close(self):
         if self._h:
-            _model_free(self._h)
+            type(self)._free(self._h)
             self._h = vp()
 
     def __enter__(self):
@@ -127,6 +126,15 @@ class Model:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class Model(_Handle):
+    _free = _model_free
+
+    def __init__(self, path, vocab_only=False):
+        self._h = vp()
+        params = (ctypes.c_uint32 * 2)(8, 1 if vocab_only else 0)  # {struct_size, vocab_only}
+        _load(os.fsencode(path), ctypes.cast(params, vp) if vocab_only else None, ctypes.byref(self._h))
 
     def tokenize(self, text, add_special=True, parse_special=False):
         data = text.encode() if isinstance(text, str) else bytes(text)
@@ -153,7 +161,9 @@ class Model:
         return _sized_text(lambda b, c, n: _chat_format(self._h, name, arr, len(keep), add_assistant, b, c, n)).decode()
 
 
-class Session:
+class Session(_Handle):
+    _free = _session_free
+
     def __init__(self, model, n_ctx=0, n_threads=0):
         p = SessionParams()
         _session_params_init(ctypes.byref(p), ctypes.sizeof(p))
@@ -169,19 +179,10 @@ class Session:
     def cancel(self):
         _session_cancel(self._h)
 
-    def close(self):
-        if self._h:
-            _session_free(self._h)
-            self._h = vp()
 
-    def __enter__(self):
-        return self
+class Sampler(_Handle):
+    _free = _sampler_free
 
-    def __exit__(self, *exc):
-        self.close()
-
-
-class Sampler:
     def __init__(self, temperature=0.8, top_k=40, top_p=0.95, min_p=0.05, seed=None, repeat_penalty=1.0):
         p = SamplerParams()
         _sampler_params_init(ctypes.byref(p), ctypes.sizeof(p))
@@ -190,17 +191,6 @@ class Sampler:
             p.seed = seed
         self._h = vp()
         _sampler_create(ctypes.byref(p), ctypes.byref(self._h))
-
-    def close(self):
-        if self._h:
-            _sampler_free(self._h)
-            self._h = vp()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def generate(session, sampler, prompt, max_tokens=256, stop=()):

@@ -111,7 +111,7 @@ public struct ModelWeights: @unchecked Sendable {
                     wDown: try matrix(p + "ffn_down.weight", rows: e, cols: c.feedForwardLength)))
         }
         self.blocks = blocks
-        repacked = interleave ? RepackedWeights(&self.blocks, file: gguf.file) : nil
+        repacked = interleave ? RepackedWeights(&self.blocks) : nil
     }
 }
 
@@ -128,7 +128,7 @@ final class RepackedWeights: @unchecked Sendable {
     private let base: UnsafeMutableRawPointer
     private let size: Int
 
-    init?(_ blocks: inout [BlockWeights], file: MappedFile) {
+    init?(_ blocks: inout [BlockWeights]) {
         if let e = getenv("LLAMASWIFT_REPACK"), String(cString: e) == "0" { return nil }
         func each(_ body: (inout WeightMatrix) -> Void) {
             for i in blocks.indices {
@@ -159,7 +159,6 @@ final class RepackedWeights: @unchecked Sendable {
             m.useInterleaved(UnsafeRawPointer(p + at))
             at += (bytes + 63) & ~63
         }
-        _ = file  // the mapping outlives this object: both belong to the model
     }
 
     deinit { munmap(base, size) }
