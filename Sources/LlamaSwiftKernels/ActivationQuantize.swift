@@ -3,7 +3,8 @@
 ///
 /// - Q8 blocks of 32 (llama.cpp's Q8_0/Q8_1, paired with Q4_0, Q4_1, Q5_0, Q5_1, Q8_0):
 ///   d = amax/127 rounded to half precision; q = round-half-even(x · 127/amax); and
-///   s = d·Σq rounded to half precision (needed by the types with a min, Q4_1/Q5_1).
+///   s = d·Σq rounded to half precision (needed by the types with a min, Q4_1/Q5_1);
+///   and the integer Σq itself (for Q4_0 in row groups: Q4_0Groups).
 /// - Q8_K blocks of 256 (paired with Q4_K, Q5_K, Q6_K): with m the element of largest
 ///   magnitude (signed), iscale = −127/m, q = min(127, round-half-even(iscale·x)),
 ///   d = 1/iscale (float), and the integer sum of each 16 elements.
@@ -15,7 +16,8 @@ public enum ActivationQuantize {
 
     public static func q8(
         _ x: UnsafePointer<Float>, _ n: Int,
-        _ qs: UnsafeMutablePointer<Int8>, _ d: UnsafeMutablePointer<Float>, _ s: UnsafeMutablePointer<Float>
+        _ qs: UnsafeMutablePointer<Int8>, _ d: UnsafeMutablePointer<Float>, _ s: UnsafeMutablePointer<Float>,
+        _ sums: UnsafeMutablePointer<Int32>
     ) {
         for b in 0..<(n / 32) {
             let xb = x + 32 * b
@@ -33,6 +35,7 @@ public enum ActivationQuantize {
             let dh = roundHalfHalf(dv)
             d[b] = dh
             s[b] = roundHalfHalf(dv * Float(sum))
+            sums[b] = sum
         }
     }
 

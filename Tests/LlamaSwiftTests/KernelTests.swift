@@ -18,15 +18,23 @@ import LlamaSwiftKernels
     /// `tokens` rows of `cols` activations quantized to 8 bits (ActivationQuantize.q8):
     /// the values, per-32 scales and scaled sums.
     static func q8(_ x: [Float], tokens: Int, cols: Int) -> ([Int8], [Float], [Float]) {
+        let (qs, d, s, _) = q8Sums(x, tokens: tokens, cols: cols)
+        return (qs, d, s)
+    }
+
+    /// The same, with the integer block sums.
+    static func q8Sums(_ x: [Float], tokens: Int, cols: Int) -> ([Int8], [Float], [Float], [Int32]) {
         var qs = [Int8](repeating: 0, count: tokens * cols)
         var d = [Float](repeating: 0, count: tokens * cols / 32)
         var s = [Float](repeating: 0, count: tokens * cols / 32)
+        var sums = [Int32](repeating: 0, count: tokens * cols / 32)
         for t in 0..<tokens {
             x.withUnsafeBufferPointer { xp in
-                ActivationQuantize.q8(xp.baseAddress! + t * cols, cols, &qs[t * cols], &d[t * cols / 32], &s[t * cols / 32])
+                ActivationQuantize.q8(
+                    xp.baseAddress! + t * cols, cols, &qs[t * cols], &d[t * cols / 32], &s[t * cols / 32], &sums[t * cols / 32])
             }
         }
-        return (qs, d, s)
+        return (qs, d, s, sums)
     }
 
     static let types: [(id: UInt32, bytes: Int)] = [(2, 18), (3, 20), (6, 22), (7, 24), (8, 34)]

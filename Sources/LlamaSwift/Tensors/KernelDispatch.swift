@@ -26,7 +26,10 @@ struct KernelSet {
         UnsafeMutablePointer<Float>, Int
     ) -> Void
     typealias TilesF = (Int, UnsafeRawPointer, Int, Range<Int>, Int, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, Int) -> Void
-    typealias Q8 = (UnsafePointer<Float>, Int, UnsafeMutablePointer<Int8>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    typealias Q8 = (
+        UnsafePointer<Float>, Int, UnsafeMutablePointer<Int8>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+        UnsafeMutablePointer<Int32>
+    ) -> Void
     typealias Head = (
         UnsafePointer<Float>, Int, Int, UnsafeRawPointer, UnsafeRawPointer, Int, Int, Bool, Float,
         UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>
@@ -36,6 +39,9 @@ struct KernelSet {
     /// "x86-64-v3", "x86-64" or "portable".
     let name: String
     let q4_0, q4_1, q5_0, q5_1, q8_0: Tiles32
+    /// Q4_0 in groups of 8 rows (Q4_0Groups); the pointer after the scales is the
+    /// activations' integer block sums.
+    let q4_0Groups: TilesK
     let q4_K, q5_K, q6_K: TilesK
     let float: TilesF
     let quantizeQ8: Q8
@@ -59,11 +65,12 @@ struct KernelSet {
         q5_0: { LlamaSwiftKernels.QuantTiles.q5_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
         q5_1: { LlamaSwiftKernels.QuantTiles.q5_1($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
         q8_0: { LlamaSwiftKernels.QuantTiles.q8_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
+        q4_0Groups: { LlamaSwiftKernels.Q4_0Groups.multiply($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         q4_K: { LlamaSwiftKernels.QuantTiles.q4_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         q5_K: { LlamaSwiftKernels.QuantTiles.q5_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         q6_K: { LlamaSwiftKernels.QuantTiles.q6_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         float: { LlamaSwiftKernels.QuantTiles.float(typeID: $0, $1, rowBytes: $2, rows: $3, tokens: $4, $5, cols: $6, $7, ldo: $8) },
-        quantizeQ8: { LlamaSwiftKernels.ActivationQuantize.q8($0, $1, $2, $3, $4) },
+        quantizeQ8: { LlamaSwiftKernels.ActivationQuantize.q8($0, $1, $2, $3, $4, $5) },
         quantizeQ8K: { LlamaSwiftKernels.ActivationQuantize.q8K($0, $1, $2, $3, $4) },
         attendHead: {
             LlamaSwiftKernels.AttentionKernels.head(
@@ -79,11 +86,12 @@ struct KernelSet {
         q5_0: { LlamaSwiftKernelsV3.QuantTiles.q5_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
         q5_1: { LlamaSwiftKernelsV3.QuantTiles.q5_1($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
         q8_0: { LlamaSwiftKernelsV3.QuantTiles.q8_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
+        q4_0Groups: { LlamaSwiftKernelsV3.Q4_0Groups.multiply($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         q4_K: { LlamaSwiftKernelsV3.QuantTiles.q4_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         q5_K: { LlamaSwiftKernelsV3.QuantTiles.q5_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         q6_K: { LlamaSwiftKernelsV3.QuantTiles.q6_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         float: { LlamaSwiftKernelsV3.QuantTiles.float(typeID: $0, $1, rowBytes: $2, rows: $3, tokens: $4, $5, cols: $6, $7, ldo: $8) },
-        quantizeQ8: { LlamaSwiftKernelsV3.ActivationQuantize.q8($0, $1, $2, $3, $4) },
+        quantizeQ8: { LlamaSwiftKernelsV3.ActivationQuantize.q8($0, $1, $2, $3, $4, $5) },
         quantizeQ8K: { LlamaSwiftKernelsV3.ActivationQuantize.q8K($0, $1, $2, $3, $4) },
         attendHead: {
             LlamaSwiftKernelsV3.AttentionKernels.head(

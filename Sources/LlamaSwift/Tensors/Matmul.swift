@@ -7,9 +7,11 @@ import LlamaSwiftKernels
 /// integer-block dot product. Float weights (F32/F16/BF16) multiply float activations.
 ///
 /// Work is split across the pool by output rows (in units of 16). Each worker hands its
-/// row range to a tile kernel (KernelSet, chosen for the CPU): decode runs one row per
-/// pass (one sequential stream of weights: see QuantTiles.run); prefill runs tiles of 4 rows × 2 tokens, so each
-/// weight block is decoded once per pair of tokens and stays in L1 across all tokens.
+/// row range to a tile kernel (KernelSet, chosen for the CPU). Q4_0 matrices in groups of
+/// 8 rows (Q4_0Groups) are summed 8 rows per instruction, 1 or 4 tokens per pass. The
+/// other 32-element types: decode runs one row per pass, or 4 interleaved rows (one
+/// sequential stream of weights: see QuantTiles.run); prefill runs tiles of 4 rows × 2
+/// tokens, so each weight block is decoded once per pair of tokens and stays in L1.
 /// Each output is computed by one thread with one fixed summation order: results do not
 /// depend on the thread count, the batch size or the tile shape.
 enum Matmul {
@@ -35,9 +37,18 @@ enum Matmul {
         case 2, 3, 6, 7, 8:
             quantize(x, tokens: tokens, cols: cols, format: .q8, acts: acts, pool: pool)
             let qs = UnsafePointer(acts.qs.pointer), d = UnsafePointer(acts.d.pointer), s = UnsafePointer(acts.s.pointer)
+            if w.layout == .q4_0Groups {
+                // Ranges are whole groups: the granule and the row count are multiples of 8.
+                let sums = UnsafePointer(acts.bsums.pointer)
+                pool.parallelFor(rows, granule: rowTile) { range in
+                    k.q4_0Groups(data, rowBytes, range, tokens, qs, d, sums, cols, out, rows)
+                }
+                return
+            }
             let tiles = type == 2 ? k.q4_0 : type == 3 ? k.q4_1 : type == 6 ? k.q5_0 : type == 7 ? k.q5_1 : k.q8_0
+            let interleaved = w.layout == .interleaved4
             pool.parallelFor(rows, granule: rowTile) { range in
-                tiles(data, rowBytes, range, tokens, qs, d, s, cols, out, rows, w.interleaved)
+                tiles(data, rowBytes, range, tokens, qs, d, s, cols, out, rows, interleaved)
             }
         default:  // 12, 13, 14: K-quants (the loader admits no other type)
             quantize(x, tokens: tokens, cols: cols, format: .q8K, acts: acts, pool: pool)
@@ -62,7 +73,7 @@ enum Matmul {
         pool.parallelFor(tokens) { range in
             for t in range {
                 if format == .q8 {
-                    k.quantizeQ8(x + t * cols, cols, qs + t * cols, d + t * (cols / 32), s + t * (cols / 32))
+                    k.quantizeQ8(x + t * cols, cols, qs + t * cols, d + t * (cols / 32), s + t * (cols / 32), bs + t * (cols / 32))
                 } else {
                     k.quantizeQ8K(x + t * cols, cols, qs + t * cols, d + t * (cols / 256), bs + t * (cols / 16))
                 }

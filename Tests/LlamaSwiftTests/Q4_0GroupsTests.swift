@@ -1,0 +1,83 @@
+import Testing
+import CLlamaSwiftCPU
+import LlamaSwiftKernels
+@testable import LlamaSwift
+
+/// Q4_0 in groups of 8 rows: both kernel builds equal, bit for bit, a plain loop over the
+/// file's layout in the documented order (per block the exact integer Σ(n − 8)·x, then
+/// acc = fma(Float(isum), d_w·d_a, acc)), for decode and prefill token counts and for
+/// row ranges that start past the first group.
+@Suite struct Q4_0GroupsTests {
+    /// The documented order, on the file's row layout.
+    static func reference(_ w: [UInt8], rowBytes: Int, row: Int, _ x: ArraySlice<Int8>, _ d: ArraySlice<Float>) -> Float {
+        var acc: Float = 0
+        for b in 0..<(rowBytes / 18) {
+            let blk = row * rowBytes + 18 * b
+            var isum: Int32 = 0
+            for i in 0..<16 {
+                let q = w[blk + 2 + i]
+                isum += (Int32(q & 0xF) - 8) * Int32(x[x.startIndex + 32 * b + i])
+                isum += (Int32(q >> 4) - 8) * Int32(x[x.startIndex + 32 * b + 16 + i])
+            }
+            let dw = halfToFloat(UInt16(w[blk]) | UInt16(w[blk + 1]) << 8)
+            acc.addProduct(Float(isum), dw * d[d.startIndex + b])
+        }
+        return acc
+    }
+
+    @Test(arguments: [32, 64, 96, 2048])
+    func kernelsEqualReference(cols: Int) {
+        var rng = KernelTests.Rng(s: UInt64(cols) &* 31 &+ 5)
+        var kernels: [(String, KernelSet.TilesK)] = [("base", KernelSet.base.q4_0Groups)]
+        #if canImport(LlamaSwiftKernelsV3)
+        if lsk_cpu_x86_level() >= 3 { kernels.append(("v3", KernelSet.v3.q4_0Groups)) }
+        #endif
+        let nb = cols / 32, rowBytes = 18 * nb
+        var compared = 0
+        for (rows, tokens) in [(8, 1), (16, 1), (24, 2), (8, 4), (16, 5), (24, 9)] {
+            let w = KernelTests().randomRows(type: (2, 18), rows: rows, cols: cols, rng: &rng)
+            var x = (0..<(tokens * cols)).map { _ in rng.float() * 4 }
+            // ±127 in every block: the 16-bit pair sums reach their largest magnitudes.
+            for i in stride(from: 0, to: x.count, by: 32) { x[i + Int(rng.next() % 32)] = rng.next() % 2 == 0 ? 9 : -9 }
+            let (qs, d, _, sums) = KernelTests.q8Sums(x, tokens: tokens, cols: cols)
+            var want = [Float](repeating: 0, count: tokens * rows)
+            for t in 0..<tokens {
+                for r in 0..<rows {
+                    want[t * rows + r] = Self.reference(
+                        w, rowBytes: rowBytes, row: r, qs[(t * cols)..<((t + 1) * cols)], d[(t * nb)..<((t + 1) * nb)])
+                }
+            }
+            var packed = [UInt8](repeating: 0, count: w.count)
+            w.withUnsafeBytes { wp in
+                packed.withUnsafeMutableBytes { pp in Q4_0Groups.pack(wp.baseAddress!, pp.baseAddress!, rows: rows, rowBytes: rowBytes) }
+            }
+            #expect(packed.sorted() == w.sorted())  // a permutation of the bytes
+            if cols > 32 { #expect(packed != w) }
+            for (name, k) in kernels {
+                // The whole matrix, and the groups after the first (as a second thread runs them).
+                for lo in Set([0, rows > 8 ? 8 : 0]) {
+                    var got = [Float](repeating: .nan, count: tokens * rows)
+                    packed.withUnsafeBytes { pp in k(pp.baseAddress!, rowBytes, lo..<rows, tokens, qs, d, sums, cols, &got, rows) }
+                    for t in 0..<tokens {
+                        for r in lo..<rows {
+                            let (g, e) = (got[t * rows + r], want[t * rows + r])
+                            #expect(g.bitPattern == e.bitPattern, "\(name) cols \(cols) rows \(rows) tokens \(tokens) r \(r) t \(t): \(g) vs \(e)")
+                            compared += 1
+                        }
+                        for r in 0..<lo { #expect(got[t * rows + r].isNaN, "row \(r) outside the range was written") }
+                    }
+                }
+            }
+        }
+        #expect(compared >= 2 * (8 + 16 + 48 + 32 + 80 + 216))
+    }
+
+    /// The activation quantizer's integer sums are the sums of its int8 values.
+    @Test func activationSumsAreSumsOfTheValues() {
+        var rng = KernelTests.Rng(s: 77)
+        let x = (0..<256).map { _ in rng.float() * 3 }
+        let (qs, _, _, sums) = KernelTests.q8Sums(x, tokens: 1, cols: 256)
+        for b in 0..<8 { #expect(sums[b] == qs[(32 * b)..<(32 * b + 32)].reduce(Int32(0)) { $0 + Int32($1) }) }
+        #expect(sums.contains { $0 != 0 })
+    }
+}
