@@ -7,15 +7,20 @@ import PackageDescription
 // pointers whose bounds the callers prove once per matmul.
 let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
 
-// On x86-64 the kernels are built a second time, for x86-64-v3 (AVX2, FMA, F16C), from
-// the same files through the symlinked folder Sources/LlamaSwiftKernelsV3; the engine
-// picks a build at load time from CPUID (CLlamaSwiftCPU), so the shipped library runs on
-// any x86-64 CPU. Elsewhere (aarch64) only the portable build exists.
+// On x86-64 the kernels are built twice more from the same files, through the symlinked
+// folders Sources/LlamaSwiftKernelsV3 and V4: for x86-64-v3 (AVX2, FMA, F16C) and for
+// x86-64-v4 (AVX-512); the engine picks a build at load time from CPUID (CLlamaSwiftCPU),
+// so the shipped library runs on any x86-64 CPU. Elsewhere (aarch64) only the portable
+// build exists.
+let kernelDependencies: [Target.Dependency] = ["CLlamaSwiftCPU", "LlamaSwiftKernelSet"]
 #if arch(x86_64)
 let kernelLevelTargets: [Target] = [
     .target(
-        name: "LlamaSwiftKernelsV3", dependencies: ["CLlamaSwiftCPU"], path: "Sources/LlamaSwiftKernelsV3",
-        swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .define("LLAMASWIFT_AVX2")])
+        name: "LlamaSwiftKernelsV3", dependencies: kernelDependencies, path: "Sources/LlamaSwiftKernelsV3",
+        swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .define("LLAMASWIFT_AVX2")]),
+    .target(
+        name: "LlamaSwiftKernelsV4", dependencies: kernelDependencies, path: "Sources/LlamaSwiftKernelsV4",
+        swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v4"]), .define("LLAMASWIFT_AVX2")]),
 ]
 #else
 let kernelLevelTargets: [Target] = []
@@ -32,11 +37,13 @@ let package = Package(
     targets: [
         // The C header, imported into Swift so the compiler checks every @c function.
         .systemLibrary(name: "CLlamaSwift", path: "Sources/CLlamaSwift"),
-        .target(name: "LlamaSwiftKernels", dependencies: ["CLlamaSwiftCPU"], swiftSettings: kernelFlags),
+        // The table type every kernel build fills (KernelSet).
+        .target(name: "LlamaSwiftKernelSet"),
+        .target(name: "LlamaSwiftKernels", dependencies: kernelDependencies, swiftSettings: kernelFlags),
         .target(name: "CLlamaSwiftCPU"),
         .target(
             name: "LlamaSwift",
-            dependencies: ["LlamaSwiftKernels", "CLlamaSwiftCPU"] + kernelLevelTargets.map { .target(name: $0.name) }),
+            dependencies: ["LlamaSwiftKernels", "LlamaSwiftKernelSet", "CLlamaSwiftCPU"] + kernelLevelTargets.map { .target(name: $0.name) }),
         .target(
             name: "llamaswift",
             dependencies: ["LlamaSwift", "CLlamaSwift"],

@@ -6,62 +6,72 @@ import CLlamaSwiftCPU
 import LlamaSwiftKernels
 @testable import LlamaSwift
 
-/// Every CPU-level build of the kernels computes the same bits: the x86-64-v3 tiles
-/// (AVX2 intrinsics: vpmaddubsw/vpmaddwd) against the baseline build (portable SIMD),
-/// which KernelTests ties to the QuantDotLanes reference.
+/// Every CPU-level build of the kernels computes the same bits: the higher builds this
+/// CPU runs (x86-64-v3: AVX2 intrinsics, vpmaddubsw/vpmaddwd; x86-64-v4: the same
+/// sources for AVX-512) against the baseline build (portable SIMD), which KernelTests
+/// ties to the QuantDotLanes reference.
 @Suite struct KernelLevelTests {
+    /// The builds above the baseline that this CPU runs (v4 only on AVX-512 machines).
+    static var higherBuilds: [KernelSet] { Array(KernelSet.runnable.dropFirst()) }
+
+    @Test func x86CarriesAndRunsTheAVX2Build() {
+        #if arch(x86_64)
+        #expect(KernelSet.runnable.first?.name == "x86-64")
+        if lsk_cpu_x86_level() >= 3 { #expect(KernelSet.runnable.map(\.name).contains("x86-64-v3")) }
+        if lsk_cpu_x86_level() >= 4 { #expect(KernelSet.runnable.map(\.name).contains("x86-64-v4")) }
+        if getenv("LLAMASWIFT_KERNELS") == nil { #expect(KernelSet.runnable.last?.name == KernelSet.active.name) }
+        #endif
+    }
+
     @Test(arguments: [32, 96, 2048])
-    func v3TilesEqualBaselineBitForBit(cols: Int) throws {
-        #if canImport(LlamaSwiftKernelsV3)
-        guard lsk_cpu_x86_level() >= 3 else { return }  // the v3 build cannot run here
-        var rng = KernelTests.Rng(s: UInt64(cols) &* 977)
-        var compared = 0
-        let tables: [(UInt32, KernelSet.Tiles32, KernelSet.Tiles32)] = [
-            (2, KernelSet.base.q4_0, KernelSet.v3.q4_0), (3, KernelSet.base.q4_1, KernelSet.v3.q4_1),
-            (6, KernelSet.base.q5_0, KernelSet.v3.q5_0), (7, KernelSet.base.q5_1, KernelSet.v3.q5_1),
-            (8, KernelSet.base.q8_0, KernelSet.v3.q8_0),
-        ]
-        for (id, base, v3) in tables {
-            let type = KernelTests.types.first { $0.id == id }!
-            for (rows, tokens) in [(1, 1), (4, 1), (7, 1), (4, 2), (9, 3), (12, 7)] {
-                let w = KernelTests().randomRows(type: type, rows: rows, cols: cols, rng: &rng)
-                // Activations spanning the whole int8 range, including ±127 in every block.
-                var x = (0..<(tokens * cols)).map { _ in rng.float() * 4 }
-                for i in stride(from: 0, to: x.count, by: 32) { x[i + Int(rng.next() % 32)] = rng.next() % 2 == 0 ? 9 : -9 }
-                let (qs, d, s) = KernelTests.q8(x, tokens: tokens, cols: cols)
-                var a = [Float](repeating: .nan, count: tokens * rows)
-                var b = [Float](repeating: .nan, count: tokens * rows)
-                w.withUnsafeBytes { wp in
-                    base(wp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &a, rows, false)
-                    v3(wp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &b, rows, false)
-                }
-                #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "type \(id) cols \(cols) rows \(rows) tokens \(tokens)")
-                #expect(!a.contains { $0.isNaN })
-                compared += a.count
-                // The interleaved layout (rows a multiple of 4) gives the same bits in both builds.
-                if rows % 4 == 0 {
-                    var packed = [UInt8](repeating: 0, count: w.count)
-                    var c = [Float](repeating: .nan, count: tokens * rows), e = c
+    func higherTilesEqualBaselineBitForBit(cols: Int) throws {
+        for build in Self.higherBuilds {
+            var rng = KernelTests.Rng(s: UInt64(cols) &* 977)
+            var compared = 0
+            let tables: [(UInt32, KernelSet.Tiles32, KernelSet.Tiles32)] = [
+                (2, KernelSet.base.q4_0, build.q4_0), (3, KernelSet.base.q4_1, build.q4_1),
+                (6, KernelSet.base.q5_0, build.q5_0), (7, KernelSet.base.q5_1, build.q5_1),
+                (8, KernelSet.base.q8_0, build.q8_0),
+            ]
+            for (id, base, v3) in tables {
+                let type = KernelTests.types.first { $0.id == id }!
+                for (rows, tokens) in [(1, 1), (4, 1), (7, 1), (4, 2), (9, 3), (12, 7)] {
+                    let w = KernelTests().randomRows(type: type, rows: rows, cols: cols, rng: &rng)
+                    // Activations spanning the whole int8 range, including ±127 in every block.
+                    var x = (0..<(tokens * cols)).map { _ in rng.float() * 4 }
+                    for i in stride(from: 0, to: x.count, by: 32) { x[i + Int(rng.next() % 32)] = rng.next() % 2 == 0 ? 9 : -9 }
+                    let (qs, d, s) = KernelTests.q8(x, tokens: tokens, cols: cols)
+                    var a = [Float](repeating: .nan, count: tokens * rows)
+                    var b = [Float](repeating: .nan, count: tokens * rows)
                     w.withUnsafeBytes { wp in
-                        packed.withUnsafeMutableBytes { pp in
-                            QuantTiles.interleave(wp.baseAddress!, pp.baseAddress!, rows: rows, rowBytes: cols / 32 * type.bytes, blockBytes: type.bytes)
+                        base(wp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &a, rows, false)
+                        v3(wp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &b, rows, false)
+                    }
+                    #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(build.name) type \(id) cols \(cols) rows \(rows) tokens \(tokens)")
+                    #expect(!a.contains { $0.isNaN })
+                    compared += a.count
+                    // The interleaved layout (rows a multiple of 4) gives the same bits in both builds.
+                    if rows % 4 == 0 {
+                        var packed = [UInt8](repeating: 0, count: w.count)
+                        var c = [Float](repeating: .nan, count: tokens * rows), e = c
+                        w.withUnsafeBytes { wp in
+                            packed.withUnsafeMutableBytes { pp in
+                                QuantTiles.interleave(wp.baseAddress!, pp.baseAddress!, rows: rows, rowBytes: cols / 32 * type.bytes, blockBytes: type.bytes)
+                            }
                         }
+                        if cols > 32 { #expect(packed != w) }  // one block per row: nothing moves
+                        packed.withUnsafeBytes { pp in
+                            base(pp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &c, rows, true)
+                            v3(pp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &e, rows, true)
+                        }
+                        #expect(c.map(\.bitPattern) == a.map(\.bitPattern), "interleaved base: type \(id) rows \(rows) tokens \(tokens)")
+                        #expect(e.map(\.bitPattern) == a.map(\.bitPattern), "interleaved \(build.name): type \(id) rows \(rows) tokens \(tokens)")
+                        compared += 1
                     }
-                    if cols > 32 { #expect(packed != w) }  // one block per row: nothing moves
-                    packed.withUnsafeBytes { pp in
-                        base(pp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &c, rows, true)
-                        v3(pp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &e, rows, true)
-                    }
-                    #expect(c.map(\.bitPattern) == a.map(\.bitPattern), "interleaved base: type \(id) rows \(rows) tokens \(tokens)")
-                    #expect(e.map(\.bitPattern) == a.map(\.bitPattern), "interleaved v3: type \(id) rows \(rows) tokens \(tokens)")
-                    compared += 1
                 }
             }
+            #expect(compared == 5 * (1 + 4 + 7 + 8 + 27 + 84) + 5 * 3)
         }
-        #expect(compared == 5 * (1 + 4 + 7 + 8 + 27 + 84) + 5 * 3)
-        #elseif arch(x86_64)
-        Issue.record("the x86-64-v3 kernel build is not visible to the tests")
-        #endif
     }
 }
 
@@ -102,10 +112,7 @@ import LlamaSwiftKernels
             let keys = (0..<((last + 1) * rowElems)).map { _ in floatToHalf(rng.float()) }
             let values = (0..<((last + 1) * rowElems)).map { _ in floatToHalf(rng.float()) }
             let want = Self.reference(q: q, hd: hd, last: last, keys: keys, values: values, rowElems: rowElems, offset: offset, scale: 0.125)
-            var heads: [(String, KernelSet.Head)] = [("base", KernelSet.base.attendHead)]
-            #if canImport(LlamaSwiftKernelsV3)
-            if lsk_cpu_x86_level() >= 3 { heads.append(("v3", KernelSet.v3.attendHead)) }
-            #endif
+            let heads = KernelSet.runnable.map { ($0.name, $0.attendHead) }
             for (name, head) in heads {
                 var qbuf = [Float](repeating: 0, count: hd), scores = [Float](repeating: 0, count: last + 1)
                 var out = [Float](repeating: .nan, count: hd)
@@ -120,20 +127,19 @@ import LlamaSwiftKernels
     }
 }
 
-/// K-quant rows: the x86-64-v3 build (AVX2 integer sums) against the baseline build
+/// K-quant rows: the higher builds (AVX2 integer sums) against the baseline build
 /// (QuantDot's reference loops), bit for bit, on random blocks and activations.
 @Suite struct KQuantLevelTests {
     @Test(arguments: [256, 768])
-    func v3EqualsReference(cols: Int) {
-        #if canImport(LlamaSwiftKernelsV3)
-        guard lsk_cpu_x86_level() >= 3 else { return }
+    func higherBuildsEqualReference(cols: Int) {
+        for build in KernelLevelTests.higherBuilds {
         var rng = KernelTests.Rng(s: UInt64(cols) &+ 12345)
         let nb = cols / 256
         // (type, block bytes, half-scale offsets, base tiles, v3 tiles)
         let types: [(String, Int, [Int], KernelSet.TilesK, KernelSet.TilesK)] = [
-            ("q4_K", 144, [0, 2], KernelSet.base.q4_K, KernelSet.v3.q4_K),
-            ("q5_K", 176, [0, 2], KernelSet.base.q5_K, KernelSet.v3.q5_K),
-            ("q6_K", 210, [208], KernelSet.base.q6_K, KernelSet.v3.q6_K),
+            ("q4_K", 144, [0, 2], KernelSet.base.q4_K, build.q4_K),
+            ("q5_K", 176, [0, 2], KernelSet.base.q5_K, build.q5_K),
+            ("q6_K", 210, [208], KernelSet.base.q6_K, build.q6_K),
         ]
         var compared = 0
         for (name, bytes, halves, base, v3) in types {
@@ -161,14 +167,12 @@ import LlamaSwiftKernels
                     base(wp.baseAddress!, nb * bytes, 0..<rows, tokens, qs, d, bs, cols, &a, rows)
                     v3(wp.baseAddress!, nb * bytes, 0..<rows, tokens, qs, d, bs, cols, &b, rows)
                 }
-                #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(name) cols \(cols) rows \(rows) tokens \(tokens)")
+                #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(build.name) \(name) cols \(cols) rows \(rows) tokens \(tokens)")
                 #expect(!a.contains { $0.isNaN })
                 compared += a.count
             }
         }
         #expect(compared == 3 * (1 + 5 + 12))
-        #elseif arch(x86_64)
-        Issue.record("the x86-64-v3 kernel build is not visible to the tests")
-        #endif
+        }
     }
 }

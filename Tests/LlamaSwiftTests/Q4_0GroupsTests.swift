@@ -28,10 +28,7 @@ import LlamaSwiftKernels
     @Test(arguments: [32, 64, 96, 2048])
     func kernelsEqualReference(cols: Int) {
         var rng = KernelTests.Rng(s: UInt64(cols) &* 31 &+ 5)
-        var kernels: [(String, KernelSet.TilesK)] = [("base", KernelSet.base.q4_0Groups)]
-        #if canImport(LlamaSwiftKernelsV3)
-        if lsk_cpu_x86_level() >= 3 { kernels.append(("v3", KernelSet.v3.q4_0Groups)) }
-        #endif
+        let kernels = KernelSet.runnable.map { ($0.name, $0.q4_0Groups) }
         let nb = cols / 32, rowBytes = 18 * nb
         var compared = 0
         for (rows, tokens) in [(8, 1), (16, 1), (24, 2), (8, 4), (16, 5), (24, 9)] {
@@ -69,7 +66,8 @@ import LlamaSwiftKernels
                 }
             }
         }
-        #expect(compared >= 2 * (8 + 16 + 48 + 32 + 80 + 216))
+        #expect(compared >= KernelSet.runnable.count * (8 + 16 + 48 + 32 + 80 + 216))
+        #expect(KernelSet.runnable.count >= (lsk_cpu_x86_level() >= 3 ? 2 : 1))
     }
 
     /// The activation quantizer's integer sums are the sums of its int8 values.
