@@ -9,7 +9,7 @@ let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
 
 // On x86-64 the kernels are built twice more from the same files, through the symlinked
 // folders Sources/LlamaSwiftKernelsV3 and V4: for x86-64-v3 (AVX2, FMA, F16C) and for
-// x86-64-v4 (AVX-512); the engine picks a build at load time from CPUID (CLlamaSwiftCPU),
+// x86-64-v4 with AVX512_VNNI (`vpdpbusd` for the byte dot products); the engine picks a build at load time from CPUID (CLlamaSwiftCPU),
 // so the shipped library runs on any x86-64 CPU. Elsewhere (aarch64) only the portable
 // build exists.
 let kernelDependencies: [Target.Dependency] = ["CLlamaSwiftCPU", "LlamaSwiftKernelSet"]
@@ -20,7 +20,10 @@ let kernelLevelTargets: [Target] = [
         swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .define("LLAMASWIFT_AVX2")]),
     .target(
         name: "LlamaSwiftKernelsV4", dependencies: kernelDependencies, path: "Sources/LlamaSwiftKernelsV4",
-        swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v4"]), .define("LLAMASWIFT_AVX2")]),
+        swiftSettings: [
+            .unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v4", "-Xcc", "-mavx512vnni"]), .define("LLAMASWIFT_AVX2"),
+            .define("LLAMASWIFT_VNNI"),
+        ]),
 ]
 #else
 let kernelLevelTargets: [Target] = []

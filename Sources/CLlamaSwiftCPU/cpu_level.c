@@ -22,16 +22,18 @@ int lsk_cpu_x86_level(void) {
     if ((xcr0 & 0x6) != 0x6) return 1; /* SSE and AVX state */
     if (__get_cpuid_max(0, 0) < 7) return 1;
     __cpuid_count(7, 0, a, b, c, d);
-    const unsigned int b7 = b;
+    const unsigned int b7 = b, c7 = c;
     /* BMI1 3, AVX2 5, BMI2 8 */
     const unsigned int need7 = (1u << 3) | (1u << 5) | (1u << 8);
     if ((b7 & need7) != need7) return 1;
     if (!__get_cpuid(0x80000001, &a, &b, &c, &d)) return 1;
     if (!(c & (1u << 5))) return 1; /* LZCNT */
     /* v4: AVX512F 16, AVX512DQ 17, AVX512CD 28, AVX512BW 30, AVX512VL 31; opmask and
-       ZMM state (XCR0 bits 5, 6, 7). */
+       ZMM state (XCR0 bits 5, 6, 7). Our v4 kernels also use AVX512_VNNI (leaf 7 ECX
+       bit 11; every AVX-512 CPU since Cascade Lake and Zen 4 has it), so a CPU without
+       it runs the v3 kernels. */
     const unsigned int need4 = (1u << 16) | (1u << 17) | (1u << 28) | (1u << 30) | (1u << 31);
-    if ((b7 & need4) == need4 && (xcr0 & 0xE0) == 0xE0) return 4;
+    if ((b7 & need4) == need4 && (c7 & (1u << 11)) && (xcr0 & 0xE0) == 0xE0) return 4;
     return 3;
 }
 #else

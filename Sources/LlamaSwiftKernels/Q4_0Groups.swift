@@ -4,7 +4,8 @@
 /// own nibble unpacking, scale conversion, broadcast, integer-to-float conversion and
 /// fused multiply-add, which made decode compute-bound (a 7B-shaped Q4_0 model read its
 /// weights at half the machine's bandwidth). Here one 32-byte load holds 4 quant bytes of
-/// each of 8 rows, so after `vpmaddubsw` + `vpmaddwd` each 32-bit lane is one row's sum:
+/// each of 8 rows, so after `vpmaddubsw` + `vpmaddwd` (or one `vpdpbusd` with
+/// AVX512_VNNI) each 32-bit lane is one row's sum:
 /// per block, 8 rows share one conversion, one scale vector and one fused multiply-add
 /// (the decode loop is 47 instructions per block of 8 rows, read from the assembly).
 ///
@@ -88,20 +89,36 @@ extension Q4_0Groups {
         return (_mm256_and_si256(v, m4), _mm256_and_si256(_mm256_srli_epi16(v, 4), m4))
     }
 
-    /// 16-bit pair sums of chunk j's nibbles against a token's activations 4j…4j+3 (low
-    /// nibbles) and 16+4j…16+4j+3 (high), broadcast to every row's lane. Each term is at
-    /// most 2·15·127 = 3,810 in magnitude, so 8 of them (a block) fit 16 bits.
+    /// Adds chunk j's products with a token's activations 4j…4j+3 (low nibbles) and
+    /// 16+4j…16+4j+3 (high), broadcast to every row's lane, to a block's partial sums:
+    /// with AVX512_VNNI (v4) straight into each row's 32-bit lane (`vpdpbusd`); otherwise
+    /// as 16-bit pair sums (`vpmaddubsw`), each term at most 2·15·127 = 3,810 in
+    /// magnitude, so the 8 terms of a block fit 16 bits.
     @inline(__always)
-    static func pairSums(_ c: (lo: __m256i, hi: __m256i), _ x: UnsafeRawPointer, _ j: Int) -> __m256i {
+    static func addChunk(_ s: __m256i, _ c: (lo: __m256i, hi: __m256i), _ x: UnsafeRawPointer, _ j: Int) -> __m256i {
         let xl = _mm256_set1_epi32(x.loadUnaligned(fromByteOffset: 4 * j, as: Int32.self))
         let xh = _mm256_set1_epi32(x.loadUnaligned(fromByteOffset: 16 + 4 * j, as: Int32.self))
-        return _mm256_add_epi16(_mm256_maddubs_epi16(c.lo, xl), _mm256_maddubs_epi16(c.hi, xh))
+        #if LLAMASWIFT_VNNI
+        return lsk_dpbusd(lsk_dpbusd(s, c.lo, xl), c.hi, xh)
+        #else
+        return _mm256_add_epi16(s, _mm256_add_epi16(_mm256_maddubs_epi16(c.lo, xl), _mm256_maddubs_epi16(c.hi, xh)))
+        #endif
+    }
+
+    /// A block's partial sums as each row's 32-bit Σ n·x.
+    @inline(__always)
+    static func rowSums(_ s: __m256i) -> __m256i {
+        #if LLAMASWIFT_VNNI
+        s
+        #else
+        _mm256_madd_epi16(s, _mm256_set1_epi16(1))
+        #endif
     }
 
     /// acc + Float(Σ n·x − 8·Σx) · (d_w · d_a) for one block of 8 rows.
     @inline(__always)
-    static func accumulate(_ acc: SIMD8<Float>, _ s16: __m256i, _ sum: Int32, _ dw: SIMD8<Float>, _ da: Float) -> SIMD8<Float> {
-        let isum = _mm256_sub_epi32(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)), _mm256_set1_epi32(sum << 3))
+    static func accumulate(_ acc: SIMD8<Float>, _ s: __m256i, _ sum: Int32, _ dw: SIMD8<Float>, _ da: Float) -> SIMD8<Float> {
+        let isum = _mm256_sub_epi32(rowSums(s), _mm256_set1_epi32(sum << 3))
         return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, _mm256_set1_ps(da)), acc)
     }
 
@@ -121,10 +138,10 @@ extension Q4_0Groups {
         for b in 0..<nb {
             let q = g + 144 * b + 16, xb = x + 32 * b
             lsk_prefetch(q + 2048)
-            var s = pairSums(chunk(q), xb, 0)
-            s = _mm256_add_epi16(s, pairSums(chunk(q + 32), xb, 1))
-            s = _mm256_add_epi16(s, pairSums(chunk(q + 64), xb, 2))
-            s = _mm256_add_epi16(s, pairSums(chunk(q + 96), xb, 3))
+            var s = addChunk(_mm256_setzero_si256(), chunk(q), xb, 0)
+            s = addChunk(s, chunk(q + 32), xb, 1)
+            s = addChunk(s, chunk(q + 64), xb, 2)
+            s = addChunk(s, chunk(q + 96), xb, 3)
             acc = accumulate(acc, s, sums[b], scales(sc + 144 * b), d[b])
         }
         _mm256_storeu_ps(out, acc)
@@ -145,10 +162,10 @@ extension Q4_0Groups {
             var s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0
             for j in 0..<4 {
                 let c = chunk(q + 32 * j)
-                s0 = _mm256_add_epi16(s0, pairSums(c, x + o, j))
-                s1 = _mm256_add_epi16(s1, pairSums(c, x1 + o, j))
-                s2 = _mm256_add_epi16(s2, pairSums(c, x2 + o, j))
-                s3 = _mm256_add_epi16(s3, pairSums(c, x3 + o, j))
+                s0 = addChunk(s0, c, x + o, j)
+                s1 = addChunk(s1, c, x1 + o, j)
+                s2 = addChunk(s2, c, x2 + o, j)
+                s3 = addChunk(s3, c, x3 + o, j)
             }
             let dw = scales(sc + 144 * b)
             a0 = accumulate(a0, s0, sums[b], dw, d[b])

@@ -21,8 +21,7 @@ typealias ActivationBlock = (x: __m256i, sum4: __m256i)
 @inline(__always)
 func activationBlock(_ p: UnsafeRawPointer) -> ActivationBlock {
     let x = _mm256_loadu_si256(p.assumingMemoryBound(to: __m256i.self))
-    let sum4 = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), x), _mm256_set1_epi16(1))
-    return (x, sum4)
+    return (x, unsignedLaneSums(_mm256_set1_epi8(1), x))
 }
 
 /// The 32 nibbles of 16 bytes in element order: low nibbles (elements 0…15) in the low
@@ -50,10 +49,16 @@ func fifthBits(_ qh: UInt32) -> __m256i {
     return _mm256_and_si256(set, _mm256_set1_epi8(0x10))
 }
 
-/// Σ over each 32-bit lane of unsigned weight bytes × activation bytes.
+/// Σ over each 32-bit lane of unsigned weight bytes × activation bytes: one `vpdpbusd`
+/// in the v4 build (AVX512_VNNI), `vpmaddubsw` + `vpmaddwd` otherwise — the same exact
+/// integers (the pair sums never saturate, see above).
 @inline(__always)
 func unsignedLaneSums(_ w: __m256i, _ x: __m256i) -> __m256i {
+    #if LLAMASWIFT_VNNI
+    lsk_dpbusd(_mm256_setzero_si256(), w, x)
+    #else
     _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1))
+    #endif
 }
 
 enum Q4_0Blocks: Q32Blocks {

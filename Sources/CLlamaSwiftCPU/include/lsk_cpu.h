@@ -4,7 +4,8 @@
 /* The x86-64 micro-architecture level this CPU and operating system support, for
    choosing a build of the kernels at load time: 1 = baseline x86-64, 3 = x86-64-v3
    (AVX2, FMA, F16C, BMI1/2, LZCNT, MOVBE, with the OS saving the AVX state), 4 =
-   x86-64-v4 (v3 plus AVX-512 F/BW/CD/DQ/VL, with the OS saving the AVX-512 state).
+   x86-64-v4 (v3 plus AVX-512 F/BW/CD/DQ/VL) with AVX512_VNNI, the OS saving the
+   AVX-512 state.
    0 on other architectures. Not exported from libllamaswift.so. */
 int lsk_cpu_x86_level(void);
 
@@ -18,6 +19,12 @@ static inline void lsk_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 /* Eight floats to IEEE halves, rounded to nearest even (_mm256_cvtps_ph is a macro, which
    Swift cannot import). Seen only by builds for CPUs with F16C (the x86-64-v3 kernels). */
 static inline __m128i lsk_floats_to_halves(__m256 v) { return _mm256_cvtps_ph(v, 0); }
+#endif
+
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+/* s + the sums of 4 unsigned × signed byte products in each 32-bit lane, exact (vpdpbusd;
+   _mm256_dpbusd_epi32 is a macro). Seen only by the x86-64-v4 kernel build. */
+static inline __m256i lsk_dpbusd(__m256i s, __m256i u, __m256i x) { return _mm256_dpbusd_epi32(s, u, x); }
 #endif
 
 #endif
