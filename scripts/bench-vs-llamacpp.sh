@@ -12,8 +12,12 @@
 #   THREADS ["1 2"]     thread counts
 #   RSS [1]             also peak RSS and load time of a 128-token generation (0: skip)
 #   LLAMACPP_SRC [/work/llamacpp-src]   where scripts/ref/build-llamacpp-tools.sh builds
-#                       llama-bench (from the llama-cpp-python 0.3.36 sdist); built once,
-#                       skipped when $LLAMACPP_SRC/build/bin/llama-bench exists
+#                       llama-bench (from the llama-cpp-python 0.3.36 sdist) with llama.cpp's
+#                       default -march=native (NATIVE=1: AVX-512/VNNI on CPUs that have
+#                       them, as llamaswift uses them); built once, skipped when
+#                       $LLAMACPP_SRC/build-native/bin/llama-bench exists
+#   LLAMACPP_BUILD [build-native]  another build folder under LLAMACPP_SRC, e.g. `build`
+#                       (the AVX2-only build the reference fixtures were made with)
 #   LLAMASWIFT          an existing llamaswift binary to use; unset: `make build`
 #                       (incremental) and .build/release/llamaswift
 #   REFVENV [/work/refvenv]  venv with llama-cpp-python (scripts/ref/setup-venv.sh), used
@@ -33,14 +37,19 @@ THREADS=${THREADS:-"1 2"}
 RSS=${RSS:-1}
 LLAMACPP_SRC=${LLAMACPP_SRC:-/work/llamacpp-src}
 REFVENV=${REFVENV:-/work/refvenv}
-bin=$LLAMACPP_SRC/build/bin
+LLAMACPP_BUILD=${LLAMACPP_BUILD:-build-native}
+bin=$LLAMACPP_SRC/$LLAMACPP_BUILD/bin
 
 [ -f "$model" ] || { echo "no model file '$model' (make model fetches the default)" >&2; exit 1; }
 
 # --- the two programs -------------------------------------------------------------
 if [ ! -x "$bin/llama-bench" ]; then
     echo "building llama-bench under $LLAMACPP_SRC (once, ~10 min on 2 cores)" >&2
-    bash scripts/ref/build-llamacpp-tools.sh "$LLAMACPP_SRC" >&2
+    if [ "$LLAMACPP_BUILD" = build-native ]; then
+        NATIVE=1 bash scripts/ref/build-llamacpp-tools.sh "$LLAMACPP_SRC" >&2
+    else
+        bash scripts/ref/build-llamacpp-tools.sh "$LLAMACPP_SRC" >&2
+    fi
 fi
 if [ -n "${LLAMASWIFT:-}" ]; then
     ls=$LLAMASWIFT
@@ -142,8 +151,11 @@ EOF
     cpp_load=$(awk '{ print $1 }' "$tmp/cpp.out")
     cpp_what="llama-cpp-python 0.3.36, 128 tokens, n_ctx $ctx (RSS includes Python + numpy, ~40 MB)"
 fi
+# llama.cpp's own C++ process, with no Python: llama-bench generating 128 tokens.
+/usr/bin/time -v "$bin/llama-bench" -m "$model" -p 0 -n 128 -r 1 -t "$t" >/dev/null 2>"$tmp/bench"
 echo
 echo "| engine | peak RSS MiB | load ms | what ran ($t threads) |"
 echo "| --- | --- | --- | --- |"
 echo "| llama.cpp | $(peak "$tmp/cpp") | ${cpp_load:-?} | $cpp_what |"
+echo "| llama.cpp | $(peak "$tmp/bench") | – | llama-bench -p 0 -n 128 -r 1 (n_ctx 128) |"
 echo "| llamaswift | $(peak "$tmp/ls") | ${ls_load:-?} | $ls_what |"

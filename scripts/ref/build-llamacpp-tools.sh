@@ -7,6 +7,12 @@
 # Result: $SRC_DIR/build/bin/llama-{quantize,perplexity,bench}
 # GGML_NATIVE=OFF: the same CPU feature set (AVX2/FMA/F16C, no AVX-512) as the
 # llama-cpp-python build in setup-venv.sh, so tool and binding give the same numbers.
+#
+#   NATIVE=1 scripts/ref/build-llamacpp-tools.sh [SRC_DIR]
+# Result: $SRC_DIR/build-native/bin/llama-bench, built with llama.cpp's default
+# GGML_NATIVE=ON (-march=native: AVX-512 and VNNI where the CPU has them) — what a user
+# building llama.cpp on this machine gets, and what scripts/bench-vs-llamacpp.sh compares
+# against.
 # Needs cmake (the reference venv has one: scripts/ref/setup-venv.sh) and g++.
 set -euo pipefail
 src=${1:-/work/llamacpp-src}
@@ -17,6 +23,14 @@ cd "$src"
 if [ ! -d llama_cpp_python-0.3.36 ]; then
     python3 -m pip download --no-deps --no-binary llama-cpp-python -d "$src" llama-cpp-python==0.3.36
     tar xzf llama_cpp_python-0.3.36.tar.gz
+fi
+if [ "${NATIVE:-0}" = 1 ]; then
+    cmake -S llama_cpp_python-0.3.36/vendor/llama.cpp -B build-native -G Ninja \
+        -DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_TESTS=OFF -DLLAMA_CURL=OFF \
+        -DLLAMA_BUILD_SERVER=OFF -DBUILD_SHARED_LIBS=OFF -DGGML_NATIVE=ON
+    cmake --build build-native -j2 --target llama-bench
+    ls -la build-native/bin/
+    exit 0
 fi
 cmake -S llama_cpp_python-0.3.36/vendor/llama.cpp -B build -G Ninja \
     -DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_TESTS=OFF -DLLAMA_CURL=OFF \
