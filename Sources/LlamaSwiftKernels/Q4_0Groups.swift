@@ -89,20 +89,25 @@ extension Q4_0Groups {
         return (_mm256_and_si256(v, m4), _mm256_and_si256(_mm256_srli_epi16(v, 4), m4))
     }
 
+    /// Adds the products of nibbles (one byte per element, 4 per row lane) with 4
+    /// activations broadcast to every row's lane, to partial sums: with AVX512_VNNI (v4)
+    /// straight into each row's 32-bit lane (`vpdpbusd`); otherwise as 16-bit pair sums
+    /// (`vpmaddubsw`), each term at most 2·15·127 = 3,810 in magnitude, so 8 of them fit.
+    @inline(__always)
+    static func addNibbles(_ s: __m256i, _ n: __m256i, _ x4: Int32) -> __m256i {
+        #if LLAMASWIFT_VNNI
+        lsk_dpbusd(s, n, _mm256_set1_epi32(x4))
+        #else
+        _mm256_add_epi16(s, _mm256_maddubs_epi16(n, _mm256_set1_epi32(x4)))
+        #endif
+    }
+
     /// Adds chunk j's products with a token's activations 4j…4j+3 (low nibbles) and
-    /// 16+4j…16+4j+3 (high), broadcast to every row's lane, to a block's partial sums:
-    /// with AVX512_VNNI (v4) straight into each row's 32-bit lane (`vpdpbusd`); otherwise
-    /// as 16-bit pair sums (`vpmaddubsw`), each term at most 2·15·127 = 3,810 in
-    /// magnitude, so the 8 terms of a block fit 16 bits.
+    /// 16+4j…16+4j+3 (high): 8 terms per block.
     @inline(__always)
     static func addChunk(_ s: __m256i, _ c: (lo: __m256i, hi: __m256i), _ x: UnsafeRawPointer, _ j: Int) -> __m256i {
-        let xl = _mm256_set1_epi32(x.loadUnaligned(fromByteOffset: 4 * j, as: Int32.self))
-        let xh = _mm256_set1_epi32(x.loadUnaligned(fromByteOffset: 16 + 4 * j, as: Int32.self))
-        #if LLAMASWIFT_VNNI
-        return lsk_dpbusd(lsk_dpbusd(s, c.lo, xl), c.hi, xh)
-        #else
-        return _mm256_add_epi16(s, _mm256_add_epi16(_mm256_maddubs_epi16(c.lo, xl), _mm256_maddubs_epi16(c.hi, xh)))
-        #endif
+        let s = addNibbles(s, c.lo, x.loadUnaligned(fromByteOffset: 4 * j, as: Int32.self))
+        return addNibbles(s, c.hi, x.loadUnaligned(fromByteOffset: 16 + 4 * j, as: Int32.self))
     }
 
     /// A block's partial sums as each row's 32-bit Σ n·x.
