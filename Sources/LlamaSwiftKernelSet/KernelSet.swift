@@ -48,6 +48,8 @@ public struct KernelSet: Sendable {
     public let q4_K, q5_K, q6_K: TilesK
     /// Q4_K in groups of 8 rows (Q4_KGroups); the rowBytes argument is ignored.
     public let q4_KGroups: TilesK
+    /// Q6_K in groups of 8 rows (Q6_KGroups); the rowBytes argument is ignored.
+    public let q6_KGroups: TilesK
     public let float: TilesF
     public let quantizeQ8: Q8
     public let quantizeQ8K: Q8K
@@ -56,7 +58,7 @@ public struct KernelSet: Sendable {
     public init(
         name: String, q4_0: @escaping Tiles32, q4_1: @escaping Tiles32, q5_0: @escaping Tiles32, q5_1: @escaping Tiles32,
         q8_0: @escaping Tiles32, q4_0Groups: @escaping TilesK, q4_K: @escaping TilesK, q5_K: @escaping TilesK,
-        q6_K: @escaping TilesK, q4_KGroups: @escaping TilesK, float: @escaping TilesF, quantizeQ8: @escaping Q8, quantizeQ8K: @escaping Q8K,
+        q6_K: @escaping TilesK, q4_KGroups: @escaping TilesK, q6_KGroups: @escaping TilesK, float: @escaping TilesF, quantizeQ8: @escaping Q8, quantizeQ8K: @escaping Q8K,
         attendHead: @escaping Head
     ) {
         self.name = name
@@ -70,6 +72,7 @@ public struct KernelSet: Sendable {
         self.q5_K = q5_K
         self.q6_K = q6_K
         self.q4_KGroups = q4_KGroups
+        self.q6_KGroups = q6_KGroups
         self.float = float
         self.quantizeQ8 = quantizeQ8
         self.quantizeQ8K = quantizeQ8K

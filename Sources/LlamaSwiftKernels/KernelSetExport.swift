@@ -15,6 +15,7 @@ public func kernelSet(name: String) -> KernelSet {
         q5_K: { QuantTiles.q5_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         q6_K: { QuantTiles.q6_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         q4_KGroups: { Q4_KGroups.multiply($0, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
+        q6_KGroups: { Q6_KGroups.multiply($0, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         float: { QuantTiles.float(typeID: $0, $1, rowBytes: $2, rows: $3, tokens: $4, $5, cols: $6, $7, ldo: $8) },
         quantizeQ8: { ActivationQuantize.q8($0, $1, $2, $3, $4, $5) },
         quantizeQ8K: { ActivationQuantize.q8K($0, $1, $2, $3, $4) },

@@ -7,9 +7,9 @@ import LlamaSwiftKernels
 /// integer-block dot product. Float weights (F32/F16/BF16) multiply float activations.
 ///
 /// Work is split across the pool by output rows (in units of 16). Each worker hands its
-/// row range to a tile kernel (KernelSet, chosen for the CPU). Q4_0 and Q4_K matrices in
-/// groups of 8 rows (Q4_0Groups, Q4_KGroups) are summed 8 rows per instruction, 1 or 4
-/// tokens per pass. The
+/// row range to a tile kernel (KernelSet, chosen for the CPU). Q4_0, Q4_K and Q6_K
+/// matrices in groups of 8 rows (Q4_0Groups, Q4_KGroups, Q6_KGroups) are summed 8 rows per
+/// instruction, 1 or 4 tokens per pass. The
 /// other 32-element types: decode runs one row per pass, or 4 interleaved rows (one
 /// sequential stream of weights: see QuantTiles.run); prefill runs tiles of 4 rows × 2
 /// tokens, so each weight block is decoded once per pair of tokens and stays in L1.
@@ -55,7 +55,9 @@ enum Matmul {
             quantize(x, tokens: tokens, cols: cols, format: .q8K, acts: acts, pool: pool)
             let qs = UnsafePointer(acts.qs.pointer), d = UnsafePointer(acts.d.pointer)
             let bs = UnsafePointer(acts.bsums.pointer)
-            let tiles = w.layout == .q4_KGroups ? k.q4_KGroups : type == 12 ? k.q4_K : type == 13 ? k.q5_K : k.q6_K
+            let tiles =
+                w.layout == .q4_KGroups ? k.q4_KGroups : w.layout == .q6_KGroups ? k.q6_KGroups
+                : type == 12 ? k.q4_K : type == 13 ? k.q5_K : k.q6_K
             pool.parallelFor(rows, granule: rowTile) { range in
                 tiles(data, rowBytes, range, tokens, qs, d, bs, cols, out, rows)
             }
