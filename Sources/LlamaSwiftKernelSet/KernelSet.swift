@@ -45,6 +45,8 @@ public struct KernelSet: Sendable {
     public let q4_0, q4_1, q5_0, q5_1, q8_0: Tiles32
     /// Q4_0 in groups of 8 rows (Q4_0Groups).
     public let q4_0Groups: TilesK
+    /// Q5_0 in groups of 8 rows (Q5_0Groups), called as q4_0Groups.
+    public let q5_0Groups: TilesK
     public let q4_K, q5_K, q6_K: TilesK
     /// Q4_K in groups of 8 rows (Q4_KGroups); the rowBytes argument is ignored.
     public let q4_KGroups: TilesK
@@ -57,7 +59,7 @@ public struct KernelSet: Sendable {
 
     public init(
         name: String, q4_0: @escaping Tiles32, q4_1: @escaping Tiles32, q5_0: @escaping Tiles32, q5_1: @escaping Tiles32,
-        q8_0: @escaping Tiles32, q4_0Groups: @escaping TilesK, q4_K: @escaping TilesK, q5_K: @escaping TilesK,
+        q8_0: @escaping Tiles32, q4_0Groups: @escaping TilesK, q5_0Groups: @escaping TilesK, q4_K: @escaping TilesK, q5_K: @escaping TilesK,
         q6_K: @escaping TilesK, q4_KGroups: @escaping TilesK, q6_KGroups: @escaping TilesK, float: @escaping TilesF, quantizeQ8: @escaping Q8, quantizeQ8K: @escaping Q8K,
         attendHead: @escaping Head
     ) {
@@ -68,6 +70,7 @@ public struct KernelSet: Sendable {
         self.q5_1 = q5_1
         self.q8_0 = q8_0
         self.q4_0Groups = q4_0Groups
+        self.q5_0Groups = q5_0Groups
         self.q4_K = q4_K
         self.q5_K = q5_K
         self.q6_K = q6_K

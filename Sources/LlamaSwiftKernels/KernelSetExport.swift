@@ -11,6 +11,7 @@ public func kernelSet(name: String) -> KernelSet {
         q5_1: { QuantTiles.q5_1($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
         q8_0: { QuantTiles.q8_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9, interleaved: $10) },
         q4_0Groups: { Q4_0Groups.multiply($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
+        q5_0Groups: { Q5_0Groups.multiply($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         q4_K: { QuantTiles.q4_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         q5_K: { QuantTiles.q5_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },
         q6_K: { QuantTiles.q6_K($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) },

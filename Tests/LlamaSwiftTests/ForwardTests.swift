@@ -54,7 +54,12 @@ import Testing
             if !lc.isEmpty {
                 // K-quants: llama.cpp repacks Q4_K and sums in another order, so only the
                 // HF-level agreement holds; BF16: llama.cpp rounds activations to BF16.
-                let tolLC: Float = name.hasPrefix("k256") ? 0.1 : name.hasSuffix("bf16") ? 0.03 : quantized ? 1e-3 : 5e-3
+                // Q5_0: our row groups (Q5_0Groups) sum each block exactly and then scale,
+                // llama.cpp sums 8 lanes per row; the last-bit differences flip a few 8-bit
+                // activation roundings (measured: 0.019 here; llama.cpp vs HF: 0.057).
+                let tolLC: Float =
+                    name.hasPrefix("k256") ? 0.1 : name.hasSuffix("bf16") || name.hasSuffix("q5_0") ? 0.03
+                    : quantized ? 1e-3 : 5e-3
                 #expect(worstLC < tolLC, "\(name) len \(tokens.count): max |Δ| vs llama.cpp \(worstLC)")
             }
         }

@@ -35,6 +35,7 @@ public struct WeightMatrix: @unchecked Sendable {
     var fasterLayout: WeightLayout? {
         guard rows > 0 else { return nil }
         if type == .q4_0 && rows % 8 == 0 { return .q4_0Groups }
+        if type == .q5_0 && rows % 8 == 0 { return .q5_0Groups }
         if type == .q4_K && rows % 8 == 0 { return .q4_KGroups }
         if type == .q6_K && rows % 8 == 0 { return .q6_KGroups }
         return [.q4_0, .q4_1, .q5_0, .q5_1, .q8_0].contains(type) && rows % 4 == 0 ? .interleaved4 : nil
@@ -61,6 +62,8 @@ public enum WeightLayout: Sendable {
     /// Q4_0 in groups of 8 rows (Q4_0Groups), with that layout's own summation order
     /// (llama.cpp's for such matrices on AVX2 CPUs).
     case q4_0Groups
+    /// Q5_0 in groups of 8 rows (Q5_0Groups), summed in the order of `.q4_0Groups`.
+    case q5_0Groups
     /// Q4_K in groups of 8 rows (Q4_KGroups), same sums as `.rows`.
     case q4_KGroups
     /// Q6_K in groups of 8 rows (Q6_KGroups), same sums as `.rows`.
@@ -143,8 +146,8 @@ public struct ModelWeights: @unchecked Sendable {
 }
 
 /// Copies of the quantized matrices in the layout their kernels read fastest
-/// (WeightMatrix.fasterLayout): Q4_0, Q4_K and Q6_K in groups of 8 rows (Q4_0Groups,
-/// Q4_KGroups, Q6_KGroups: 8 rows' sums per instruction); the other 32-element types
+/// (WeightMatrix.fasterLayout): Q4_0, Q5_0, Q4_K and Q6_K in groups of 8 rows (Q4_0Groups,
+/// Q5_0Groups, Q4_KGroups, Q6_KGroups: 8 rows' sums per instruction); the other 32-element types
 /// interleaved by 4 rows (QuantTiles.interleave: 4 rows as one sequential stream with 4
 /// independent sums; TinyLlama-shaped Q4_0 measured ~20% faster per token than row by
 /// row). The decoder blocks' matrices are copied, and the output matrix when it is not
@@ -153,7 +156,7 @@ public struct ModelWeights: @unchecked Sendable {
 /// released from this process (`MADV_DONTNEED` on the private mapping: the page cache
 /// keeps them, our resident set does not), so resident memory stays about one copy of
 /// the weights. If the memory cannot be had, the matrices stay in place (slower; Q4_0
-/// then sums in the file layout's order). LLAMASWIFT_REPACK=0 in the environment turns
+/// and Q5_0 then sum in the file layout's order). LLAMASWIFT_REPACK=0 in the environment turns
 /// it off (for comparisons).
 final class RepackedWeights: @unchecked Sendable {
     private let base: UnsafeMutableRawPointer
@@ -183,6 +186,8 @@ final class RepackedWeights: @unchecked Sendable {
             let bytes = m.rows * m.rowBytes
             if layout == .q4_0Groups {
                 Q4_0Groups.pack(m.data, p + at, rows: m.rows, rowBytes: m.rowBytes)
+            } else if layout == .q5_0Groups {
+                Q5_0Groups.pack(m.data, p + at, rows: m.rows, rowBytes: m.rowBytes)
             } else if layout == .q4_KGroups {
                 Q4_KGroups.pack(m.data, p + at, rows: m.rows, cols: m.cols)
             } else if layout == .q6_KGroups {

@@ -7,9 +7,9 @@ import LlamaSwiftKernels
 /// integer-block dot product. Float weights (F32/F16/BF16) multiply float activations.
 ///
 /// Work is split across the pool by output rows (in units of 16). Each worker hands its
-/// row range to a tile kernel (KernelSet, chosen for the CPU). Q4_0, Q4_K and Q6_K
-/// matrices in groups of 8 rows (Q4_0Groups, Q4_KGroups, Q6_KGroups) are summed 8 rows per
-/// instruction, 1 or 4 tokens per pass. The
+/// row range to a tile kernel (KernelSet, chosen for the CPU). Q4_0, Q5_0, Q4_K and Q6_K
+/// matrices in groups of 8 rows (Q4_0Groups, Q5_0Groups, Q4_KGroups, Q6_KGroups) are
+/// summed 8 rows per instruction, 1 or 4 tokens per pass. The
 /// other 32-element types: decode runs one row per pass, or 4 interleaved rows (one
 /// sequential stream of weights: see QuantTiles.run); prefill runs tiles of 4 rows × 2
 /// tokens, so each weight block is decoded once per pair of tokens and stays in L1.
@@ -38,11 +38,12 @@ enum Matmul {
         case 2, 3, 6, 7, 8:
             quantize(x, tokens: tokens, cols: cols, format: .q8, acts: acts, pool: pool)
             let qs = UnsafePointer(acts.qs.pointer), d = UnsafePointer(acts.d.pointer), s = UnsafePointer(acts.s.pointer)
-            if w.layout == .q4_0Groups {
+            if w.layout == .q4_0Groups || w.layout == .q5_0Groups {
                 // Ranges are whole groups: the granule and the row count are multiples of 8.
                 let sums = UnsafePointer(acts.bsums.pointer)
+                let groups = w.layout == .q4_0Groups ? k.q4_0Groups : k.q5_0Groups
                 pool.parallelFor(rows, granule: rowTile) { range in
-                    k.q4_0Groups(data, rowBytes, range, tokens, qs, d, sums, cols, out, rows)
+                    groups(data, rowBytes, range, tokens, qs, d, sums, cols, out, rows)
                 }
                 return
             }

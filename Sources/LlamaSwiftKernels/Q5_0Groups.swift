@@ -1,0 +1,195 @@
+/// Q5_0 matrices stored in groups of 8 rows, and their kernels: Q4_0Groups plus each
+/// element's fifth bit. (Q4_K_M files of models whose width is not a multiple of 256,
+/// such as SmolLM2's 576, store most matrices as Q5_0.)
+///
+/// Summation order, as Q4_0Groups (the same in every build, for decode and prefill): per
+/// row and block the exact Σ (u − 16)·x, u = nibble | fifth bit·16, then
+/// acc = fma(Float(isum), d_w·d_a, acc) over the blocks. (llama.cpp sums Q5_0 per row in
+/// 8 lanes; the tiny Q5_0 model's logits stay within 1e-3 of its.)
+///
+/// Layout (the file's 8·22 bytes per block column of 8 rows, reordered): group g fills
+/// 8·rowBytes = 176·nb bytes, block column b at 176·b:
+///     0: d of rows 0…7 (halves)
+///    16: 4 chunks of 32 bytes, bytes 4r…4r+3 of chunk j = row r's qs[4j…4j+3] (as Q4_0Groups)
+///   144: fifth bits, byte 4r + j of row r: bits 4j…4j+3 of its qh (elements 4j…) in the
+///        low nibble, bits 16+4j…16+4j+3 (elements 16+4j…) in the high nibble.
+public enum Q5_0Groups {
+    /// Copies `rows` rows (a multiple of 8) of Q5_0 blocks from the file's layout.
+    public static func pack(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, rows: Int, rowBytes: Int) {
+        let nb = rowBytes / 22
+        for g in 0..<(rows / 8) {
+            let from = src + g * 8 * rowBytes, to = dst + g * 8 * rowBytes
+            for r in 0..<8 {
+                for b in 0..<nb {
+                    let blk = from + r * rowBytes + 22 * b, at = 176 * b
+                    to.storeBytes(of: blk.loadUnaligned(as: UInt16.self), toByteOffset: at + 2 * r, as: UInt16.self)
+                    let qh = blk.loadUnaligned(fromByteOffset: 2, as: UInt32.self)
+                    for j in 0..<4 {
+                        to.storeBytes(
+                            of: blk.loadUnaligned(fromByteOffset: 6 + 4 * j, as: UInt32.self), toByteOffset: at + 16 + 32 * j + 4 * r,
+                            as: UInt32.self)
+                        let bits = UInt8((qh >> UInt32(4 * j)) & 0xF) | UInt8((qh >> UInt32(16 + 4 * j)) & 0xF) << 4
+                        to.storeBytes(of: bits, toByteOffset: at + 144 + 4 * r + j, as: UInt8.self)
+                    }
+                }
+            }
+        }
+    }
+
+    /// As Q4_0Groups.multiply.
+    public static func multiply(
+        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
+        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ sums: UnsafePointer<Int32>, cols: Int,
+        _ out: UnsafeMutablePointer<Float>, ldo: Int
+    ) {
+        let nb = cols / 32
+        for g in (rows.lowerBound / 8)..<(rows.upperBound / 8) {
+            let gp = w + g * 8 * rowBytes
+            var t = 0
+            while t + 4 <= tokens {
+                let x = UnsafeRawPointer(qs + t * cols), dt = d + t * nb, st = sums + t * nb
+                group8x4(gp, nb, x, cols, dt, st, out + t * ldo + 8 * g, ldo)
+                t += 4
+            }
+            while t < tokens {
+                group8x1(gp, nb, UnsafeRawPointer(qs + t * cols), d + t * nb, sums + t * nb, out + t * ldo + 8 * g)
+                t += 1
+            }
+        }
+    }
+}
+
+#if LLAMASWIFT_AVX2
+import _Builtin_intrinsics.intel
+import CLlamaSwiftCPU
+
+extension Q5_0Groups {
+    /// Chunk j's 5-bit values u (low: elements 4j…, high: 16+4j…) of the block at `blk`:
+    /// the nibbles, plus 16 where the fifth bit is set — byte 4r + j of the bits is spread
+    /// over row r's lane (`vpshufb`), bit k (low) or 4+k (high) tested in byte k.
+    @inline(__always)
+    static func chunk(_ blk: UnsafeRawPointer, _ j: Int) -> (lo: __m256i, hi: __m256i) {
+        let n = Q4_0Groups.chunk(blk + 16 + 32 * j)
+        let bits = _mm256_loadu_si256((blk + 144).assumingMemoryBound(to: __m256i.self))
+        let c = Int8(j)
+        let spread = _mm256_shuffle_epi8(
+            bits,
+            _mm256_setr_epi8(
+                c, c, c, c, 4 + c, 4 + c, 4 + c, 4 + c, 8 + c, 8 + c, 8 + c, 8 + c, 12 + c, 12 + c, 12 + c, 12 + c,
+                c, c, c, c, 4 + c, 4 + c, 4 + c, 4 + c, 8 + c, 8 + c, 8 + c, 8 + c, 12 + c, 12 + c, 12 + c, 12 + c))
+        let m1 = _mm256_set1_epi32(0x0804_0201), m2 = _mm256_set1_epi32(Int32(bitPattern: 0x8040_2010))
+        let sixteen = _mm256_set1_epi8(0x10)
+        let lo5 = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, m1), m1), sixteen)
+        let hi5 = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, m2), m2), sixteen)
+        return (_mm256_or_si256(n.lo, lo5), _mm256_or_si256(n.hi, hi5))
+    }
+
+    /// s + chunk j's products with a token's activations, as each row's 32-bit sum:
+    /// `vpdpbusd`, or `vpmaddubsw` pairs (≤ 2·31·127, two of them fit 16 bits) + `vpmaddwd`.
+    @inline(__always)
+    static func addChunk(_ s: __m256i, _ u: (lo: __m256i, hi: __m256i), _ x: UnsafeRawPointer, _ j: Int) -> __m256i {
+        let xl = _mm256_set1_epi32(x.loadUnaligned(fromByteOffset: 4 * j, as: Int32.self))
+        let xh = _mm256_set1_epi32(x.loadUnaligned(fromByteOffset: 16 + 4 * j, as: Int32.self))
+        #if LLAMASWIFT_VNNI
+        return lsk_dpbusd(lsk_dpbusd(s, u.lo, xl), u.hi, xh)
+        #else
+        let p = _mm256_add_epi16(_mm256_maddubs_epi16(u.lo, xl), _mm256_maddubs_epi16(u.hi, xh))
+        return _mm256_add_epi32(s, _mm256_madd_epi16(p, _mm256_set1_epi16(1)))
+        #endif
+    }
+
+    /// acc + Float(Σ u·x − 16·Σx) · (d_w · d_a).
+    @inline(__always)
+    static func accumulate(_ acc: SIMD8<Float>, _ s: __m256i, _ sum: Int32, _ blk: UnsafeRawPointer, _ da: Float) -> SIMD8<Float> {
+        let isum = _mm256_sub_epi32(s, _mm256_set1_epi32(sum << 4))
+        return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(Q4_0Groups.scales(blk), _mm256_set1_ps(da)), acc)
+    }
+
+    @inline(__always)
+    static func group8x1(
+        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>, _ sums: UnsafePointer<Int32>,
+        _ out: UnsafeMutablePointer<Float>
+    ) {
+        var acc = SIMD8<Float>()
+        for b in 0..<nb {
+            let blk = g + 176 * b, xb = x + 32 * b
+            lsk_prefetch(blk + 2048)
+            lsk_prefetch(blk + 2048 + 64)
+            lsk_prefetch(blk + 2048 + 128)
+            var s = addChunk(_mm256_setzero_si256(), chunk(blk, 0), xb, 0)
+            s = addChunk(s, chunk(blk, 1), xb, 1)
+            s = addChunk(s, chunk(blk, 2), xb, 2)
+            s = addChunk(s, chunk(blk, 3), xb, 3)
+            acc = accumulate(acc, s, sums[b], blk, d[b])
+        }
+        _mm256_storeu_ps(out, acc)
+    }
+
+    @inline(__always)
+    static func group8x4(
+        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
+        _ sums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
+    ) {
+        let x1 = x + cols, x2 = x + 2 * cols, x3 = x + 3 * cols
+        var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0
+        for b in 0..<nb {
+            let blk = g + 176 * b, o = 32 * b
+            var s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0
+            for j in 0..<4 {
+                let u = chunk(blk, j)
+                s0 = addChunk(s0, u, x + o, j)
+                s1 = addChunk(s1, u, x1 + o, j)
+                s2 = addChunk(s2, u, x2 + o, j)
+                s3 = addChunk(s3, u, x3 + o, j)
+            }
+            a0 = accumulate(a0, s0, sums[b], blk, d[b])
+            a1 = accumulate(a1, s1, sums[nb + b], blk, d[nb + b])
+            a2 = accumulate(a2, s2, sums[2 * nb + b], blk, d[2 * nb + b])
+            a3 = accumulate(a3, s3, sums[3 * nb + b], blk, d[3 * nb + b])
+        }
+        _mm256_storeu_ps(out, a0)
+        _mm256_storeu_ps(out + ldo, a1)
+        _mm256_storeu_ps(out + 2 * ldo, a2)
+        _mm256_storeu_ps(out + 3 * ldo, a3)
+    }
+}
+#else
+extension Q5_0Groups {
+    @inline(__always)
+    static func group8x1(
+        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>, _ sums: UnsafePointer<Int32>,
+        _ out: UnsafeMutablePointer<Float>
+    ) {
+        let xs = x.assumingMemoryBound(to: Int8.self)
+        var acc = SIMD8<Float>()
+        for b in 0..<nb {
+            let blk = g + 176 * b, xb = xs + 32 * b
+            var isum = SIMD8<Int32>()
+            let fifth = (blk + 144).loadUnaligned(as: SIMD8<UInt32>.self)
+            for j in 0..<4 {
+                let v = (blk + 16 + 32 * j).loadUnaligned(as: SIMD8<UInt32>.self)
+                let bits = SIMD8<Int32>(truncatingIfNeeded: (fifth &>> UInt32(8 * j)) & 0xFF)
+                for k in 0..<4 {
+                    let byte = SIMD8<Int32>(truncatingIfNeeded: (v &>> UInt32(8 * k)) & 0xFF)
+                    let lo = (byte & 0xF) | (((bits &>> Int32(k)) & 1) &<< 4)
+                    let hi = (byte &>> 4) | (((bits &>> Int32(4 + k)) & 1) &<< 4)
+                    isum &+= lo &* Int32(xb[4 * j + k]) &+ hi &* Int32(xb[16 + 4 * j + k])
+                }
+            }
+            isum &-= SIMD8(repeating: sums[b] << 4)
+            var dw = SIMD8<Float>()
+            for r in 0..<8 { dw[r] = halfToFloat(blk.loadUnaligned(fromByteOffset: 2 * r, as: UInt16.self)) }
+            acc.addProduct(SIMD8<Float>(isum), dw * d[b])
+        }
+        for r in 0..<8 { out[r] = acc[r] }
+    }
+
+    @inline(__always)
+    static func group8x4(
+        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
+        _ sums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
+    ) {
+        for t in 0..<4 { group8x1(g, nb, x + t * cols, d + t * nb, sums + t * nb, out + t * ldo) }
+    }
+}
+#endif
