@@ -11,8 +11,10 @@
 /// 8·rowBytes = 176·nb bytes, block column b at 176·b:
 ///     0: d of rows 0…7 (halves)
 ///    16: 4 chunks of 32 bytes, bytes 4r…4r+3 of chunk j = row r's qs[4j…4j+3] (as Q4_0Groups)
-///   144: fifth bits, byte 4r + j of row r: bits 4j…4j+3 of its qh (elements 4j…) in the
-///        low nibble, bits 16+4j…16+4j+3 (elements 16+4j…) in the high nibble.
+///   144: fifth bits as two 32-bit masks per chunk j, at 144 + 8j (low nibbles) and
+///        144 + 8j + 4 (high): bit 4r + k is the fifth bit of row r's element 4j + k
+///        (16 + 4j + k) — the chunk's byte order, so the v4 build adds 16 under the mask
+///        (`vpaddb` with an AVX-512 byte mask) and the v3 build spreads it like Q5 blocks.
 public enum Q5_0Groups {
     /// Copies `rows` rows (a multiple of 8) of Q5_0 blocks from the file's layout.
     public static func pack(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, rows: Int, rowBytes: Int) {
@@ -28,8 +30,12 @@ public enum Q5_0Groups {
                         to.storeBytes(
                             of: blk.loadUnaligned(fromByteOffset: 6 + 4 * j, as: UInt32.self), toByteOffset: at + 16 + 32 * j + 4 * r,
                             as: UInt32.self)
-                        let bits = UInt8((qh >> UInt32(4 * j)) & 0xF) | UInt8((qh >> UInt32(16 + 4 * j)) & 0xF) << 4
-                        to.storeBytes(of: bits, toByteOffset: at + 144 + 4 * r + j, as: UInt8.self)
+                        for (half, shift) in [(0, 4 * j), (4, 16 + 4 * j)] {
+                            let m = at + 144 + 8 * j + half
+                            let bits = ((qh >> UInt32(shift)) & 0xF) << UInt32(4 * r)
+                            let before = r == 0 ? 0 : to.loadUnaligned(fromByteOffset: m, as: UInt32.self)
+                            to.storeBytes(of: before | bits, toByteOffset: m, as: UInt32.self)
+                        }
                     }
                 }
             }
@@ -65,23 +71,19 @@ import CLlamaSwiftCPU
 
 extension Q5_0Groups {
     /// Chunk j's 5-bit values u (low: elements 4j…, high: 16+4j…) of the block at `blk`:
-    /// the nibbles, plus 16 where the fifth bit is set — byte 4r + j of the bits is spread
-    /// over row r's lane (`vpshufb`), bit k (low) or 4+k (high) tested in byte k.
+    /// the nibbles, plus 16 where the fifth bit is set — a masked byte add in the v4
+    /// build, the mask spread to bytes (`fifthBits`, as for Q5 blocks) in v3.
     @inline(__always)
     static func chunk(_ blk: UnsafeRawPointer, _ j: Int) -> (lo: __m256i, hi: __m256i) {
         let n = Q4_0Groups.chunk(blk + 16 + 32 * j)
-        let bits = _mm256_loadu_si256((blk + 144).assumingMemoryBound(to: __m256i.self))
-        let c = Int8(j)
-        let spread = _mm256_shuffle_epi8(
-            bits,
-            _mm256_setr_epi8(
-                c, c, c, c, 4 + c, 4 + c, 4 + c, 4 + c, 8 + c, 8 + c, 8 + c, 8 + c, 12 + c, 12 + c, 12 + c, 12 + c,
-                c, c, c, c, 4 + c, 4 + c, 4 + c, 4 + c, 8 + c, 8 + c, 8 + c, 8 + c, 12 + c, 12 + c, 12 + c, 12 + c))
-        let m1 = _mm256_set1_epi32(0x0804_0201), m2 = _mm256_set1_epi32(Int32(bitPattern: 0x8040_2010))
+        let lo = blk.loadUnaligned(fromByteOffset: 144 + 8 * j, as: UInt32.self)
+        let hi = blk.loadUnaligned(fromByteOffset: 148 + 8 * j, as: UInt32.self)
+        #if LLAMASWIFT_VNNI
         let sixteen = _mm256_set1_epi8(0x10)
-        let lo5 = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, m1), m1), sixteen)
-        let hi5 = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, m2), m2), sixteen)
-        return (_mm256_or_si256(n.lo, lo5), _mm256_or_si256(n.hi, hi5))
+        return (_mm256_mask_add_epi8(n.lo, lo, n.lo, sixteen), _mm256_mask_add_epi8(n.hi, hi, n.hi, sixteen))
+        #else
+        return (_mm256_or_si256(n.lo, fifthBits(lo)), _mm256_or_si256(n.hi, fifthBits(hi)))
+        #endif
     }
 
     /// s + chunk j's products with a token's activations, as each row's 32-bit sum:
@@ -165,14 +167,16 @@ extension Q5_0Groups {
         for b in 0..<nb {
             let blk = g + 176 * b, xb = xs + 32 * b
             var isum = SIMD8<Int32>()
-            let fifth = (blk + 144).loadUnaligned(as: SIMD8<UInt32>.self)
+            let rowShift = SIMD8<UInt32>(0, 4, 8, 12, 16, 20, 24, 28)
             for j in 0..<4 {
                 let v = (blk + 16 + 32 * j).loadUnaligned(as: SIMD8<UInt32>.self)
-                let bits = SIMD8<Int32>(truncatingIfNeeded: (fifth &>> UInt32(8 * j)) & 0xFF)
+                // Row r's 4 fifth bits of this chunk: bits 4r…4r+3 of each mask.
+                let loBits = SIMD8<Int32>(truncatingIfNeeded: (SIMD8(repeating: blk.loadUnaligned(fromByteOffset: 144 + 8 * j, as: UInt32.self)) &>> rowShift) & 0xF)
+                let hiBits = SIMD8<Int32>(truncatingIfNeeded: (SIMD8(repeating: blk.loadUnaligned(fromByteOffset: 148 + 8 * j, as: UInt32.self)) &>> rowShift) & 0xF)
                 for k in 0..<4 {
                     let byte = SIMD8<Int32>(truncatingIfNeeded: (v &>> UInt32(8 * k)) & 0xFF)
-                    let lo = (byte & 0xF) | (((bits &>> Int32(k)) & 1) &<< 4)
-                    let hi = (byte &>> 4) | (((bits &>> Int32(4 + k)) & 1) &<< 4)
+                    let lo = (byte & 0xF) | (((loBits &>> Int32(k)) & 1) &<< 4)
+                    let hi = (byte &>> 4) | (((hiBits &>> Int32(k)) & 1) &<< 4)
                     isum &+= lo &* Int32(xb[4 * j + k]) &+ hi &* Int32(xb[16 + 4 * j + k])
                 }
             }
