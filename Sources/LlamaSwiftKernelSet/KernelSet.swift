@@ -43,7 +43,7 @@ public struct KernelSet: Sendable {
     /// "x86-64-v4", "x86-64-v3", "x86-64" or "portable".
     public let name: String
     public let q4_0, q4_1, q5_0, q5_1, q8_0: Tiles32
-    /// Q4_0 in groups of 8 rows (Q4_0Groups).
+    /// Q4_0 in groups of 8 rows (Q4_0Groups); the rowBytes argument is ignored.
     public let q4_0Groups: TilesK
     /// Q5_0 in groups of 8 rows (Q5_0Groups), called as q4_0Groups.
     public let q5_0Groups: TilesK

@@ -26,7 +26,7 @@
 /// So decode reads one sequential stream. (Scales kept apart from the quants, so that the
 /// quant loads were 32-byte aligned, made a second stream and decode of a 7B-shaped model
 /// 2.4–2.9 instead of 6.4–6.8 tokens/s on this machine's EPYC, 1 thread.)
-public enum Q4_0Groups {
+public enum Q4_0Groups: RowGroupKernels {
     /// Copies `rows` rows (a multiple of 8) of Q4_0 blocks from the file's layout at `src`
     /// into the group layout at `dst` (the same number of bytes).
     public static func pack(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, rows: Int, rowBytes: Int) {
@@ -47,32 +47,17 @@ public enum Q4_0Groups {
         }
     }
 
-    /// out[t·ldo + r] = dot(row r, token t) for r in `rows` (whole groups: both ends
-    /// multiples of 8) and t in 0..<tokens. Token t's activations: qs + t·cols, their
-    /// scales d + t·cols/32 and integer block sums sums + t·cols/32 (ActivationQuantize.q8).
-    /// Prefill runs 4 tokens per pass over a group, so the group's blocks (≤ 50 KB for
-    /// 11,008 columns) are decoded once per 4 tokens and stay in cache for the next pass.
-    /// Decode asks for the weights 2 KB ahead (1 thread, 7B-shaped: 6.8 tokens/s; 6.1–6.4
-    /// without the hint, 6.4–6.7 at 512 or 1024 bytes).
+    static var blockElements: Int { 32 }
+    static var groupBlockBytes: Int { 144 }
+    static var sumsPerBlock: Int { 1 }
+
+    /// out[t·ldo + r] = dot(row r, token t), for whole groups of rows (RowGroupKernels.run).
     public static func multiply(
-        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
+        _ w: UnsafeRawPointer, rows: Range<Int>, tokens: Int,
         _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ sums: UnsafePointer<Int32>, cols: Int,
         _ out: UnsafeMutablePointer<Float>, ldo: Int
     ) {
-        let nb = cols / 32
-        for g in (rows.lowerBound / 8)..<(rows.upperBound / 8) {
-            let gp = w + g * 8 * rowBytes
-            var t = 0
-            while t + 4 <= tokens {
-                let x = UnsafeRawPointer(qs + t * cols), dt = d + t * nb, st = sums + t * nb
-                group8x4(gp, nb, x, cols, dt, st, out + t * ldo + 8 * g, ldo)
-                t += 4
-            }
-            while t < tokens {
-                group8x1(gp, nb, UnsafeRawPointer(qs + t * cols), d + t * nb, sums + t * nb, out + t * ldo + 8 * g)
-                t += 1
-            }
-        }
+        run(w, rows: rows, tokens: tokens, qs, d, sums, cols: cols, out, ldo: ldo)
     }
 }
 
@@ -132,7 +117,8 @@ extension Q4_0Groups {
         _mm256_cvtph_ps(_mm_loadu_si128(p.assumingMemoryBound(to: __m128i.self)))
     }
 
-    /// One group × one token (decode).
+    /// One group × one token (decode). It asks for the weights 2 KB ahead (1 thread,
+    /// 7B-shaped: 6.8 tokens/s; 6.1–6.4 without the hint, 6.4–6.7 at 512 or 1024 bytes).
     @inline(__always)
     static func group8x1(
         _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>, _ sums: UnsafePointer<Int32>,

@@ -16,7 +16,7 @@
 ///        qs[32c + 4k …< 32c + 4k + 4] (low nibbles: sub-block 2c, high: 2c + 1)
 /// 1,184 bytes where the file has 8·144 = 1,152: the unpacked scales cost 2.8% more
 /// memory and save unpacking 6-bit fields for every token.
-public enum Q4_KGroups {
+public enum Q4_KGroups: RowGroupKernels {
     static let groupBlockBytes = 1184
 
     /// Bytes of a matrix in this layout.
@@ -50,26 +50,16 @@ public enum Q4_KGroups {
         }
     }
 
-    /// out[t·ldo + r] = dot(row r, token t) for r in `rows` (both ends multiples of 8) and
-    /// t in 0..<tokens; token t's activations qs + t·cols, scales d + t·cols/256, sums of
-    /// 16 bsums + t·cols/16 (ActivationQuantize.q8K). Prefill: 4 tokens per pass.
+    static var blockElements: Int { 256 }
+    static var sumsPerBlock: Int { 16 }
+
+    /// out[t·ldo + r] = dot(row r, token t), for whole groups of rows (RowGroupKernels.run).
     public static func multiply(
-        _ w: UnsafeRawPointer, rows: Range<Int>, tokens: Int, _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>,
-        _ bsums: UnsafePointer<Int32>, cols: Int, _ out: UnsafeMutablePointer<Float>, ldo: Int
+        _ w: UnsafeRawPointer, rows: Range<Int>, tokens: Int,
+        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ sums: UnsafePointer<Int32>, cols: Int,
+        _ out: UnsafeMutablePointer<Float>, ldo: Int
     ) {
-        let nb = cols / 256
-        for g in (rows.lowerBound / 8)..<(rows.upperBound / 8) {
-            let gp = w + g * nb * groupBlockBytes
-            var t = 0
-            while t + 4 <= tokens {
-                group8x4(gp, nb, UnsafeRawPointer(qs + t * cols), cols, d + t * nb, bsums + t * nb * 16, out + t * ldo + 8 * g, ldo)
-                t += 4
-            }
-            while t < tokens {
-                group8x1(gp, nb, UnsafeRawPointer(qs + t * cols), d + t * nb, bsums + t * nb * 16, out + t * ldo + 8 * g)
-                t += 1
-            }
-        }
+        run(w, rows: rows, tokens: tokens, qs, d, sums, cols: cols, out, ldo: ldo)
     }
 
     /// The activation sums of sub-blocks 2p and 2p+1 (each |Σ| ≤ 32·127, so 16 bits) as

@@ -15,7 +15,7 @@
 ///        144 + 8j + 4 (high): bit 4r + k is the fifth bit of row r's element 4j + k
 ///        (16 + 4j + k) — the chunk's byte order, so the v4 build adds 16 under the mask
 ///        (`vpaddb` with an AVX-512 byte mask) and the v3 build spreads it like Q5 blocks.
-public enum Q5_0Groups {
+public enum Q5_0Groups: RowGroupKernels {
     /// Copies `rows` rows (a multiple of 8) of Q5_0 blocks from the file's layout.
     public static func pack(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, rows: Int, rowBytes: Int) {
         let nb = rowBytes / 22
@@ -42,26 +42,17 @@ public enum Q5_0Groups {
         }
     }
 
-    /// As Q4_0Groups.multiply.
+    static var blockElements: Int { 32 }
+    static var groupBlockBytes: Int { 176 }
+    static var sumsPerBlock: Int { 1 }
+
+    /// out[t·ldo + r] = dot(row r, token t), for whole groups of rows (RowGroupKernels.run).
     public static func multiply(
-        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
+        _ w: UnsafeRawPointer, rows: Range<Int>, tokens: Int,
         _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ sums: UnsafePointer<Int32>, cols: Int,
         _ out: UnsafeMutablePointer<Float>, ldo: Int
     ) {
-        let nb = cols / 32
-        for g in (rows.lowerBound / 8)..<(rows.upperBound / 8) {
-            let gp = w + g * 8 * rowBytes
-            var t = 0
-            while t + 4 <= tokens {
-                let x = UnsafeRawPointer(qs + t * cols), dt = d + t * nb, st = sums + t * nb
-                group8x4(gp, nb, x, cols, dt, st, out + t * ldo + 8 * g, ldo)
-                t += 4
-            }
-            while t < tokens {
-                group8x1(gp, nb, UnsafeRawPointer(qs + t * cols), d + t * nb, sums + t * nb, out + t * ldo + 8 * g)
-                t += 1
-            }
-        }
+        run(w, rows: rows, tokens: tokens, qs, d, sums, cols: cols, out, ldo: ldo)
     }
 }
 

@@ -15,7 +15,7 @@
 ///        bytes 4r…4r+3 are row r's ql[64n + 16h + 4i …], ql[64n + 32 + 16h + 4i …] and
 ///        qh[32n + 16h + 4i …]: the low and high nibbles and 2-bit pairs of elements
 ///        128n + {0, 32, 64, 96} + 16h + 4i + (0…3) (sub-blocks 8n + {0, 2, 4, 6} + h).
-public enum Q6_KGroups {
+public enum Q6_KGroups: RowGroupKernels {
     static let groupBlockBytes = 1680
 
     /// Copies `rows` rows (a multiple of 8) of Q6_K blocks (210 bytes) from the file's layout.
@@ -47,25 +47,16 @@ public enum Q6_KGroups {
         }
     }
 
-    /// out[t·ldo + r] = dot(row r, token t) for r in `rows` (both ends multiples of 8) and
-    /// t in 0..<tokens (activations as Q4_KGroups.multiply). Prefill: 4 tokens per pass.
+    static var blockElements: Int { 256 }
+    static var sumsPerBlock: Int { 16 }
+
+    /// out[t·ldo + r] = dot(row r, token t), for whole groups of rows (RowGroupKernels.run).
     public static func multiply(
-        _ w: UnsafeRawPointer, rows: Range<Int>, tokens: Int, _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>,
-        _ bsums: UnsafePointer<Int32>, cols: Int, _ out: UnsafeMutablePointer<Float>, ldo: Int
+        _ w: UnsafeRawPointer, rows: Range<Int>, tokens: Int,
+        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ sums: UnsafePointer<Int32>, cols: Int,
+        _ out: UnsafeMutablePointer<Float>, ldo: Int
     ) {
-        let nb = cols / 256
-        for g in (rows.lowerBound / 8)..<(rows.upperBound / 8) {
-            let gp = w + g * nb * groupBlockBytes
-            var t = 0
-            while t + 4 <= tokens {
-                group8x4(gp, nb, UnsafeRawPointer(qs + t * cols), cols, d + t * nb, bsums + t * nb * 16, out + t * ldo + 8 * g, ldo)
-                t += 4
-            }
-            while t < tokens {
-                group8x1(gp, nb, UnsafeRawPointer(qs + t * cols), d + t * nb, bsums + t * nb * 16, out + t * ldo + 8 * g)
-                t += 1
-            }
-        }
+        run(w, rows: rows, tokens: tokens, qs, d, sums, cols: cols, out, ldo: ldo)
     }
 }
 

@@ -14,14 +14,7 @@ import LlamaSwiftKernels
         let nb = cols / 256
         var compared = 0
         for (rows, tokens) in [(8, 1), (16, 1), (24, 3), (8, 4), (16, 5), (24, 9)] {
-            var w = (0..<(rows * nb * bytes)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            for blk in 0..<(rows * nb) {
-                for off in halves {  // sane half scales (random bytes could be NaN or inf)
-                    let h = floatToHalf(rng.float() * 0.02)
-                    w[blk * bytes + off] = UInt8(h & 0xFF)
-                    w[blk * bytes + off + 1] = UInt8(h >> 8)
-                }
-            }
+            let w = KernelTests.randomKBlocks(count: rows * nb, bytes: bytes, halves: halves, rng: &rng)
             var x = (0..<(tokens * cols)).map { _ in rng.float() * 3 }
             x[Int(rng.next() % UInt64(x.count))] = -7  // a block whose extreme is negative
             var qs = [Int8](repeating: 0, count: tokens * cols)

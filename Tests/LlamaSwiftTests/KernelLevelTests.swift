@@ -144,14 +144,7 @@ import LlamaSwiftKernels
         var compared = 0
         for (name, bytes, halves, base, v3) in types {
             for (rows, tokens) in [(1, 1), (5, 1), (3, 4)] {
-                var w = (0..<(rows * nb * bytes)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-                for blk in 0..<(rows * nb) {
-                    for off in halves {
-                        let h = floatToHalf(rng.float() * 0.02)
-                        w[blk * bytes + off] = UInt8(h & 0xFF)
-                        w[blk * bytes + off + 1] = UInt8(h >> 8)
-                    }
-                }
+                let w = KernelTests.randomKBlocks(count: rows * nb, bytes: bytes, halves: halves, rng: &rng)
                 var x = (0..<(tokens * cols)).map { _ in rng.float() * 3 }
                 x[Int(rng.next() % UInt64(x.count))] = -7  // a block whose extreme is negative
                 var qs = [Int8](repeating: 0, count: tokens * cols)

@@ -39,6 +39,20 @@ import LlamaSwiftKernels
 
     static let types: [(id: UInt32, bytes: Int)] = [(2, 18), (3, 20), (6, 22), (7, 24), (8, 34)]
 
+    /// `count` random K-quant blocks of `bytes` bytes whose half scales (at `halves`) are
+    /// sane (random bytes could be NaN or inf).
+    static func randomKBlocks(count: Int, bytes: Int, halves: [Int], rng: inout Rng) -> [UInt8] {
+        var w = (0..<(count * bytes)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        for blk in 0..<count {
+            for off in halves {
+                let h = floatToHalf(rng.float() * 0.02)
+                w[blk * bytes + off] = UInt8(h & 0xFF)
+                w[blk * bytes + off + 1] = UInt8(h >> 8)
+            }
+        }
+        return w
+    }
+
     /// Random blocks whose half scales are sane (random bytes could be NaN or inf).
     func randomRows(type: (id: UInt32, bytes: Int), rows: Int, cols: Int, rng: inout Rng) -> [UInt8] {
         var w = (0..<(rows * cols / 32 * type.bytes)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }

@@ -1,0 +1,47 @@
+/// What the row-group layouts (Q4_0Groups, Q5_0Groups, Q4_KGroups, Q6_KGroups) share:
+/// a matrix is stored as groups of 8 rows, each group as its blocks in column order, and
+/// a kernel computes one group for 1 or 4 tokens per pass (8 outputs per token). The
+/// layouts and kernels differ; how the work is walked does not, and lives here.
+protocol RowGroupKernels {
+    /// Elements per block: 32 or 256.
+    static var blockElements: Int { get }
+    /// Bytes of one block column of a group (8 rows' blocks).
+    static var groupBlockBytes: Int { get }
+    /// Activation sums per block: 1 (ActivationQuantize.q8's block sums) or 16 (q8K's).
+    static var sumsPerBlock: Int { get }
+    /// One group × one token: 8 outputs at `out`.
+    static func group8x1(
+        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>, _ sums: UnsafePointer<Int32>,
+        _ out: UnsafeMutablePointer<Float>)
+    /// One group × 4 tokens (activation rows `cols` bytes apart, outputs `ldo` apart).
+    static func group8x4(
+        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
+        _ sums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int)
+}
+
+extension RowGroupKernels {
+    /// out[t·ldo + r] = dot(row r, token t) for r in `rows` (both ends multiples of 8: whole
+    /// groups) and t in 0..<tokens. Token t's activations: qs + t·cols, scales
+    /// d + t·nb, sums + t·nb·sumsPerBlock. Prefill runs 4 tokens per pass over a group, so
+    /// its blocks (≤ 50 KB for 11,008 columns) are decoded once per 4 tokens and stay in
+    /// cache for the next pass.
+    @inline(__always)
+    static func run(
+        _ w: UnsafeRawPointer, rows: Range<Int>, tokens: Int, _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>,
+        _ sums: UnsafePointer<Int32>, cols: Int, _ out: UnsafeMutablePointer<Float>, ldo: Int
+    ) {
+        let nb = cols / blockElements, sumStride = nb * sumsPerBlock
+        for g in (rows.lowerBound / 8)..<(rows.upperBound / 8) {
+            let gp = w + g * nb * groupBlockBytes
+            var t = 0
+            while t + 4 <= tokens {
+                group8x4(gp, nb, UnsafeRawPointer(qs + t * cols), cols, d + t * nb, sums + t * sumStride, out + t * ldo + 8 * g, ldo)
+                t += 4
+            }
+            while t < tokens {
+                group8x1(gp, nb, UnsafeRawPointer(qs + t * cols), d + t * nb, sums + t * sumStride, out + t * ldo + 8 * g)
+                t += 1
+            }
+        }
+    }
+}
