@@ -45,15 +45,6 @@ public enum Q5_0Groups: RowGroupKernels {
     static var blockElements: Int { 32 }
     static var groupBlockBytes: Int { 176 }
     static var sumsPerBlock: Int { 1 }
-
-    /// out[t·ldo + r] = dot(row r, token t), for whole groups of rows (RowGroupKernels.run).
-    public static func multiply(
-        _ w: UnsafeRawPointer, rows: Range<Int>, tokens: Int,
-        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ sums: UnsafePointer<Int32>, cols: Int,
-        _ out: UnsafeMutablePointer<Float>, ldo: Int
-    ) {
-        run(w, rows: rows, tokens: tokens, qs, d, sums, cols: cols, out, ldo: ldo)
-    }
 }
 
 #if LLAMASWIFT_AVX2
