@@ -15,16 +15,7 @@ import LlamaSwiftKernels
         var compared = 0
         for (rows, tokens) in [(8, 1), (16, 1), (24, 3), (8, 4), (16, 5), (24, 9)] {
             let w = KernelTests.randomKBlocks(count: rows * nb, bytes: bytes, halves: halves, rng: &rng)
-            var x = (0..<(tokens * cols)).map { _ in rng.float() * 3 }
-            x[Int(rng.next() % UInt64(x.count))] = -7  // a block whose extreme is negative
-            var qs = [Int8](repeating: 0, count: tokens * cols)
-            var d = [Float](repeating: 0, count: tokens * nb)
-            var bs = [Int32](repeating: 0, count: tokens * nb * 16)
-            for t in 0..<tokens {
-                x.withUnsafeBufferPointer { xp in
-                    ActivationQuantize.q8K(xp.baseAddress! + t * cols, cols, &qs[t * cols], &d[t * nb], &bs[t * nb * 16])
-                }
-            }
+            let (qs, d, bs) = KernelTests.randomQ8K(tokens: tokens, cols: cols, rng: &rng)
             var want = [Float](repeating: 0, count: tokens * rows)
             w.withUnsafeBytes { wp in
                 qs.withUnsafeBufferPointer { q in

@@ -145,16 +145,7 @@ import LlamaSwiftKernels
         for (name, bytes, halves, base, v3) in types {
             for (rows, tokens) in [(1, 1), (5, 1), (3, 4)] {
                 let w = KernelTests.randomKBlocks(count: rows * nb, bytes: bytes, halves: halves, rng: &rng)
-                var x = (0..<(tokens * cols)).map { _ in rng.float() * 3 }
-                x[Int(rng.next() % UInt64(x.count))] = -7  // a block whose extreme is negative
-                var qs = [Int8](repeating: 0, count: tokens * cols)
-                var d = [Float](repeating: 0, count: tokens * nb)
-                var bs = [Int32](repeating: 0, count: tokens * nb * 16)
-                for t in 0..<tokens {
-                    x.withUnsafeBufferPointer { xp in
-                        ActivationQuantize.q8K(xp.baseAddress! + t * cols, cols, &qs[t * cols], &d[t * nb], &bs[t * nb * 16])
-                    }
-                }
+                let (qs, d, bs) = KernelTests.randomQ8K(tokens: tokens, cols: cols, rng: &rng)
                 var a = [Float](repeating: .nan, count: rows * tokens), b = a
                 w.withUnsafeBytes { wp in
                     base(wp.baseAddress!, nb * bytes, 0..<rows, tokens, qs, d, bs, cols, &a, rows)

@@ -39,6 +39,23 @@ import LlamaSwiftKernels
 
     static let types: [(id: UInt32, bytes: Int)] = [(2, 18), (3, 20), (6, 22), (7, 24), (8, 34)]
 
+    /// `tokens` rows of `cols` random activations (one block's extreme negative)
+    /// quantized to Q8_K (ActivationQuantize.q8K): values, scales, sums of 16.
+    static func randomQ8K(tokens: Int, cols: Int, rng: inout Rng) -> ([Int8], [Float], [Int32]) {
+        let nb = cols / 256
+        var x = (0..<(tokens * cols)).map { _ in rng.float() * 3 }
+        x[Int(rng.next() % UInt64(x.count))] = -7
+        var qs = [Int8](repeating: 0, count: tokens * cols)
+        var d = [Float](repeating: 0, count: tokens * nb)
+        var bs = [Int32](repeating: 0, count: tokens * nb * 16)
+        for t in 0..<tokens {
+            x.withUnsafeBufferPointer { xp in
+                ActivationQuantize.q8K(xp.baseAddress! + t * cols, cols, &qs[t * cols], &d[t * nb], &bs[t * nb * 16])
+            }
+        }
+        return (qs, d, bs)
+    }
+
     /// `count` random K-quant blocks of `bytes` bytes whose half scales (at `halves`) are
     /// sane (random bytes could be NaN or inf).
     static func randomKBlocks(count: Int, bytes: Int, halves: [Int], rng: inout Rng) -> [UInt8] {
