@@ -103,6 +103,7 @@ func runCommand(_ o: Options) throws {
 }
 
 func report(_ r: GenerateResult, threads: Int) {
+    fflush(stdout)  // the answer's last newline before the statistics on stderr, also when both are piped
     let pp = r.prefillSeconds > 0 ? Double(r.promptTokensEvaluated) / r.prefillSeconds : 0
     let tg = r.decodeSeconds > 0 ? Double(r.generatedTokens) / r.decodeSeconds : 0
     err("prompt \(r.promptTokens) tokens (\(r.promptTokensEvaluated) evaluated) at \(fmt(pp, 1)) t/s; "
