@@ -22,6 +22,7 @@ static inline __m128i lsk_floats_to_halves(__m256 v) { return _mm256_cvtps_ph(v,
 #endif
 
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#include <immintrin.h>
 /* s + the sums of 4 unsigned × signed byte products in each 32-bit lane, exact (vpdpbusd;
    _mm256_dpbusd_epi32 is a macro). Seen only by the x86-64-v4 kernel build. */
 static inline __m256i lsk_dpbusd(__m256i s, __m256i u, __m256i x) { return _mm256_dpbusd_epi32(s, u, x); }
