@@ -7,7 +7,9 @@
 /// each of 8 rows, so after `vpmaddubsw` + `vpmaddwd` (or one `vpdpbusd` with
 /// AVX512_VNNI) each 32-bit lane is one row's sum:
 /// per block, 8 rows share one conversion, one scale vector and one fused multiply-add
-/// (the decode loop is 47 instructions per block of 8 rows, read from the assembly).
+/// (the decode loop is 47 instructions per block of 8 rows in the x86-64-v3 build, 40 in
+/// v4, where `vpdpbusd` takes the broadcast activations as memory operands: read from
+/// the assembly).
 ///
 /// Summation order (the same in every build, for decode and prefill, so results do not
 /// depend on the CPU level, thread count or batch size): per row and block the exact
