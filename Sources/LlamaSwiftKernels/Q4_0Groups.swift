@@ -180,12 +180,6 @@ extension Q4_0Groups {
         return isum &- SIMD8(repeating: sum << 3)
     }
 
-    @inline(__always)
-    static func scales(_ p: UnsafeRawPointer) -> SIMD8<Float> {
-        var v = SIMD8<Float>()
-        for r in 0..<8 { v[r] = halfToFloat(p.loadUnaligned(fromByteOffset: 2 * r, as: UInt16.self)) }
-        return v
-    }
 
     @inline(__always)
     static func group8x1(
@@ -197,17 +191,9 @@ extension Q4_0Groups {
         var acc = SIMD8<Float>()
         for b in 0..<nb {
             let isum = blockSums(g + 144 * b + 16, xs + 32 * b, sums[b])
-            acc.addProduct(SIMD8<Float>(isum), scales(sc + 144 * b) * d[b])
+            acc.addProduct(SIMD8<Float>(isum), halves8(sc + 144 * b) * d[b])
         }
         for r in 0..<8 { out[r] = acc[r] }
-    }
-
-    @inline(__always)
-    static func group8x4(
-        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
-        _ sums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
-    ) {
-        for t in 0..<4 { group8x1(g, nb, x + t * cols, d + t * nb, sums + t * nb, out + t * ldo) }
     }
 }
 #endif

@@ -192,12 +192,6 @@ extension Q4_KGroups {
         SIMD8<Int32>(truncatingIfNeeded: p.loadUnaligned(as: SIMD8<UInt8>.self))
     }
 
-    @inline(__always)
-    static func halves(_ p: UnsafeRawPointer) -> SIMD8<Float> {
-        var v = SIMD8<Float>()
-        for r in 0..<8 { v[r] = halfToFloat(p.loadUnaligned(fromByteOffset: 2 * r, as: UInt16.self)) }
-        return v
-    }
 
     @inline(__always)
     static func group8x1(
@@ -227,18 +221,10 @@ extension Q4_KGroups {
                 for r in 0..<8 { m[r] = Int32(blk.load(fromByteOffset: 96 + 16 * (j / 2) + 2 * r + j % 2, as: UInt8.self)) }
                 s2 &+= m &* (bs[2 * j] &+ bs[2 * j + 1])
             }
-            let dw = halves(blk) * d[b], dmin = halves(blk + 16) * d[b]
+            let dw = halves8(blk) * d[b], dmin = halves8(blk + 16) * d[b]
             sum = sum + (dw * SIMD8<Float>(s1) - dmin * SIMD8<Float>(s2))
         }
         for r in 0..<8 { out[r] = sum[r] }
-    }
-
-    @inline(__always)
-    static func group8x4(
-        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
-        _ bsums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
-    ) {
-        for t in 0..<4 { group8x1(g, nb, x + t * cols, d + t * nb, bsums + t * nb * 16, out + t * ldo) }
     }
 }
 #endif

@@ -163,19 +163,10 @@ extension Q5_0Groups {
                 }
             }
             isum &-= SIMD8(repeating: sums[b] << 4)
-            var dw = SIMD8<Float>()
-            for r in 0..<8 { dw[r] = halfToFloat(blk.loadUnaligned(fromByteOffset: 2 * r, as: UInt16.self)) }
+            let dw = halves8(blk)
             acc.addProduct(SIMD8<Float>(isum), dw * d[b])
         }
         for r in 0..<8 { out[r] = acc[r] }
-    }
-
-    @inline(__always)
-    static func group8x4(
-        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
-        _ sums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
-    ) {
-        for t in 0..<4 { group8x1(g, nb, x + t * cols, d + t * nb, sums + t * nb, out + t * ldo) }
     }
 }
 #endif

@@ -227,19 +227,10 @@ extension Q6_KGroups {
                     total &+= sc(s) &* s0 &+ sc(s + 2) &* s2 &+ sc(s + 4) &* s4 &+ sc(s + 6) &* s6
                 }
             }
-            var dw = SIMD8<Float>()
-            for r in 0..<8 { dw[r] = halfToFloat(blk.loadUnaligned(fromByteOffset: 2 * r, as: UInt16.self)) }
+            let dw = halves8(blk)
             sum = sum + (dw * d[b]) * SIMD8<Float>(total)
         }
         for r in 0..<8 { out[r] = sum[r] }
-    }
-
-    @inline(__always)
-    static func group8x4(
-        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
-        _ bsums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
-    ) {
-        for t in 0..<4 { group8x1(g, nb, x + t * cols, d + t * nb, bsums + t * nb * 16, out + t * ldo) }
     }
 }
 #endif
