@@ -11,7 +11,7 @@
 #                       then again) so that machine noise hits both alike
 #   THREADS ["1 2"]     thread counts
 #   RSS [1]             also peak RSS and load time of a 128-token generation (0: skip)
-#   LLAMACPP_SRC [/work/llamacpp-src]   where scripts/ref/build-llamacpp-tools.sh builds
+#   LLAMACPP_SRC [out/ref/llamacpp-src]   where scripts/ref/build-llamacpp-tools.sh builds
 #                       llama-bench (from the llama-cpp-python 0.3.36 sdist) with llama.cpp's
 #                       default -march=native (NATIVE=1: AVX-512/VNNI on CPUs that have
 #                       them, as llamaswift uses them); built once, skipped when
@@ -20,7 +20,7 @@
 #                       (the AVX2-only build the reference fixtures were made with)
 #   LLAMASWIFT          an existing llamaswift binary to use; unset: `make build`
 #                       (incremental) and .build/release/llamaswift
-#   REFVENV [/work/refvenv]  venv with llama-cpp-python (scripts/ref/setup-venv.sh), used
+#   REFVENV [out/ref/venv]  venv with llama-cpp-python (scripts/ref/setup-venv.sh), used
 #                       for the llama.cpp RSS run when no llama-simple binary was built
 #
 # Both engines measure the same thing: pp = a batch of PP random tokens into an empty
@@ -35,8 +35,8 @@ TG=${TG:-128}
 R=${R:-3}
 THREADS=${THREADS:-"1 2"}
 RSS=${RSS:-1}
-LLAMACPP_SRC=${LLAMACPP_SRC:-/work/llamacpp-src}
-REFVENV=${REFVENV:-/work/refvenv}
+LLAMACPP_SRC=${LLAMACPP_SRC:-out/ref/llamacpp-src}
+REFVENV=${REFVENV:-out/ref/venv}
 LLAMACPP_BUILD=${LLAMACPP_BUILD:-build-native}
 bin=$LLAMACPP_SRC/$LLAMACPP_BUILD/bin
 

@@ -69,6 +69,7 @@ for p in "${present[@]}"; do
     check "$p: layout (/usr only, root-owned, md5sums)" layout "$p"
     check "$p: copyright file" eval "dpkg-deb -c '$(deb "$p")' | grep ' ./usr/share/doc/$p/copyright\$' >/dev/null"
     dpkg-deb -x "$(deb "$p")" "$pkgroot"
+    check "$p: copyright names the MIT license" grep -qx "License: MIT" "$pkgroot/usr/share/doc/$p/copyright"
     mkdir -p "$work/control/$p"
     dpkg-deb -e "$(deb "$p")" "$work/control/$p"
 done
@@ -108,7 +109,8 @@ if has libllamaswift-dev; then
         [ "$(readlink "'"$libdir"'/libllamaswift.so")" = "libllamaswift.so.'"$SOVERSION"'" ] &&
         cmp "'"$pkgroot"'/usr/include/llamaswift.h" "'"$root"'/include/llamaswift.h" &&
         grep -qx "libdir=\${prefix}/lib/'"$ma"'" "'"$libdir"'/pkgconfig/llamaswift.pc" &&
-        grep -qx "Version: '"$VERSION"'" "'"$libdir"'/pkgconfig/llamaswift.pc"'
+        grep -qx "Version: '"$VERSION"'" "'"$libdir"'/pkgconfig/llamaswift.pc" &&
+        grep -qx "License: MIT" "'"$libdir"'/pkgconfig/llamaswift.pc"'
 fi
 
 # --- using the unpacked packages ----------------------------------------------------

@@ -1,6 +1,6 @@
 """llama.cpp's tokenizer throughput on a file, for comparison with
 `llamaswift bench-tokenize -m MODEL -f FILE` (run both on the same machine, same file).
-usage: /work/refvenv/bin/python scripts/ref/bench_tokenize_llamacpp.py MODEL FILE [REPS]"""
+usage: out/ref/venv/bin/python scripts/ref/bench_tokenize_llamacpp.py MODEL FILE [REPS]"""
 import sys
 import time
 

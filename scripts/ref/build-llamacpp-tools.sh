@@ -3,7 +3,7 @@
 # from the llama-cpp-python 0.3.36 source package, outside the repo. They are not part
 # of `pip install llama-cpp-python`. Used only to make reference fixtures; not by CI.
 #
-#   scripts/ref/build-llamacpp-tools.sh [SRC_DIR]    (default /work/llamacpp-src)
+#   scripts/ref/build-llamacpp-tools.sh [SRC_DIR]    (default out/ref/llamacpp-src)
 # Result: $SRC_DIR/build/bin/llama-{quantize,perplexity,bench}
 # GGML_NATIVE=OFF: the same CPU feature set (AVX2/FMA/F16C, no AVX-512) as the
 # llama-cpp-python build in setup-venv.sh, so tool and binding give the same numbers.
@@ -15,8 +15,9 @@
 # against.
 # Needs cmake (the reference venv has one: scripts/ref/setup-venv.sh) and g++.
 set -euo pipefail
-src=${1:-/work/llamacpp-src}
-venv=${REFVENV:-/work/refvenv}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+src=${1:-$root/out/ref/llamacpp-src}
+venv=${REFVENV:-$root/out/ref/venv}
 [ -x "$venv/bin/cmake" ] && export PATH="$venv/bin:$PATH"
 mkdir -p "$src"
 cd "$src"

@@ -4,7 +4,7 @@ its C library) against llama.cpp (llama-cpp-python), side by side. A check for f
 the committed fixtures do not cover (other quantizations, shaped models); prints, writes
 nothing.
 
-  /work/refvenv/bin/python scripts/ref/compare_greedy.py MODEL.gguf [N_TOKENS]
+  out/ref/venv/bin/python scripts/ref/compare_greedy.py MODEL.gguf [N_TOKENS]
 
 Needs `make build` (for .build/release/libllamaswift.so) and the reference venv
 (scripts/ref/setup-venv.sh). Both engines run 2 threads, F16 KV cache, context 512.

@@ -6,7 +6,7 @@ template argument is a built-in name, or SmolLM2's own tokenizer.chat_template s
 (read from the model GGUF with the gguf package; recorded as "model:smollm2"), and the
 templates of the phi-3 and qwen2 test vocabularies ("model:phi-3", "model:qwen2").
 
-  /work/refvenv/bin/python scripts/ref/make_chat_refs.py
+  out/ref/venv/bin/python scripts/ref/make_chat_refs.py
 """
 import ctypes
 import json

@@ -10,7 +10,7 @@ token_embd and output included, in the one type), and only the quantized files a
 
 Writes Tests/Fixtures/tiny/k256-{q4_k,q5_k,q6_k}.{gguf,json}.
 
-  /work/refvenv/bin/python scripts/ref/make_kquant_models.py [path/to/llama-quantize]
+  out/ref/venv/bin/python scripts/ref/make_kquant_models.py [path/to/llama-quantize]
 """
 import os
 import random
@@ -40,7 +40,7 @@ def main():
     import gguf
     import llama_cpp
     import transformers
-    tool = sys.argv[1] if len(sys.argv) > 1 else "/work/llamacpp-src/build/bin/llama-quantize"
+    tool = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "out/ref/llamacpp-src/build/bin/llama-quantize")
     cfg = T.hf_config(hidden=256, inter=512, heads=4, kv=2, head_dim=64)
 
     def builder():

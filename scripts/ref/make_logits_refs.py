@@ -3,7 +3,7 @@
 
 Writes Tests/Fixtures/smollm2-logits.json (format: Tests/Fixtures/README.md).
 
-  /work/refvenv/bin/python scripts/ref/make_logits_refs.py
+  out/ref/venv/bin/python scripts/ref/make_logits_refs.py
 """
 import os
 import sys

@@ -6,7 +6,7 @@ Runs llama.cpp's llama-perplexity (built by scripts/ref/build-llamacpp-tools.sh)
 same quantity with llama-cpp-python at full precision (per-chunk mean NLL).
 Writes Tests/Fixtures/smollm2-perplexity.json (format: Tests/Fixtures/README.md).
 
-  /work/refvenv/bin/python scripts/ref/make_perplexity_refs.py [path/to/llama-perplexity]
+  out/ref/venv/bin/python scripts/ref/make_perplexity_refs.py [path/to/llama-perplexity]
 """
 import hashlib
 import json
@@ -88,7 +88,7 @@ def python_check():
 
 
 def main():
-    tool = sys.argv[1] if len(sys.argv) > 1 else "/work/llamacpp-src/build/bin/llama-perplexity"
+    tool = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "out/ref/llamacpp-src/build/bin/llama-perplexity")
     res = run_tool(tool, ["-fa", "off"])
     res_fa = run_tool(tool, [])  # llama-perplexity's default: flash attention "auto" (on for CPU)
     chk = python_check()

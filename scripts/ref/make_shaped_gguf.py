@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Random-weight GGUF files with real LLaMA shapes, for speed measurements only.
 
-    /work/refvenv/bin/python scripts/ref/make_shaped_gguf.py [--out DIR]
+    out/ref/venv/bin/python scripts/ref/make_shaped_gguf.py [--out DIR]
         [--models llama2-7b,tinyllama-1b] [--types Q4_0,Q8_0] [--seed N] [--force]
 
-Writes DIR/<model>-<type>.gguf (default DIR /work/shaped-models, outside the repo; the
+Writes DIR/<model>-<type>.gguf (default DIR out/ref/shaped-models, outside the repo; the
 7B files are 3.6 and 6.7 GiB). Existing files are kept unless --force.
 
 The weights are noise, so the text they produce is meaningless, but every matrix has
@@ -162,7 +162,7 @@ def write_model(path, model, qtype, seed, std):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="/work/shaped-models", help="output directory (outside the repo)")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "out", "ref", "shaped-models"), help="output directory (outside the repo)")
     ap.add_argument("--models", default="llama2-7b,tinyllama-1b", help=f"comma-separated, of {','.join(SHAPES)}")
     ap.add_argument("--types", default="Q4_0,Q8_0", help=f"comma-separated, of {','.join(QTYPES)}")
     ap.add_argument("--seed", type=int, default=1234)

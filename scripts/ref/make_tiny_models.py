@@ -6,7 +6,7 @@ Writes Tests/Fixtures/tiny/<name>.gguf and Tests/Fixtures/tiny/<name>.json, plus
 Tests/Fixtures/tiny/summary.json (the llama.cpp-vs-HF differences measured).
 Format: Tests/Fixtures/README.md.
 
-  /work/refvenv/bin/python scripts/ref/make_tiny_models.py
+  out/ref/venv/bin/python scripts/ref/make_tiny_models.py
 """
 import os
 import random

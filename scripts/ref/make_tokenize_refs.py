@@ -7,7 +7,7 @@ Writes Tests/Fixtures/smollm2-tokenize.json:
     with special=True (field "hex") and special=False (field "hex_nospecial"), lstrip=0.
 
 Run with the reference venv (scripts/ref/setup-venv.sh):
-  /work/refvenv/bin/python scripts/ref/make_tokenize_refs.py
+  out/ref/venv/bin/python scripts/ref/make_tokenize_refs.py
 """
 import ctypes
 import json

@@ -3,9 +3,10 @@
 # Not used by CI: the committed fixtures under Tests/Fixtures/ are what tests read.
 # Compiling llama-cpp-python builds llama.cpp from source (~10 min on 2 cores).
 #
-#   scripts/ref/setup-venv.sh [VENV_DIR]     (default /work/refvenv)
+#   scripts/ref/setup-venv.sh [VENV_DIR]     (default out/ref/venv)
 set -euo pipefail
-venv=${1:-/work/refvenv}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+venv=${1:-$root/out/ref/venv}
 python3 -m venv "$venv"
 "$venv/bin/pip" install -q --upgrade pip
 # torch: the CPU-only wheel (no multi-GB CUDA dependencies).
