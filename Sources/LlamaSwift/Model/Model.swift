@@ -20,11 +20,7 @@ public final class Model: @unchecked Sendable {
         self.vocabOnly = vocabOnly
         if !vocabOnly {
             // The architecture first, so that a file of another model says so.
-            let arch = try gguf.string("general.architecture") ?? ""
-            guard arch == "llama" else {
-                throw LlamaError.unsupported(
-                    "architecture '\(arch.isEmpty ? "(missing general.architecture)" : arch)' is not supported (only 'llama')")
-            }
+            _ = try Architecture.of(gguf)
         }
         tokenizer = try Tokenizer(gguf: gguf)
         // Before the weights: interleaving releases the file's pages of the copied

@@ -30,6 +30,17 @@ public struct WeightMatrix: @unchecked Sendable {
 
     public func row(_ r: Int) -> UnsafeRawPointer { data + r * rowBytes }
 
+    /// Rows first ..< first+count as a matrix of their own (a view into the same data):
+    /// how a fused tensor (Phi-3's attn_qkv, its gate·up) becomes its parts.
+    func rows(_ first: Int, _ count: Int) throws -> WeightMatrix {
+        guard layout == .rows, first >= 0, count > 0, first + count <= rows else {
+            throw LlamaError.format("tensor '\(name)': rows \(first)..<\(first + count) are out of range")
+        }
+        return WeightMatrix(
+            name: "\(name)[\(first)..<\(first + count)]", type: type, rows: count, cols: cols, rowBytes: rowBytes,
+            data: data + first * rowBytes)
+    }
+
     /// The layout the matmul kernels read fastest, if not the file's: Q4_0 in groups of 8
     /// rows; the other 32-element types interleaved by 4 rows.
     var fasterLayout: WeightLayout? {
@@ -70,78 +81,171 @@ public enum WeightLayout: Sendable {
     case q6_KGroups
 }
 
-/// The tensors of one decoder block.
+/// The tensors of one decoder block. The optional ones exist in some families only
+/// (Architecture): nil where the file has none.
 public struct BlockWeights: @unchecked Sendable {
     public let attnNorm: UnsafePointer<Float>  // [n_embd]
     public internal(set) var wq: WeightMatrix  // [n_head·d] × n_embd
     public internal(set) var wk: WeightMatrix  // [n_head_kv·d] × n_embd
     public internal(set) var wv: WeightMatrix  // [n_head_kv·d] × n_embd
     public internal(set) var wo: WeightMatrix  // n_embd × [n_head·d]
+    /// Projection biases (Qwen2; optional in LLaMA and Phi-3 files).
+    public let bq: UnsafePointer<Float>?  // [n_head·d]
+    public let bk: UnsafePointer<Float>?  // [n_head_kv·d]
+    public let bv: UnsafePointer<Float>?  // [n_head_kv·d]
+    public let bo: UnsafePointer<Float>?  // [n_embd]
+    /// Gemma 3: RMSNorm weights applied to each query / key head before RoPE.
+    public let qNorm: UnsafePointer<Float>?  // [d]
+    public let kNorm: UnsafePointer<Float>?  // [d]
+    /// Gemma 3: RMSNorm of the attention output before the residual add.
+    public let postAttnNorm: UnsafePointer<Float>?  // [n_embd]
     public let ffnNorm: UnsafePointer<Float>  // [n_embd]
     public internal(set) var wGate: WeightMatrix  // n_ff × n_embd
     public internal(set) var wUp: WeightMatrix  // n_ff × n_embd
     public internal(set) var wDown: WeightMatrix  // n_embd × n_ff
+    /// Gemma 3: RMSNorm of the feed-forward output before the residual add.
+    public let postFfnNorm: UnsafePointer<Float>?  // [n_embd]
 }
 
-/// All weights of a LLaMA model, looked up by their GGUF names and checked for shape
-/// and type. Every pointer is into the mapped file, except the decoder blocks' matrices
-/// of the 32-element types, which are interleaved copies (RepackedWeights).
+/// All weights of a model, looked up by their GGUF names and checked for shape and type.
+/// Every pointer is into the mapped file, except the decoder blocks' quantized matrices,
+/// which are copies in faster layouts (RepackedWeights). Every tensor of the file must
+/// be read by the architecture's graph: one that is not (a bias, a LongRoPE factor, a
+/// vision tower, …) makes the load fail with UNSUPPORTED naming it.
 public struct ModelWeights: @unchecked Sendable {
     public let tokenEmbedding: WeightMatrix  // n_vocab × n_embd
     public let outputNorm: UnsafePointer<Float>  // [n_embd]
     /// The output projection; the token embedding when the file has no output.weight.
     public private(set) var output: WeightMatrix  // n_vocab × n_embd
     public private(set) var blocks: [BlockWeights]
+    /// LLaMA 3 RoPE frequency factors (`rope_freqs.weight`, [rot/2]); nil when absent.
+    public let ropeFreqs: [Float]?
     /// The interleaved copies of the block matrices (nil when not made).
     let repacked: RepackedWeights?
 
     init(gguf: GGUFFile, config c: ModelConfig, interleave: Bool = true) throws {
-        func matrix(_ name: String, rows: Int, cols: Int, compute: Bool = true) throws -> WeightMatrix {
-            guard let t = gguf.tensor(named: name) else { throw LlamaError.format("missing tensor '\(name)'") }
-            guard t.dims.count <= 2, t.dims[0] == cols, (t.dims.count == 2 ? t.dims[1] : 1) == rows else {
-                throw LlamaError.format("tensor '\(name)' has shape \(t.dims), expected [\(cols), \(rows)]")
+        let t = TensorTable(gguf)
+        let e = c.embeddingLength, d = c.headDim, F = c.feedForwardLength
+        let Q = c.qWidth, KV = c.kvWidth
+        tokenEmbedding = try t.matrix("token_embd.weight", rows: c.vocabularySize, cols: e)
+        outputNorm = try t.vector("output_norm.weight", e)
+        let tied = !t.has("output.weight")
+        output = tied ? tokenEmbedding : try t.matrix("output.weight", rows: c.vocabularySize, cols: e)
+        if t.has("rope_freqs.weight") {
+            guard c.architecture == .llama else {
+                throw LlamaError.unsupported("tensor 'rope_freqs.weight' is not supported for '\(c.architecture.rawValue)'")
             }
-            guard t.type.isSupportedForCompute else {
-                throw LlamaError.unsupported("tensor '\(name)' has type \(t.type), which this engine cannot compute with")
+            let f = try t.vector("rope_freqs.weight", c.ropeDimensionCount / 2)
+            let factors = Array(UnsafeBufferPointer(start: f, count: c.ropeDimensionCount / 2))
+            guard factors.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw LlamaError.format("tensor 'rope_freqs.weight' holds a factor that is not a positive number")
             }
-            // rowBytes exists: the parser checked cols is a whole number of blocks.
-            let rb = t.type.rowBytes(cols) ?? 0
-            return WeightMatrix(name: name, type: t.type, rows: rows, cols: cols, rowBytes: rb, data: gguf.data(of: t))
-        }
-        func vector(_ name: String, _ n: Int) throws -> UnsafePointer<Float> {
-            guard let t = gguf.tensor(named: name) else { throw LlamaError.format("missing tensor '\(name)'") }
-            guard t.dims == [n] else { throw LlamaError.format("tensor '\(name)' has shape \(t.dims), expected [\(n)]") }
-            guard t.type == .f32 else { throw LlamaError.unsupported("tensor '\(name)' has type \(t.type); norms must be F32") }
-            guard t.fileOffset % 4 == 0 else { throw LlamaError.format("tensor '\(name)' data is not 4-byte aligned") }
-            return gguf.data(of: t).assumingMemoryBound(to: Float.self)
-        }
-        let e = c.embeddingLength
-        tokenEmbedding = try matrix("token_embd.weight", rows: c.vocabularySize, cols: e)
-        outputNorm = try vector("output_norm.weight", e)
-        if gguf.tensor(named: "output.weight") != nil {
-            output = try matrix("output.weight", rows: c.vocabularySize, cols: e)
+            ropeFreqs = factors
         } else {
-            output = tokenEmbedding
+            ropeFreqs = nil
         }
+        let gemma = c.architecture == .gemma3
         var blocks: [BlockWeights] = []
         for i in 0..<c.blockCount {
             let p = "blk.\(i)."
+            // Q, K, V: three matrices, or one fused [Q+2·KV] × n_embd (Phi-3) split into views.
+            let wq: WeightMatrix, wk: WeightMatrix, wv: WeightMatrix
+            var bq: UnsafePointer<Float>? = nil, bk: UnsafePointer<Float>? = nil, bv: UnsafePointer<Float>? = nil
+            if t.has(p + "attn_qkv.weight") {
+                let qkv = try t.matrix(p + "attn_qkv.weight", rows: Q + 2 * KV, cols: e)
+                wq = try qkv.rows(0, Q)
+                wk = try qkv.rows(Q, KV)
+                wv = try qkv.rows(Q + KV, KV)
+                if let b = try t.optionalVector(p + "attn_qkv.bias", Q + 2 * KV) {
+                    (bq, bk, bv) = (b, b + Q, b + Q + KV)
+                }
+            } else {
+                wq = try t.matrix(p + "attn_q.weight", rows: Q, cols: e)
+                wk = try t.matrix(p + "attn_k.weight", rows: KV, cols: e)
+                wv = try t.matrix(p + "attn_v.weight", rows: KV, cols: e)
+            }
+            bq = try bq ?? t.optionalVector(p + "attn_q.bias", Q)
+            bk = try bk ?? t.optionalVector(p + "attn_k.bias", KV)
+            bv = try bv ?? t.optionalVector(p + "attn_v.bias", KV)
+            // Gate and up: two matrices, or one [2·n_ff] × n_embd with the gate first (Phi-3).
+            let wGate: WeightMatrix, wUp: WeightMatrix
+            if t.has(p + "ffn_gate.weight") {
+                wGate = try t.matrix(p + "ffn_gate.weight", rows: F, cols: e)
+                wUp = try t.matrix(p + "ffn_up.weight", rows: F, cols: e)
+            } else {
+                let fused = try t.matrix(p + "ffn_up.weight", rows: 2 * F, cols: e)
+                wGate = try fused.rows(0, F)
+                wUp = try fused.rows(F, F)
+            }
             blocks.append(
                 BlockWeights(
-                    attnNorm: try vector(p + "attn_norm.weight", e),
-                    wq: try matrix(p + "attn_q.weight", rows: c.qWidth, cols: e),
-                    wk: try matrix(p + "attn_k.weight", rows: c.kvWidth, cols: e),
-                    wv: try matrix(p + "attn_v.weight", rows: c.kvWidth, cols: e),
-                    wo: try matrix(p + "attn_output.weight", rows: e, cols: c.qWidth),
-                    ffnNorm: try vector(p + "ffn_norm.weight", e),
-                    wGate: try matrix(p + "ffn_gate.weight", rows: c.feedForwardLength, cols: e),
-                    wUp: try matrix(p + "ffn_up.weight", rows: c.feedForwardLength, cols: e),
-                    wDown: try matrix(p + "ffn_down.weight", rows: e, cols: c.feedForwardLength)))
+                    attnNorm: try t.vector(p + "attn_norm.weight", e),
+                    wq: wq, wk: wk, wv: wv,
+                    wo: try t.matrix(p + "attn_output.weight", rows: e, cols: Q),
+                    bq: bq, bk: bk, bv: bv,
+                    bo: try t.optionalVector(p + "attn_output.bias", e),
+                    qNorm: gemma ? try t.vector(p + "attn_q_norm.weight", d) : nil,
+                    kNorm: gemma ? try t.vector(p + "attn_k_norm.weight", d) : nil,
+                    postAttnNorm: gemma ? try t.vector(p + "post_attention_norm.weight", e) : nil,
+                    ffnNorm: try t.vector(p + "ffn_norm.weight", e),
+                    wGate: wGate, wUp: wUp,
+                    wDown: try t.matrix(p + "ffn_down.weight", rows: e, cols: F),
+                    postFfnNorm: gemma ? try t.vector(p + "post_ffw_norm.weight", e) : nil))
         }
         self.blocks = blocks
+        try t.refuseUnread(architecture: c.architecture)
         // A separate output matrix is repacked too; a tied one is the embedding, read by row.
-        let tied = gguf.tensor(named: "output.weight") == nil
         repacked = interleave ? RepackedWeights(&self.blocks, output: &self.output, includeOutput: !tied) : nil
+    }
+}
+
+/// The file's tensors, looked up by name and checked for shape and type; remembers which
+/// were read so that `refuseUnread` can name any tensor the graph would ignore.
+final class TensorTable {
+    let gguf: GGUFFile
+    private(set) var read: Set<String> = []
+
+    init(_ gguf: GGUFFile) { self.gguf = gguf }
+
+    func has(_ name: String) -> Bool { gguf.tensor(named: name) != nil }
+
+    /// A rows × cols matrix (ggml dims [cols, rows]) of a type the kernels compute with.
+    func matrix(_ name: String, rows: Int, cols: Int) throws -> WeightMatrix {
+        guard let t = gguf.tensor(named: name) else { throw LlamaError.format("missing tensor '\(name)'") }
+        guard t.dims.count <= 2, t.dims[0] == cols, (t.dims.count == 2 ? t.dims[1] : 1) == rows else {
+            throw LlamaError.format("tensor '\(name)' has shape \(t.dims), expected [\(cols), \(rows)]")
+        }
+        guard t.type.isSupportedForCompute else {
+            throw LlamaError.unsupported("tensor '\(name)' has type \(t.type), which this engine cannot compute with")
+        }
+        read.insert(name)
+        // rowBytes exists: the parser checked cols is a whole number of blocks.
+        let rb = t.type.rowBytes(cols) ?? 0
+        return WeightMatrix(name: name, type: t.type, rows: rows, cols: cols, rowBytes: rb, data: gguf.data(of: t))
+    }
+
+    /// An F32 vector of n elements (norm weights, biases, RoPE factors).
+    func vector(_ name: String, _ n: Int) throws -> UnsafePointer<Float> {
+        guard let t = gguf.tensor(named: name) else { throw LlamaError.format("missing tensor '\(name)'") }
+        guard t.dims == [n] else { throw LlamaError.format("tensor '\(name)' has shape \(t.dims), expected [\(n)]") }
+        guard t.type == .f32 else { throw LlamaError.unsupported("tensor '\(name)' has type \(t.type); vectors must be F32") }
+        guard t.fileOffset % 4 == 0 else { throw LlamaError.format("tensor '\(name)' data is not 4-byte aligned") }
+        read.insert(name)
+        return gguf.data(of: t).assumingMemoryBound(to: Float.self)
+    }
+
+    func optionalVector(_ name: String, _ n: Int) throws -> UnsafePointer<Float>? {
+        has(name) ? try vector(name, n) : nil
+    }
+
+    /// Throws UNSUPPORTED naming the first tensor (in file order) no lookup has read.
+    func refuseUnread(architecture: Architecture) throws {
+        guard let t = gguf.tensors.first(where: { !read.contains($0.name) }) else { return }
+        var why = "the '\(architecture.rawValue)' graph of this engine does not use it, and running without it would be wrong"
+        if t.name.hasPrefix("rope_factors_") || t.name.contains(".rope_factors_") {
+            why = "LongRoPE (Phi-3 128k) frequency factors are not supported"
+        }
+        throw LlamaError.unsupported("tensor '\(t.name)' is not supported: \(why)")
     }
 }
 

@@ -36,7 +36,10 @@ public final class Session: @unchecked Sendable {
     public let contextLength: Int
     public let batchSize: Int
     public let logitsAll: Bool
+    /// RoPE of every layer, or of the global layers when the model has local ones.
     let rope: RoPE
+    /// RoPE of the sliding-window layers (Gemma 3: their own base, no scaling); nil otherwise.
+    let ropeLocal: RoPE?
     let pool: ThreadPool
     let cache: KVCache
 
@@ -60,6 +63,7 @@ public final class Session: @unchecked Sendable {
     let up: ScratchBuffer<Float>  // [B, F]
     let scores: ScratchBuffer<Float>  // [threads, n_ctx] attention weights per worker
     let ropeTable: ScratchBuffer<Float>  // [B, rot/2, 2] cos/sin
+    let ropeTableLocal: ScratchBuffer<Float>?  // [B, rot/2, 2] for ropeLocal
     let acts: QuantizedActivations  // 8-bit activations of the current matmul input
     var logits: ScratchBuffer<Float>  // [V] or [n, V] with logitsAll
 
@@ -105,7 +109,13 @@ public final class Session: @unchecked Sendable {
                 throw LlamaError(.invalidArgument, e.message)
             }
         }
-        rope = RoPE(dims: config.ropeDimensionCount, base: base, scaling: scaling)
+        let style = config.architecture.ropeStyle
+        rope = RoPE(
+            dims: config.ropeDimensionCount, base: base, scaling: scaling, style: style, freqFactors: weights.ropeFreqs)
+        ropeLocal =
+            config.slidingWindow > 0
+            ? RoPE(dims: config.ropeDimensionCount, base: config.ropeFreqBaseLocal, scaling: .none, style: style, freqFactors: nil)
+            : nil
 
         pool = try ThreadPool(threads: threads)
         let attnF32 = weights.blocks.first.map { $0.wk.type == .f32 && $0.wv.type == .f32 } ?? false
@@ -125,6 +135,7 @@ public final class Session: @unchecked Sendable {
         up = try ScratchBuffer(b * config.feedForwardLength, what: "feed-forward")
         scores = try ScratchBuffer(threads * contextLength, what: "attention scores")
         ropeTable = try ScratchBuffer(b * config.ropeDimensionCount, what: "rope table")
+        ropeTableLocal = ropeLocal == nil ? nil : try ScratchBuffer(b * config.ropeDimensionCount, what: "rope table")
         acts = try QuantizedActivations(
             maxTokens: b, maxCols: max(e, config.qWidth, config.feedForwardLength))
         logits = try ScratchBuffer(config.vocabularySize, what: "logits")
@@ -167,6 +178,19 @@ public final class Session: @unchecked Sendable {
         }
         tokens.append(contentsOf: input)
         logitsCount = logitsAll ? input.count : 1
+    }
+
+    /// One chunk through the model's family's forward pass.
+    func forward(
+        tokens: UnsafeBufferPointer<Int32>, start: Int, seqLen: Int, logitsAll: Bool,
+        logitsOut: UnsafeMutablePointer<Float>?
+    ) throws {
+        switch config.architecture {
+        case .llama, .qwen2, .phi3:
+            try llamaForward(tokens: tokens, start: start, seqLen: seqLen, logitsAll: logitsAll, logitsOut: logitsOut)
+        case .gemma3:
+            try gemma3Forward(tokens: tokens, start: start, seqLen: seqLen, logitsAll: logitsAll, logitsOut: logitsOut)
+        }
     }
 
     public func decode(_ input: [Int32]) throws {

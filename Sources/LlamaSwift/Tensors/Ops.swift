@@ -20,6 +20,20 @@ enum Ops {
         }
     }
 
+    /// gate = gelu(gate) · up, gelu(g) = ½·g·(1 + tanh(√(2/π)·(g + 0.044715·g³))) (the tanh
+    /// approximation: Hugging Face's gelu_pytorch_tanh, llama.cpp's ggml_gelu).
+    static func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, _ n: Int) {
+        let c: Float = 0.7978845608028654  // √(2/π)
+        for i in 0..<n {
+            let g = gate[i]
+            gate[i] = 0.5 * g * (1 + tanhf(c * (g + 0.044715 * g * g * g))) * up[i]
+        }
+    }
+
+    static func scale(_ x: UnsafeMutablePointer<Float>, _ s: Float, _ n: Int) {
+        for i in 0..<n { x[i] *= s }
+    }
+
     static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) {
         for i in 0..<n { x[i] += y[i] }
     }

@@ -1,0 +1,80 @@
+/// The Gemma 3 decoder (text), top to bottom, for one chunk of up to `batchSize` tokens
+/// at positions start ..< start + n (llama.cpp's models/gemma3.cpp, Hugging Face's
+/// Gemma3ForCausalLM):
+///
+///     x = embedding(tokens) · √E                             [n, E]
+///     for each block (local: sliding window W, RoPE base freq_base_swa, no scaling;
+///                     global: every position, RoPE base freq_base and its scaling):
+///         h = RMSNorm(x) · attn_norm
+///         q, k, v = h·Wqᵀ, h·Wkᵀ, h·Wvᵀ                      [n, Q], [n, KV], [n, KV]
+///         q, k = RMSNorm per head · attn_q_norm, attn_k_norm  (width d = key_length)
+///         rotate q and k (RoPE, rotate-half pairs); append k, v to the cache
+///         a = causal softmax(q·Kᵀ·scale)·V, per head         [n, Q]  (scale = 1/√d)
+///         x = x + RMSNorm(a·Woᵀ) · post_attention_norm
+///         h = RMSNorm(x) · ffn_norm
+///         x = x + RMSNorm((gelu(h·W_gateᵀ) ⊙ h·W_upᵀ)·W_downᵀ) · post_ffw_norm
+///     logits = (RMSNorm(x) · output_norm)·W_outᵀ              (W_out = the embedding when tied)
+///
+/// Gemma's RMSNorm multiplies by (1 + w); llama.cpp's converter stores 1 + w in the
+/// GGUF, so every norm here is a plain RMSNorm. gelu is the tanh approximation
+/// (Hugging Face's gelu_pytorch_tanh). Which layers are local: ModelConfig.isLocalLayer.
+extension Session {
+    func gemma3Forward(
+        tokens: UnsafeBufferPointer<Int32>, start: Int, seqLen: Int, logitsAll: Bool,
+        logitsOut: UnsafeMutablePointer<Float>?
+    ) throws {
+        let c = config
+        let n = tokens.count
+        let E = c.embeddingLength, F = c.feedForwardLength
+        let x = self.x.pointer, xb = self.xb.pointer
+        let q = self.q.pointer, k = self.k.pointer, v = self.v.pointer
+        let attnOut = self.attnOut.pointer, proj = self.proj.pointer
+        let gate = self.gate.pointer, up = self.up.pointer
+        let globalTable = ropeTable.pointer
+        let localTable = (ropeTableLocal ?? ropeTable).pointer
+        let localRope = ropeLocal ?? rope
+
+        let embeddingScale = Float(E).squareRoot()
+        for t in 0..<n {
+            Ops.embedding(weights.tokenEmbedding, token: Int(tokens[t]), into: x + t * E)
+            Ops.scale(x + t * E, embeddingScale, E)
+        }
+        rope.fillTable(globalTable, start: start, count: n, seqLen: seqLen)
+        if ropeLocal != nil { localRope.fillTable(localTable, start: start, count: n, seqLen: seqLen) }
+
+        for (layer, w) in weights.blocks.enumerated() {
+            try checkCancel()
+            let local = c.slidingWindow > 0 && c.isLocalLayer[layer]
+
+            // Attention sub-layer.
+            perToken(n) { t in Ops.rmsNorm(x + t * E, w.attnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
+            Matmul.multiply(w.wq, xb, tokens: n, into: q, acts: acts, pool: pool, reuse: false)
+            Matmul.multiply(w.wk, xb, tokens: n, into: k, acts: acts, pool: pool, reuse: true)
+            Matmul.multiply(w.wv, xb, tokens: n, into: v, acts: acts, pool: pool, reuse: true)
+            if let qn = w.qNorm { normalizeHeads(q, qn, heads: c.headCount, n: n) }
+            if let kn = w.kNorm { normalizeHeads(k, kn, heads: c.headCountKV, n: n) }
+            rotate(local ? localRope : rope, table: local ? localTable : globalTable, n: n)
+            storeKV(layer: layer, start: start, n: n)
+            attention(layer: layer, start: start, n: n, window: local ? c.slidingWindow : 0)
+            Matmul.multiply(w.wo, attnOut, tokens: n, into: proj, acts: acts, pool: pool, reuse: false)
+            if let pn = w.postAttnNorm {
+                perToken(n) { t in Ops.rmsNorm(proj + t * E, pn, proj + t * E, E, eps: c.rmsEpsilon) }
+            }
+            perToken(n) { t in Ops.add(x + t * E, proj + t * E, E) }
+
+            // Feed-forward sub-layer (GELU-gated).
+            perToken(n) { t in Ops.rmsNorm(x + t * E, w.ffnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
+            Matmul.multiply(w.wGate, xb, tokens: n, into: gate, acts: acts, pool: pool, reuse: false)
+            Matmul.multiply(w.wUp, xb, tokens: n, into: up, acts: acts, pool: pool, reuse: true)
+            perToken(n) { t in Ops.geglu(gate + t * F, up + t * F, F) }
+            Matmul.multiply(w.wDown, gate, tokens: n, into: proj, acts: acts, pool: pool, reuse: false)
+            if let pn = w.postFfnNorm {
+                perToken(n) { t in Ops.rmsNorm(proj + t * E, pn, proj + t * E, E, eps: c.rmsEpsilon) }
+            }
+            perToken(n) { t in Ops.add(x + t * E, proj + t * E, E) }
+        }
+
+        guard let out = logitsOut else { return }
+        outputLogits(n: n, logitsAll: logitsAll, into: out)
+    }
+}

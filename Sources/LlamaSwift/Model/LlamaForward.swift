@@ -1,0 +1,69 @@
+/// The LLaMA decoder, top to bottom, for one chunk of up to `batchSize` tokens at
+/// positions start ..< start + n. It runs the `llama` (LLaMA 1/2/3.x, Mistral, SmolLM),
+/// `qwen2` and `phi3` families: they differ only in what the loader finds (Architecture,
+/// ModelWeights) — Q/K/V biases (Qwen2), a fused QKV and gate·up split into views
+/// (Phi-3), LLaMA 3 frequency factors in the RoPE table, and which dimensions RoPE pairs.
+///
+///     x = embedding(tokens)                                  [n, E]
+///     for each block:
+///         h = RMSNorm(x) · attn_norm
+///         q, k, v = h·Wqᵀ + bq, h·Wkᵀ + bk, h·Wvᵀ + bv       [n, Q], [n, KV], [n, KV]
+///         rotate q and k (RoPE); append k, v to the cache
+///         a = causal softmax(q·Kᵀ/√d)·V, per head           [n, Q]
+///         x = x + a·Woᵀ + bo
+///         h = RMSNorm(x) · ffn_norm
+///         x = x + (silu(h·W_gateᵀ) ⊙ h·W_upᵀ)·W_downᵀ
+///     logits = (RMSNorm(x) · output_norm)·W_outᵀ              [V] (last token) or [n, V]
+///
+/// Biases are absent (nil) in most files. Query head h reads key/value head
+/// h / (n_head / n_head_kv): one code path for MHA (n_head_kv = n_head), GQA and MQA
+/// (n_head_kv = 1). Mistral files carry no sliding window (llama.cpp's converter writes
+/// none and llama.cpp attends to the whole context), so neither do we.
+extension Session {
+    func llamaForward(
+        tokens: UnsafeBufferPointer<Int32>, start: Int, seqLen: Int, logitsAll: Bool,
+        logitsOut: UnsafeMutablePointer<Float>?
+    ) throws {
+        let c = config
+        let n = tokens.count
+        let E = c.embeddingLength, Q = c.qWidth, KV = c.kvWidth, F = c.feedForwardLength
+        let x = self.x.pointer, xb = self.xb.pointer
+        let q = self.q.pointer, k = self.k.pointer, v = self.v.pointer
+        let attnOut = self.attnOut.pointer, proj = self.proj.pointer
+        let gate = self.gate.pointer, up = self.up.pointer
+        let table = ropeTable.pointer
+
+        for t in 0..<n { Ops.embedding(weights.tokenEmbedding, token: Int(tokens[t]), into: x + t * E) }
+        rope.fillTable(table, start: start, count: n, seqLen: seqLen)
+
+        for (layer, w) in weights.blocks.enumerated() {
+            try checkCancel()
+
+            // Attention sub-layer.
+            perToken(n) { t in Ops.rmsNorm(x + t * E, w.attnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
+            Matmul.multiply(w.wq, xb, tokens: n, into: q, acts: acts, pool: pool, reuse: false)
+            Matmul.multiply(w.wk, xb, tokens: n, into: k, acts: acts, pool: pool, reuse: true)
+            Matmul.multiply(w.wv, xb, tokens: n, into: v, acts: acts, pool: pool, reuse: true)
+            addBias(q, w.bq, width: Q, n: n)
+            addBias(k, w.bk, width: KV, n: n)
+            addBias(v, w.bv, width: KV, n: n)
+            rotate(rope, table: table, n: n)
+            storeKV(layer: layer, start: start, n: n)
+            attention(layer: layer, start: start, n: n)
+            Matmul.multiply(w.wo, attnOut, tokens: n, into: proj, acts: acts, pool: pool, reuse: false)
+            addBias(proj, w.bo, width: E, n: n)
+            perToken(n) { t in Ops.add(x + t * E, proj + t * E, E) }
+
+            // Feed-forward sub-layer (SwiGLU).
+            perToken(n) { t in Ops.rmsNorm(x + t * E, w.ffnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
+            Matmul.multiply(w.wGate, xb, tokens: n, into: gate, acts: acts, pool: pool, reuse: false)
+            Matmul.multiply(w.wUp, xb, tokens: n, into: up, acts: acts, pool: pool, reuse: true)
+            perToken(n) { t in Ops.swiglu(gate + t * F, up + t * F, F) }
+            Matmul.multiply(w.wDown, gate, tokens: n, into: proj, acts: acts, pool: pool, reuse: false)
+            perToken(n) { t in Ops.add(x + t * E, proj + t * E, E) }
+        }
+
+        guard let out = logitsOut else { return }
+        outputLogits(n: n, logitsAll: logitsAll, into: out)
+    }
+}
