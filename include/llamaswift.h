@@ -503,7 +503,8 @@ typedef struct llamaswift_chat_message {
  * Jinja — e.g. no default system message is added). `template_name` is a built-in name
  * ("chatml", "llama2", "llama2-sys", "llama3", "mistral-v1", "mistral-v3", "mistral-v7",
  * "zephyr", "phi3", "gemma", … — llama.cpp 0.3.36's 54 names) or NULL for the model's own
- * tokenizer.chat_template (ChatML when the model has none). With add_assistant_prefix
+ * tokenizer.chat_template; when the file has none, its family's built-in format where
+ * there is one ("gemma" for gemma3 files — llama.cpp would use ChatML), else ChatML. With add_assistant_prefix
  * the text ends with the opening of an assistant turn. Size then fill through *len.
  * model may be NULL when template_name is given.
  * Errors: INVALID_ARGUMENT (len NULL; msgs NULL with n > 0; a NULL role or content;

@@ -50,7 +50,7 @@ func infoCommand(_ o: Options) throws {
     print("rope           base \(c.ropeFreqBase), dims \(c.ropeDimensionCount), scaling \(c.ropeScaling)")
     print("parameters     \(model.parameterCount)")
     print("tensor bytes   \(model.tensorBytes)")
-    print("chat template  \((try? ChatTemplate.resolvedName(name: nil, modelTemplate: model.tokenizer.chatTemplate)).flatMap { $0 } ?? "none")")
+    print("chat template  \((try? ChatTemplate.resolvedName(name: nil, modelTemplate: model.chatTemplate)).flatMap { $0 } ?? "none")")
     print("kernels        \(kernelPathName())")
     err("load time      \(fmt(model.loadSeconds * 1000, 1)) ms\n")
 }
@@ -84,7 +84,7 @@ func runCommand(_ o: Options) throws {
         if let s = o.system { msgs.append(ChatMessage(role: "system", content: s)) }
         msgs.append(ChatMessage(role: "user", content: prompt))
         text = try ChatTemplate.render(
-            name: o.template, modelTemplate: model.tokenizer.chatTemplate, messages: msgs, addAssistant: true)
+            name: o.template, modelTemplate: model.chatTemplate, messages: msgs, addAssistant: true)
     }
     let session = try Session(model: model, options: o.sessionOptions)
     let sampler = try Sampler(options: o.samplerOptions)
@@ -123,7 +123,7 @@ func chatCommand(_ o: Options) throws {
         guard let line = readLine(), !line.isEmpty else { break }
         msgs.append(ChatMessage(role: "user", content: line))
         let text = try ChatTemplate.render(
-            name: o.template, modelTemplate: model.tokenizer.chatTemplate, messages: msgs, addAssistant: true)
+            name: o.template, modelTemplate: model.chatTemplate, messages: msgs, addAssistant: true)
         var go = GenerateOptions()
         go.maxTokens = o.nPredict
         var result = GenerateResult()

@@ -11,7 +11,7 @@ public func llamaswift_chat_format(
         let name = templateName.map { String(cString: $0) }
         var modelTemplate: String? = nil
         if m != nil || name == nil {
-            modelTemplate = try modelFrom(m).tokenizer.chatTemplate
+            modelTemplate = try modelFrom(m).chatTemplate
         }
         guard msgs != nil || n == 0 else { throw LlamaError(.invalidArgument, "msgs is NULL but n is \(n)") }
         guard n <= 1 << 20 else { throw LlamaError(.invalidArgument, "n = \(n) messages is over the limit") }

@@ -65,6 +65,17 @@ public final class Model: @unchecked Sendable {
 }
 
 extension Model {
+    /// The chat template to use when the caller names none: the file's
+    /// `tokenizer.chat_template`, or, when the file has none, the built-in format of its
+    /// family where there is one (`gemma` for gemma3: Google's GGUFs of Gemma 3 270M ship
+    /// without a template, and llama.cpp's fallback, ChatML, is not a format Gemma was
+    /// trained on). nil: ChatML, as llama.cpp does.
+    public var chatTemplate: String? {
+        if let t = tokenizer.chatTemplate { return t }
+        if let a = try? Architecture.of(gguf), a == .gemma3 { return "gemma" }
+        return nil
+    }
+
     /// Tokens in the vocabulary (the tokenizer's count; equal to the embedding rows).
     public var vocabularySize: Int {
         tokenizer.vocabularySize
