@@ -40,14 +40,30 @@ func fmt(_ x: Double, _ digits: Int = 2) -> String {
 func infoCommand(_ o: Options) throws {
     let model = try loadModel(o)
     guard let c = model.config else { return }
-    print("architecture   \(c.architecture)")
+    let w = model.weights
+    print("architecture   \(c.architecture.rawValue) (forward pass: \(c.architecture == .gemma3 ? "Gemma3Forward" : "LlamaForward"))")
     print("vocabulary     \(c.vocabularySize) (\(model.tokenizer.modelName), pre-tokenizer \(model.tokenizer.preTokenizerName))")
     print("context        \(c.contextLength)")
     print("embedding      \(c.embeddingLength)")
     print("layers         \(c.blockCount)")
     print("heads          \(c.headCount) (KV \(c.headCountKV), head dim \(c.headDim))")
-    print("feed-forward   \(c.feedForwardLength)")
-    print("rope           base \(c.ropeFreqBase), dims \(c.ropeDimensionCount), scaling \(c.ropeScaling)")
+    print("feed-forward   \(c.feedForwardLength) (\(c.architecture == .gemma3 ? "GELU" : "SiLU")-gated)")
+    print("rms norm eps   \(c.rmsEpsilon)")
+    print("attention      scale \(c.attentionScale)" + (c.slidingWindow > 0
+        ? ", sliding window \(c.slidingWindow) on layers \(c.isLocalLayer.indices.filter { c.isLocalLayer[$0] }.map(String.init).joined(separator: ","))"
+        : ", every position"))
+    print("rope           \(c.architecture.ropeStyle == .adjacentPairs ? "adjacent pairs" : "rotate-half pairs"), base \(c.ropeFreqBase), dims \(c.ropeDimensionCount), scaling \(c.ropeScaling)"
+        + (w?.ropeFreqs != nil ? ", LLaMA 3 frequency factors (rope_freqs.weight)" : "")
+        + (c.slidingWindow > 0 ? "; local layers base \(c.ropeFreqBaseLocal), unscaled" : ""))
+    if let b = w?.blocks.first {
+        let extras = [
+            b.bq != nil ? "q/k/v biases" : nil, b.bo != nil ? "output-projection bias" : nil,
+            b.qNorm != nil ? "q/k norms" : nil, b.postAttnNorm != nil ? "post-attention and post-FFN norms" : nil,
+            c.architecture == .gemma3 ? "embedding × √n_embd" : nil,
+        ].compactMap { $0 }
+        if !extras.isEmpty { print("block extras   \(extras.joined(separator: ", "))") }
+    }
+    print("output         \(w.map { $0.output.name == $0.tokenEmbedding.name ? "tied to token_embd.weight" : $0.output.name } ?? "-")")
     print("parameters     \(model.parameterCount)")
     print("tensor bytes   \(model.tensorBytes)")
     print("chat template  \((try? ChatTemplate.resolvedName(name: nil, modelTemplate: model.chatTemplate)).flatMap { $0 } ?? "none")")
