@@ -267,6 +267,18 @@ def make_logits():
             gtop.append([[int(i), float(last[i])] for i in order])
             llm.eval([tok])
             last = np.array(llm.scores[llm.n_tokens - 1], dtype=np.float32)
+        # The same teacher-forced steps evaluated as one batch (prompt + greedy tokens,
+        # logits of every position): llama.cpp's top-1 and margin there. Where the
+        # one-batch and the token-by-token top-1 differ, llama.cpp disagrees with itself,
+        # and no engine can be held to either answer.
+        llm.reset()
+        llm.eval(toks + gen[:-1])
+        batch = np.array(llm.scores[n - 1:n - 1 + N_GEN], dtype=np.float32)
+        batch_top1, batch_margins = [], []
+        for row in batch:
+            order = np.argsort(-row, kind="stable")[:2]
+            batch_top1.append(int(order[0]))
+            batch_margins.append(float(row[order[0]] - row[order[1]]))
         eog = [i for i, t in enumerate(gen) if llama_cpp.llama_vocab_is_eog(vocab, t)]
         entry = {"name": pr["name"], "text": pr["text"], "parse_special": pr["parse_special"],
                  "add_special": True}
@@ -281,6 +293,8 @@ def make_logits():
             "greedy_positions": [n - 1 + i for i in range(N_GEN)],
             "greedy_margins": margins,
             "greedy_top": gtop,
+            "greedy_batch_top1": batch_top1,
+            "greedy_batch_margins": batch_margins,
             "greedy_first_eog_index": eog[0] if eog else None,
             "greedy_text": llm.detokenize(gen).decode("utf-8", errors="replace"),
         })

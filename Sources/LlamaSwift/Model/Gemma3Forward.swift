@@ -17,7 +17,9 @@
 ///
 /// Gemma's RMSNorm multiplies by (1 + w); llama.cpp's converter stores 1 + w in the
 /// GGUF, so every norm here is a plain RMSNorm. gelu is the tanh approximation
-/// (Hugging Face's gelu_pytorch_tanh). Which layers are local: ModelConfig.isLocalLayer.
+/// (Hugging Face's gelu_pytorch_tanh), computed exactly with an F32 KV cache and with
+/// llama.cpp's F16 table with an F16 cache (Ops.geglu). Which layers are local:
+/// ModelConfig.isLocalLayer.
 extension Session {
     func gemma3Forward(
         tokens: UnsafeBufferPointer<Int32>, start: Int, seqLen: Int, logitsAll: Bool,
@@ -66,7 +68,8 @@ extension Session {
             perToken(n) { t in Ops.rmsNorm(x + t * E, w.ffnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
             Matmul.multiply(w.wGate, xb, tokens: n, into: gate, acts: acts, pool: pool, reuse: false)
             Matmul.multiply(w.wUp, xb, tokens: n, into: up, acts: acts, pool: pool, reuse: true)
-            perToken(n) { t in Ops.geglu(gate + t * F, up + t * F, F) }
+            let f16 = cache.type == .f16
+            perToken(n) { t in Ops.geglu(gate + t * F, up + t * F, F, f16Table: f16) }
             Matmul.multiply(w.wDown, gate, tokens: n, into: proj, acts: acts, pool: pool, reuse: false)
             if let pn = w.postFfnNorm {
                 perToken(n) { t in Ops.rmsNorm(proj + t * E, pn, proj + t * E, E, eps: c.rmsEpsilon) }
