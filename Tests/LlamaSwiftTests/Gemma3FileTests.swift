@@ -145,4 +145,19 @@ import Glibc
             }
         }
     }
+
+    /// Perplexity over Tests/Fixtures/ppl-text.txt at n_ctx 512 (two chunks) within 1% of
+    /// llama-perplexity's (-fa off, the attention we compute).
+    @Test func perplexityMatchesLlamaCpp() throws {
+        let ref = try JSON.parse(file: TestData.fixturesDirectory + "/gemma3-perplexity.json")
+        let run = try #require(ref["runs"].array.first { $0["n_ctx"].int == 512 })
+        let want = try #require(run["llama_perplexity"]["final_ppl"].double)
+        let model = try Model(path: Self.modelPath)
+        let text = try TestData.read(TestData.fixturesDirectory + "/ppl-text.txt")
+        let tokens = try text.withUnsafeBytes { try model.tokenizer.tokenize($0, addSpecial: true, parseSpecial: false) }
+        #expect(tokens.count == run["n_tokens"].int)
+        let ppl = try Perplexity.llamaCppStyle(model: model, tokens: tokens, nCtx: 512)
+        if getenv("LLAMASWIFT_TEST_REPORT") != nil { print("REPORT gemma3 perplexity \(ppl) vs llama.cpp \(want)") }
+        #expect(abs(ppl - want) / want < 0.01, "perplexity \(ppl) vs llama.cpp \(want)")
+    }
 }

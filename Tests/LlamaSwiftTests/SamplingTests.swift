@@ -231,27 +231,7 @@ import Testing
         let model = try Model(path: TestPaths.model)
         let text = try TestData.read(TestPaths.fixtures + "/ppl-text.txt")
         let tokens = try text.withUnsafeBytes { try model.tokenizer.tokenize($0, addSpecial: true, parseSpecial: false) }
-        let nCtx = 128
-        var o = SessionOptions()
-        o.contextLength = nCtx
-        o.logitsAll = true
-        let s = try Session(model: model, options: o)
-        var nll = 0.0, count = 0
-        for c in 0..<(tokens.count / nCtx) {
-            let chunk = Array(tokens[(c * nCtx)..<((c + 1) * nCtx)])
-            try s.rewind(to: 0)
-            try s.decode(chunk)
-            for i in (nCtx / 2)..<(nCtx - 1) {
-                let row = s.currentLogits! + i * s.vocabularySize
-                var mx = -Float.infinity
-                for v in 0..<s.vocabularySize { mx = max(mx, row[v]) }
-                var sum = 0.0
-                for v in 0..<s.vocabularySize { sum += Double(expf(row[v] - mx)) }
-                nll -= Double(row[Int(chunk[i + 1])] - mx) - logd(sum)
-                count += 1
-            }
-        }
-        let ppl = expd(nll / Double(count))
+        let ppl = try Perplexity.llamaCppStyle(model: model, tokens: tokens, nCtx: 128)
         #expect(abs(ppl - want) / want < 0.005, "perplexity \(ppl) vs llama.cpp \(want)")
     }
 }
