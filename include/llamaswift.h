@@ -34,6 +34,10 @@
  * length reported in *len excludes the NUL. (Token pieces may contain a NUL byte of their
  * own — trust *len, not strlen.) The buffer may be NULL when cap is 0.
  *
+ * SIZES. Every size_t length, count and capacity is checked as unsigned: no C object is
+ * larger than PTRDIFF_MAX, so a value above it (such as (size_t)-1) is
+ * LLAMASWIFT_ERR_INVALID_ARGUMENT, never read as a negative number.
+ *
  * PARAMETER STRUCTS are ABI-stable: each begins with `uint32_t struct_size` and fields
  * are only ever appended. Fill one with llamaswift_X_default_params() (a static inline
  * wrapper that passes your own sizeof), change what you need, pass it by pointer. The
@@ -137,8 +141,10 @@ typedef enum llamaswift_rope_scaling {
  * place). `params` may be NULL (defaults). On success *out owns the model: free it with
  * llamaswift_model_free. On failure *out is set to NULL (when out is not NULL).
  * Errors: INVALID_ARGUMENT (path or out NULL), IO (cannot open/map; message has the
- * path and errno text), FORMAT (not GGUF, bad version, truncated or inconsistent file,
- * missing metadata or tensors, wrong tensor shapes; message names what and where),
+ * path and errno text; not a regular file — a FIFO, a device, a directory, a /proc or
+ * /sys file — refused at once, without reading or waiting), FORMAT (not GGUF, bad
+ * version, truncated or inconsistent file, missing metadata or tensors, wrong tensor
+ * shapes, two tensors whose data overlap; message names what and where),
  * UNSUPPORTED (architecture other than "llama", a tensor type the engine cannot compute
  * with, an unknown tokenizer), OUT_OF_MEMORY.
  * The file may be hostile: every size and offset is checked before use.
@@ -254,7 +260,8 @@ typedef struct llamaswift_session_params {
     uint32_t struct_size;
     uint32_t n_ctx;              /* context length in tokens; 0 = the model's training context, at most 4096 */
     uint32_t n_batch;            /* tokens evaluated per forward chunk; 0 = 512 */
-    uint32_t n_threads;          /* worker threads; 0 = the number of CPUs, at most 8 */
+    uint32_t n_threads;          /* worker threads; 0 = the number of CPUs, at most 8; more than the
+                                    CPUs this process may use (sched_getaffinity) is capped to them */
     bool logits_all;             /* keep the logits of every token of a decode call, not just the last */
     uint32_t kv_type;            /* llamaswift_kv_type; 0 = auto */
     uint32_t rope_scaling_type;  /* llamaswift_rope_scaling; 0 = the model's */
@@ -290,7 +297,8 @@ void llamaswift_session_free(llamaswift_session *session);
 /* Appends `n` tokens to the session's context and evaluates them (in n_batch chunks),
  * leaving the logits of the last token (or of all n with logits_all) in
  * llamaswift_session_logits. All or nothing: on any error the position, the cache up
- * to it and the previous logits are as before the call, and the session stays usable.
+ * to it and the previous logits (values and address) are as before the call, and the
+ * session stays usable.
  * RoPE with dynamic NTK scaling: the base for this call is computed from the length the
  * call reaches (position + n); keys already cached keep the rotation they were stored
  * with (Hugging Face's cached-generation behaviour). So evaluating a sequence in one
@@ -298,14 +306,19 @@ void llamaswift_session_free(llamaswift_session *session);
  * generation, and results depend on how a long prompt is split into calls — with
  * dynamic NTK only. Every other mode is independent of the split and of n_threads.
  * Errors: INVALID_ARGUMENT (session NULL, tokens NULL, n == 0, a token out of range),
- * CONTEXT_FULL (position + n > n_ctx: rewind the session), CANCELLED (a cancel was
- * pending or arrived during the call), OUT_OF_MEMORY (logits_all buffer).
+ * CONTEXT_FULL (position + n > n_ctx: rewind the session), CANCELLED (a cancel arrived
+ * during the call), OUT_OF_MEMORY (logits_all buffer), FORMAT (the model's weights
+ * produce NaN — a corrupt or hostile file; the message names the first layer, "the token
+ * embedding" or "the output projection" where it appeared).
  * One thread at a time per session. */
 llamaswift_status llamaswift_session_decode(llamaswift_session *session, const int32_t *tokens, size_t n);
 
 /* The logits of the last decode: n_vocab floats (n × n_vocab with logits_all, one row
- * per token of that call). Owned by the session; valid until the next decode, rewind or
- * free. NULL before the first decode, after a rewind, or for a NULL/invalid session. */
+ * per token of that call, or the rows a state load restored). Owned by the session;
+ * valid until the next decode, rewind or free: a failed decode leaves it as it was, and
+ * after llamaswift_session_state_load a pointer taken before the load still reads the
+ * old logits (call this function again for the restored ones). NULL before the first
+ * decode, after a rewind, or for a NULL/invalid session. */
 const float *llamaswift_session_logits(const llamaswift_session *session);
 
 /* Tokens in the session's cache (0 for NULL). */
@@ -316,10 +329,14 @@ uint32_t llamaswift_session_position(const llamaswift_session *session);
  * Errors: INVALID_ARGUMENT (session NULL, position greater than the current one). */
 llamaswift_status llamaswift_session_rewind(llamaswift_session *session, uint32_t position);
 
-/* Asks the session to stop: a decode or generate running on another thread returns
- * LLAMASWIFT_ERR_CANCELLED at its next check (between layers; within milliseconds);
- * with nothing running, the next decode or generate on the session is cancelled — the
- * request stays pending until one consumes it. The interrupted call leaves the session
+/* Asks the call in progress on the session to stop: a decode or generate running on
+ * another thread (or a generate's callback, on its own thread) returns
+ * LLAMASWIFT_ERR_CANCELLED at its next check (between layers; within milliseconds; a
+ * generate also checks after tokenizing its prompt and before each token). A cancel
+ * applies to that call only: with no call in progress it does nothing, and a request the
+ * call ends before seeing (it finished or failed otherwise) is dropped with it, never
+ * kept for a later call (as sqlite3_interrupt). So a caller that cancels just before a
+ * call starts may see the call run to its end. The interrupted call leaves the session
  * consistent (as before a cancelled decode; generated text up to the cancel is kept).
  * Safe from any thread, including a signal handler's thread, but not concurrently with
  * llamaswift_session_free. NULL is a no-op. Does not set the last error. */
@@ -346,7 +363,8 @@ llamaswift_status llamaswift_session_state_save(const llamaswift_session *sessio
  * Errors: INVALID_ARGUMENT (session NULL, buf NULL with len > 0; state saved from
  * another model, with another KV type or other RoPE settings; more tokens than n_ctx),
  * FORMAT (not a state, another format version, truncated, checksum mismatch),
- * OUT_OF_MEMORY (logits rows of a logits_all session). One thread at a time. */
+ * OUT_OF_MEMORY (logits rows of a logits_all session). A logits pointer taken before
+ * the load stays readable (see llamaswift_session_logits). One thread at a time. */
 llamaswift_status llamaswift_session_state_load(llamaswift_session *session, const void *buf, size_t len);
 
 /* Saves the state to the file at `path` (UTF-8), written to "<path>.partial" and then
@@ -357,7 +375,8 @@ llamaswift_status llamaswift_session_state_save_file(const llamaswift_session *s
 
 /* Restores a state from a file written by llamaswift_session_state_save_file (the file
  * is mapped, checked, copied and unmapped). Errors: as llamaswift_session_state_load,
- * plus IO (missing or unreadable file). One thread at a time per session. */
+ * plus IO (missing or unreadable file; not a regular file — a FIFO, device, directory or
+ * /proc file is refused at once). One thread at a time per session. */
 llamaswift_status llamaswift_session_state_load_file(llamaswift_session *session, const char *path);
 
 /* ---------------------------------------------------------------------------------- */
@@ -464,8 +483,9 @@ typedef struct llamaswift_generate_result {
     double decode_tokens_per_second;  /* n_generated / decode_seconds */
 } llamaswift_generate_result;
 
-/* Receives generated text: `len` bytes of complete UTF-8 characters (never part of a
- * character, never part of a stop string), not NUL-terminated, valid only during the
+/* Receives generated text: `len` bytes of valid UTF-8 — complete characters only (never
+ * part of a character, never part of a stop string; bytes that form no character, which
+ * sampled tokens can produce, arrive as U+FFFD), not NUL-terminated, valid only during the
  * call. Return true to continue, false to stop (stop reason CALLBACK). The callback must
  * not call llamaswift functions on the same session or sampler. */
 typedef bool (*llamaswift_piece_callback)(const char *text, size_t len, void *user);

@@ -4,14 +4,26 @@ import LlamaSwift
 import Glibc
 #endif
 
+/// The bytes of a regular file of at most 512 MiB. Anything else (a FIFO, /dev/zero, a
+/// directory, /proc) is refused at once instead of read forever or waited on.
 func readFile(_ path: String) throws -> [UInt8] {
-    guard let f = fopen(path, "rb") else { throw CLIError("cannot open '\(path)': \(String(cString: strerror(errno)))") }
-    defer { fclose(f) }
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+    guard fd >= 0 else { throw CLIError("cannot open '\(path)': \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { throw CLIError("cannot stat '\(path)': \(String(cString: strerror(errno)))") }
+    guard st.st_mode & S_IFMT == S_IFREG else { throw CLIError("'\(path)' is not a regular file") }
+    let limit = 512 << 20
+    guard st.st_size <= limit else { throw CLIError("'\(path)' is \(st.st_size) bytes: over the 512 MiB limit") }
     var out: [UInt8] = []
     var buf = [UInt8](repeating: 0, count: 1 << 16)
     while true {
-        let n = fread(&buf, 1, buf.count, f)
+        let n = read(fd, &buf, buf.count)
+        if n < 0 && errno == EINTR { continue }
+        guard n >= 0 else { throw CLIError("cannot read '\(path)': \(String(cString: strerror(errno)))") }
         if n == 0 { break }
+        // A file that grows while read (or a /proc file claiming to be regular) stops here.
+        guard out.count + n <= limit else { throw CLIError("'\(path)' grew past the 512 MiB limit while read") }
         out += buf[0..<n]
     }
     return out
@@ -166,6 +178,8 @@ func perplexityCommand(_ o: Options) throws {
     let text = try readFile(file)
     let tokens = try text.withUnsafeBytes { try model.tokenizer.tokenize($0, addSpecial: true, parseSpecial: false) }
     let nCtx = o.ctx > 0 ? o.ctx : 512
+    // Each chunk scores tokens nCtx/2 + 1 ..< nCtx: none below 3 (the perplexity would be 0/0).
+    guard nCtx >= 3 else { throw CLIError("perplexity needs -c 3 or more (each chunk scores its second half)") }
     var so = o.sessionOptions
     so.contextLength = nCtx
     so.logitsAll = true
@@ -205,7 +219,11 @@ func perplexityCommand(_ o: Options) throws {
 func benchCommand(_ o: Options) throws {
     let model = try loadModel(o)
     var so = o.sessionOptions
-    so.contextLength = max(o.ctx, o.pp + o.tg + 1)
+    // Options bounds pp and tg; the sum is still checked, never trapped on.
+    let (ppTg, o1) = o.pp.addingReportingOverflow(o.tg)
+    let (need, o2) = ppTg.addingReportingOverflow(1)
+    guard !o1, !o2 else { throw CLIError("--pp \(o.pp) + --tg \(o.tg) is too large") }
+    so.contextLength = max(o.ctx, need)
     so.batchSize = o.batch > 0 ? o.batch : 512
     let session = try Session(model: model, options: so)
     let vocab = Int32(session.vocabularySize)

@@ -58,7 +58,14 @@ struct Options {
             i += 1
         }
         guard ctx >= 0, threads >= 0, batch >= 0, nPredict >= -1, reps >= 1, pp >= 1, tg >= 1 else {
-            throw CLIError("numeric flags must not be negative")
+            throw CLIError("numeric flags must not be negative (-r, --pp and --tg at least 1)")
+        }
+        // Upper bounds (the engine's own limits), so that no arithmetic on them overflows.
+        for (flag, v, limit) in [
+            ("-c", ctx, 1 << 20), ("-t", threads, 512), ("-b", batch, 1 << 16), ("-n", nPredict, Int(Int32.max)),
+            ("-r", reps, 1000), ("--pp", pp, 1 << 20), ("--tg", tg, 1 << 20), ("--top-k", topK, Int(Int32.max)),
+        ] where v > limit {
+            throw CLIError("\(flag) \(v) is over the limit of \(limit)")
         }
     }
 

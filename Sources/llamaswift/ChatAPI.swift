@@ -8,6 +8,8 @@ public func llamaswift_chat_format(
 ) -> llamaswift_status {
     guarded {
         _ = try required(len, "len")
+        let n = try sizeArgument(n, "n")
+        _ = try sizeArgument(cap, "cap")
         let name = templateName.map { String(cString: $0) }
         var modelTemplate: String? = nil
         if m != nil || name == nil {

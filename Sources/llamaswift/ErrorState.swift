@@ -77,3 +77,14 @@ func required<T>(_ p: T?, _ name: String) throws -> T {
     guard let p else { throw LlamaError(.invalidArgument, "\(name) must not be NULL") }
     return p
 }
+
+/// A `size_t` length, count or capacity from C, which Swift imports as `Int`: values of
+/// 2^63 and more arrive negative and would pass a signed range check. No C object is
+/// larger than PTRDIFF_MAX, so such a value is INVALID_ARGUMENT (naming the parameter and
+/// giving the caller's unsigned value); otherwise the value, now known to be ≥ 0.
+func sizeArgument(_ v: Int, _ name: String) throws -> Int {
+    guard v >= 0 else {
+        throw LlamaError(.invalidArgument, "\(name) = \(UInt(bitPattern: v)) is out of range (over PTRDIFF_MAX)")
+    }
+    return v
+}

@@ -21,6 +21,7 @@ public func llamaswift_generate(
     let status = guarded {
         let session = try sessionFrom(s)
         let sampler = try samplerFrom(smp)
+        let len = try sizeArgument(len, "len")
         guard prompt != nil || len == 0 else { throw LlamaError(.invalidArgument, "prompt is NULL but len is \(len)") }
         guard len <= maxTextBytes else { throw LlamaError(.invalidArgument, "prompt of \(len) bytes is over the limit") }
         if let r = resultOut {
@@ -35,7 +36,8 @@ public func llamaswift_generate(
         o.addSpecial = p.tokenize_flags & LLAMASWIFT_TOKENIZE_ADD_SPECIAL != 0
         o.parseSpecial = p.tokenize_flags & LLAMASWIFT_TOKENIZE_PARSE_SPECIAL != 0
         o.reuseCache = p.reuse_cache
-        if p.n_stop_strings > 0 {
+        let nStops = try sizeArgument(p.n_stop_strings, "params->n_stop_strings")
+        if nStops > 0 {
             guard let list = p.stop_strings else { throw LlamaError(.invalidArgument, "stop_strings is NULL but n_stop_strings is \(p.n_stop_strings)") }
             guard p.n_stop_strings <= 1024 else { throw LlamaError(.invalidArgument, "at most 1024 stop strings") }
             for i in 0..<p.n_stop_strings {

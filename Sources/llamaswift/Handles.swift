@@ -81,6 +81,7 @@ func readParams<T>(_ p: UnsafePointer<T>?, defaults: T, name: String) throws -> 
 /// we know) and sets its struct_size: the body of every `_params_init`.
 func writeParams<T>(_ p: UnsafeMutablePointer<T>?, size: Int, value: T) throws {
     guard let p else { throw LlamaError(.invalidArgument, "params must not be NULL") }
+    let size = try sizeArgument(size, "size")
     guard size >= 4, size <= Int(UInt32.max) else {
         throw LlamaError(.invalidArgument, "size \(size) is too small for a params struct (at least 4)")
     }
@@ -98,6 +99,7 @@ func writeParams<T>(_ p: UnsafeMutablePointer<T>?, size: Int, value: T) throws {
 /// length; BUFFER_TOO_SMALL unless cap ≥ length + 1; the text is NUL-terminated.
 func copyOut(_ bytes: [UInt8], _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int, _ len: UnsafeMutablePointer<Int>?) throws {
     let len = try required(len, "len")
+    let cap = try sizeArgument(cap, "cap")
     len.pointee = bytes.count
     guard let buf, cap > bytes.count else {
         throw LlamaError(.bufferTooSmall, "buffer of \(cap) bytes is too small: \(bytes.count + 1) needed (with the NUL)")

@@ -81,6 +81,7 @@ public func llamaswift_model_meta_string(
         let model = try modelFrom(m)
         let key = String(cString: try required(key, "key"))
         _ = try required(len, "len")
+        _ = try sizeArgument(cap, "cap")
         guard let v = model.gguf.metadata[key] else {
             throw LlamaError(.invalidArgument, "the model has no metadata key '\(key)'")
         }

@@ -72,6 +72,7 @@ public func llamaswift_session_decode(_ s: OpaquePointer!, _ tokens: UnsafePoint
     guarded {
         let session = try sessionFrom(s)
         let tokens = try required(tokens, "tokens")
+        let n = try sizeArgument(n, "n")
         guard n > 0 else { throw LlamaError(.invalidArgument, "n must be > 0") }
         guard n <= 1 << 24 else { throw LlamaError(.contextFull, "\(n) tokens cannot fit any context") }
         try session.decode(UnsafeBufferPointer(start: tokens, count: n))

@@ -11,6 +11,7 @@ public func llamaswift_session_state_save(
     guarded {
         let session = try sessionFrom(s)
         let len = try required(len, "len")
+        let cap = try sizeArgument(cap, "cap")
         let need = session.stateSize
         len.pointee = need
         guard let buf, cap >= need else {
@@ -24,8 +25,8 @@ public func llamaswift_session_state_save(
 public func llamaswift_session_state_load(_ s: OpaquePointer!, _ buf: UnsafeRawPointer!, _ len: Int) -> llamaswift_status {
     guarded {
         let session = try sessionFrom(s)
+        let len = try sizeArgument(len, "len")
         guard buf != nil || len == 0 else { throw LlamaError(.invalidArgument, "buf must not be NULL") }
-        guard len >= 0 else { throw LlamaError(.invalidArgument, "len \(len) is out of range") }
         try session.loadState(from: UnsafeRawBufferPointer(start: buf, count: len))
     }
 }

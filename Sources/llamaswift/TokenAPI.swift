@@ -20,6 +20,8 @@ public func llamaswift_tokenize(
     guarded {
         let model = try modelFrom(m)
         let n = try required(n, "n")
+        let len = try sizeArgument(len, "len")
+        let cap = try sizeArgument(cap, "cap")
         guard text != nil || len == 0 else { throw LlamaError(.invalidArgument, "text is NULL but len is \(len)") }
         guard len <= maxTextBytes else { throw LlamaError(.invalidArgument, "text of \(len) bytes is over the 512 MiB limit") }
         guard flags & ~UInt32(3) == 0 else { throw LlamaError(.invalidArgument, "unknown tokenize flags 0x\(String(flags, radix: 16))") }
@@ -42,6 +44,7 @@ public func llamaswift_token_to_piece(
     guarded {
         let model = try modelFrom(m)
         _ = try required(len, "len")
+        _ = try sizeArgument(cap, "cap")
         let bytes = model.tokenizer.piece(for: try checkedToken(token, model), renderSpecial: true) ?? []
         try copyOut(bytes, buf, cap, len)
     }
@@ -55,6 +58,8 @@ public func llamaswift_detokenize(
     guarded {
         let model = try modelFrom(m)
         _ = try required(len, "len")
+        let n = try sizeArgument(n, "n")
+        _ = try sizeArgument(cap, "cap")
         guard tokens != nil || n == 0 else { throw LlamaError(.invalidArgument, "tokens is NULL but n is \(n)") }
         guard n <= maxTextBytes else { throw LlamaError(.invalidArgument, "n = \(n) tokens is over the limit") }
         let ids = n == 0 ? [] : Array(UnsafeBufferPointer(start: tokens, count: n))

@@ -29,11 +29,17 @@ def kv_f32s(k, v): return gstr(k) + struct.pack("<IIQ", 9, 6, len(v)) + b"".join
 def kv_i32s(k, v): return gstr(k) + struct.pack("<IIQ", 9, 5, len(v)) + b"".join(struct.pack("<i", x) for x in v)
 
 
-def gguf(kvs, tensors, align=32):
-    """tensors: (name, dims, ggml type, data bytes)"""
+def gguf(kvs, tensors, align=32, alias=None):
+    """tensors: (name, dims, ggml type, data bytes); alias: name -> name of an earlier
+    tensor whose data offset it reuses (overlapping data: a hostile file)"""
+    alias = alias or {}
     out = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kvs)) + b"".join(kvs)
-    offs, off = [], 0
-    for _, _, _, data in tensors:
+    offs, off, at = [], 0, {}
+    for name, _, _, data in tensors:
+        if name in alias:
+            offs.append(at[alias[name]])
+            continue
+        at[name] = off
         offs.append(off)
         off = (off + len(data) + align - 1) // align * align
     for (name, dims, typ, _), o in zip(tensors, offs):
@@ -41,8 +47,9 @@ def gguf(kvs, tensors, align=32):
         out += struct.pack("<IQ", typ, o)
     out += b"\0" * (-len(out) % align)
     base = len(out)
-    for (_, _, _, data), o in zip(tensors, offs):
-        out += b"\0" * (base + o - len(out)) + data
+    for (name, _, _, data), o in zip(tensors, offs):
+        if name not in alias:
+            out += b"\0" * (base + o - len(out)) + data
     return out
 
 
@@ -66,7 +73,7 @@ def q8_0(rows, cols):  # blocks of 32: f16 scale + 32 int8
 SPM_TOKENS = ["<unk>", "<s>", "</s>", "\u2581", "a", "b", "\u2581a", "ab", "<0x0A>", "<0x41>"]
 
 
-def llama_model(embd=8, heads=2, kv_heads=1, ff=16, layers=1, wtype=0, extra=()):
+def llama_model(embd=8, heads=2, kv_heads=1, ff=16, layers=1, wtype=0, extra=(), shared_layers=False):
     vocab = len(SPM_TOKENS)
     hd = embd // heads
     kvs = [kv_str("general.architecture", "llama"), kv_str("general.name", "fuzz-seed"),
@@ -106,7 +113,11 @@ def llama_model(embd=8, heads=2, kv_heads=1, ff=16, layers=1, wtype=0, extra=())
         add(p + "ffn_down.weight", ff, embd)
     if wtype == 0:
         ts.append(("output.weight", [embd, vocab], 0, f32(embd * vocab)))
-    return gguf(kvs, ts)
+    # shared_layers: every block's tensors point at block 0's bytes (issue 15: 128 layers
+    # over one range were each repacked, 2 GB from 4.6 MB; now FORMAT).
+    alias = {n: "blk.0." + n.split(".", 2)[2] for n, _, _, _ in ts
+             if shared_layers and n.startswith("blk.") and not n.startswith("blk.0.")}
+    return gguf(kvs, ts, alias=alias)
 
 
 put("gguf", "llama-f32.gguf", llama_model())
@@ -199,3 +210,7 @@ with open(os.path.join(here, "gguf.dict"), "w") as f:
         f.write('"%s"\n"%s"\n' % (esc(b), esc(struct.pack("<Q", len(b)) + b)))
     for t in range(13):
         f.write('"%s"\n' % esc(struct.pack("<I", t)))
+
+# Issue 15 seeds (last: the shared random generator keeps the earlier seeds unchanged).
+put("gguf", "llama-q4_0-shared-layers.gguf", llama_model(embd=32, heads=4, kv_heads=2, ff=64, wtype=2, layers=16,
+                                                        shared_layers=True))

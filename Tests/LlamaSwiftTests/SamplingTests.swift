@@ -200,9 +200,8 @@ import Testing
         #expect { try run(tiny, String(repeating: "word ", count: 100)) } throws: {
             ($0 as? LlamaError)?.kind == .contextFull
         }
-        // Cancel before generating: CANCELLED, session still usable.
+        // A cancel while idle applies to nothing (HardeningTests cancels during a call).
         s.cancel()
-        #expect { try run(s, "Hello", max: 5) } throws: { ($0 as? LlamaError)?.kind == .cancelled }
         #expect(try run(s, "Hello", max: 5).1.generatedTokens == 5)
     }
 
@@ -216,8 +215,6 @@ import Testing
         #expect { try s.decode(Array(repeating: 5, count: 20)) } throws: { ($0 as? LlamaError)?.kind == .contextFull }
         #expect { try s.decode([5, -1]) } throws: { ($0 as? LlamaError)?.kind == .invalidArgument }
         #expect { try s.decode([49152]) } throws: { ($0 as? LlamaError)?.kind == .invalidArgument }
-        s.cancel()
-        #expect { try s.decode([5]) } throws: { ($0 as? LlamaError)?.kind == .cancelled }
         #expect(s.position == 3 && Array(s.lastLogits!) == before)
         try s.rewind(to: 1)
         #expect(s.position == 1 && s.lastLogits == nil)

@@ -19,6 +19,8 @@ for t in test_model test_session test_abi; do
     $CC $CFLAGS -o "$out/$t" "$root/Tests/capi/$t.c" -L"$lib" -lllamaswift -Wl,-rpath,"$lib"
     "$out/$t" "$model" "$vocab" || fail=1
 done
+$CC $CFLAGS -pthread -o "$out/test_hardening" "$root/Tests/capi/test_hardening.c" -L"$lib" -lllamaswift -Wl,-rpath,"$lib"
+"$out/test_hardening" "$model" || fail=1
 # The C example, built as a user builds it, must answer.
 $CC $CFLAGS -o "$out/generate" "$root/examples/c/generate.c" -L"$lib" -lllamaswift -Wl,-rpath,"$lib"
 answer=$("$out/generate" "$model" "What is the capital of France?")

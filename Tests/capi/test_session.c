@@ -56,8 +56,7 @@ int main(int argc, char **argv) {
     CHECK(llamaswift_session_position(s) == 5 && llamaswift_session_logits(s)[0] == first);
     int32_t bad = -1;
     CHECK_STATUS(llamaswift_session_decode(s, &bad, 1), LLAMASWIFT_ERR_INVALID_ARGUMENT);
-    llamaswift_session_cancel(s);
-    CHECK_STATUS(llamaswift_session_decode(s, five, 1), LLAMASWIFT_ERR_CANCELLED);
+    llamaswift_session_cancel(s); /* nothing running: ignored (test_hardening cancels during calls) */
     CHECK_STATUS(llamaswift_session_decode(s, five, 1), LLAMASWIFT_OK);
     CHECK_STATUS(llamaswift_session_rewind(s, 9), LLAMASWIFT_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(llamaswift_session_rewind(s, 0), LLAMASWIFT_OK);

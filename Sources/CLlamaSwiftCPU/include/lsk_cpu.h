@@ -9,6 +9,13 @@
    0 on other architectures. Not exported from libllamaswift.so. */
 int lsk_cpu_x86_level(void);
 
+/* CPUs this process may run on (sched_getaffinity), at least 1. */
+int lsk_usable_cpus(void);
+
+/* 1 when fd is on /proc, /sys or a like pseudo file system (files that claim to be
+   regular but have no fixed size or content), else 0. */
+int lsk_fd_on_pseudo_fs(int fd);
+
 /* A hint to fetch the cache line at p for reading (Swift has no prefetch of its own and
    the intrinsic _mm_prefetch is a macro, which Swift cannot import). Inlined into the
    Swift kernels; never faults, whatever p is. */

@@ -1,3 +1,5 @@
+import CLlamaSwiftCPU
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -13,7 +15,10 @@ public final class MappedFile: @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+        // forever (and a device may block in open); it changes nothing for the regular
+        // files we accept, which are only mapped, never read().
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else {
             throw LlamaError(.io, "cannot open '\(path)': \(Syscalls.errnoText(errno))")
         }
@@ -23,7 +28,11 @@ public final class MappedFile: @unchecked Sendable {
             throw LlamaError(.io, "cannot stat '\(path)': \(Syscalls.errnoText(errno))")
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw LlamaError(.io, "'\(path)' is not a regular file")
+            throw LlamaError(.io, "'\(path)' is not a regular file (it is \(Self.kindName(st.st_mode)))")
+        }
+        // /proc and /sys files claim to be regular but have no size and no fixed content.
+        if lsk_fd_on_pseudo_fs(fd) != 0 {
+            throw LlamaError(.io, "'\(path)' is not a regular file (it is on /proc or /sys)")
         }
         let size = Int(st.st_size)
         guard size > 0 else {
@@ -36,6 +45,17 @@ public final class MappedFile: @unchecked Sendable {
         }
         self.base = UnsafeRawPointer(p)
         self.size = size
+    }
+
+    static func kindName(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: return "a FIFO"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFDIR: return "a directory"
+        case S_IFSOCK: return "a socket"
+        default: return "not a regular file"
+        }
     }
 
     deinit {

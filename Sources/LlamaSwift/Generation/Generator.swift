@@ -35,8 +35,21 @@ public struct GenerateResult: Sendable {
 /// prompt → tokens → prefill → (sample ⇄ decode) → streamed text.
 public enum Generator {
     /// Streams text to `onText` (return false to stop). Throws CONTEXT_FULL if the
-    /// prompt itself does not fit, CANCELLED (with `partial` filled) on a cancel.
+    /// prompt itself does not fit, CANCELLED (with `partial` filled) on a cancel. The
+    /// whole call, prompt tokenization included, is the call a `session.cancel()`
+    /// applies to. Every piece `onText` receives is valid UTF-8.
     public static func generate(
+        session: Session, sampler: Sampler, prompt: UnsafeRawBufferPointer, options: GenerateOptions,
+        result: inout GenerateResult, onText: ([UInt8]) -> Bool
+    ) throws {
+        try session.running {
+            try generateInCall(
+                session: session, sampler: sampler, prompt: prompt, options: options, result: &result
+            ) { onText(TextStream.validUTF8($0)) }
+        }
+    }
+
+    private static func generateInCall(
         session: Session, sampler: Sampler, prompt: UnsafeRawBufferPointer, options: GenerateOptions,
         result: inout GenerateResult, onText: ([UInt8]) -> Bool
     ) throws {

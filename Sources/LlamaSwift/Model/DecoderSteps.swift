@@ -119,3 +119,28 @@ extension Session {
         }
     }
 }
+
+extension Session {
+    /// Between layers: a pending cancel, then NaN in the residual stream that the
+    /// previous layer (or the embedding) produced for the chunk's n tokens.
+    func checkLayer(_ layer: Int, n: Int) throws {
+        try checkCancel()
+        try checkFinite(
+            x.pointer, count: n * config.embeddingLength,
+            producedBy: layer == 0 ? "the token embedding" : "layer \(layer - 1)")
+    }
+
+    /// Throws FORMAT naming `producedBy` when `count` floats from `p` hold a NaN: only
+    /// hostile or corrupt weights make one (a NaN or infinite weight or scale), and no
+    /// token can be sampled from it. Infinities alone pass (softmax handles them).
+    func checkFinite(_ p: UnsafePointer<Float>, count: Int, producedBy what: String) throws {
+        var nan = false
+        for i in 0..<count where p[i].isNaN {
+            nan = true
+            break
+        }
+        guard nan else { return }
+        throw LlamaError(
+            .format, "the model's weights produce NaN (not a number) in \(what): the file is corrupt or hostile")
+    }
+}

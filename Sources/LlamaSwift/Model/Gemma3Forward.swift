@@ -45,7 +45,7 @@ extension Session {
         if ropeLocal != nil { localRope.fillTable(localTable, start: start, count: n, seqLen: seqLen) }
 
         for (layer, w) in weights.blocks.enumerated() {
-            try checkCancel()
+            try checkLayer(layer, n: n)
             let local = c.slidingWindow > 0 && c.isLocalLayer[layer]
 
             // Attention sub-layer.

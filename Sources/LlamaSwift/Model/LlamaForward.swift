@@ -37,7 +37,7 @@ extension Session {
         rope.fillTable(table, start: start, count: n, seqLen: seqLen)
 
         for (layer, w) in weights.blocks.enumerated() {
-            try checkCancel()
+            try checkLayer(layer, n: n)
 
             // Attention sub-layer.
             perToken(n) { t in Ops.rmsNorm(x + t * E, w.attnNorm, xb + t * E, E, eps: c.rmsEpsilon) }

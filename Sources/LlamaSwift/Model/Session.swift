@@ -7,8 +7,14 @@ public struct SessionOptions: Sendable {
     public var contextLength = 0
     /// Tokens evaluated per forward chunk; 0 = 512.
     public var batchSize = 0
-    /// Worker threads; 0 = the number of CPUs (at most 8).
+    /// Worker threads; 0 = the number of CPUs (at most 8). More than the CPUs this
+    /// process may use is capped to them: the workers spin between steps, so threads
+    /// beyond the cores only wait for each other (64 threads on 2 cores were 40× slower
+    /// than 1). Results do not depend on the count.
     public var threads = 0
+    /// Tests only: keep a thread count above the usable CPUs (to check that results do
+    /// not depend on it).
+    var allowOversubscription = false
     /// Keep the logits of every position of a decode call, not just the last.
     public var logitsAll = false
     /// KV cache element type: nil = F32 when the attention weights are F32, else F16.
@@ -48,7 +54,13 @@ public final class Session: @unchecked Sendable {
     public var position: Int { tokens.count }
     /// Logits of the last decode call's last token (or of all its tokens with logitsAll).
     public internal(set) var logitsCount = 0
-    private let cancelFlag = Atomic<Bool>(false)
+    /// Cancel state of the call in progress: 0 none running, 1 running, 2 running and
+    /// cancel requested. `cancel()` moves only 1 → 2, so a cancel with no call running
+    /// is ignored (as sqlite3_interrupt), and the outermost call resets it to 0 when it
+    /// ends, so no request outlives the call it was meant for.
+    private let callState = Atomic<Int>(0)
+    /// Nesting depth of `running` (generate runs decodes); touched by the owning thread only.
+    private var callDepth = 0
 
     // Scratch, shapes per chunk of up to `batchSize` tokens (B), E = n_embd, Q = n_head·d,
     // KV = n_head_kv·d, F = n_ff, V = n_vocab:
@@ -65,7 +77,11 @@ public final class Session: @unchecked Sendable {
     let ropeTable: ScratchBuffer<Float>  // [B, rot/2, 2] cos/sin
     let ropeTableLocal: ScratchBuffer<Float>?  // [B, rot/2, 2] for ropeLocal
     let acts: QuantizedActivations  // 8-bit activations of the current matmul input
-    var logits: ScratchBuffer<Float>  // [V] or [n, V] with logitsAll
+    var logits: ScratchBuffer<Float>  // [V] or [n, V] with logitsAll: the published logits
+    /// Where a decode (or a state load) writes its logits; swapped with `logits` only when
+    /// the whole call succeeded, so a failed or cancelled call leaves the published
+    /// logits — values and address — as they were.
+    var pendingLogits: ScratchBuffer<Float>  // [V] or [n, V]
 
     public init(model: Model, options: SessionOptions = SessionOptions()) throws {
         guard let config = model.config, let weights = model.weights else {
@@ -87,7 +103,8 @@ public final class Session: @unchecked Sendable {
         contextLength = o.contextLength > 0 ? o.contextLength : min(config.contextLength, 4096)
         batchSize = min(o.batchSize > 0 ? o.batchSize : 512, contextLength)
         logitsAll = o.logitsAll
-        let threads = o.threads > 0 ? o.threads : min(8, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        let cpus = Syscalls.usableCPUs()
+        let threads = o.threads > 0 ? (o.allowOversubscription ? o.threads : min(o.threads, cpus)) : min(8, cpus)
 
         // RoPE: the model's settings, each overridable.
         let base = o.ropeFreqBase > 0 ? o.ropeFreqBase : config.ropeFreqBase
@@ -139,6 +156,7 @@ public final class Session: @unchecked Sendable {
         acts = try QuantizedActivations(
             maxTokens: b, maxCols: max(e, config.qWidth, config.feedForwardLength))
         logits = try ScratchBuffer(config.vocabularySize, what: "logits")
+        pendingLogits = try ScratchBuffer(config.vocabularySize, what: "logits")
         tokens.reserveCapacity(contextLength)
     }
 
@@ -148,9 +166,13 @@ public final class Session: @unchecked Sendable {
 
     /// Appends `input` to the context and computes logits (of the last token, or of all
     /// of them with logitsAll). All or nothing: on any error — invalid token, context
-    /// full, cancelled — the position, cache contents up to it, tokens and logits are
-    /// as before the call.
+    /// full, cancelled, NaN from the model's weights — the position, cache contents up to
+    /// it, tokens and logits (their values and their address) are as before the call.
     public func decode(_ input: UnsafeBufferPointer<Int32>) throws {
+        try running { try decodeCall(input) }
+    }
+
+    private func decodeCall(_ input: UnsafeBufferPointer<Int32>) throws {
         guard input.count > 0 else { throw LlamaError(.invalidArgument, "no tokens to decode (n = 0)") }
         let nVocab = config.vocabularySize
         for (i, t) in input.enumerated() where t < 0 || Int(t) >= nVocab {
@@ -162,22 +184,44 @@ public final class Session: @unchecked Sendable {
                 .contextFull,
                 "context full: \(start) tokens in the cache + \(input.count) new > n_ctx \(contextLength); rewind the session")
         }
-        if logitsAll && logits.count < input.count * nVocab {
-            logits = try ScratchBuffer(input.count * nVocab, what: "logits of every position")
-        }
         try checkCancel()
+        // Logits go to the pending buffer (grown if needed; never the published one).
+        let rows = logitsAll ? input.count : 1
+        if pendingLogits.count < rows * nVocab {
+            pendingLogits = try ScratchBuffer(rows * nVocab, what: "logits of every position")
+        }
         let seqLen = start + input.count
         var done = 0
         while done < input.count {
             let n = min(batchSize, input.count - done)
-            let out = logitsAll ? logits.pointer + done * nVocab : logits.pointer
+            let last = done + n == input.count
+            let out = logitsAll ? pendingLogits.pointer + done * nVocab : pendingLogits.pointer
             try forward(
                 tokens: UnsafeBufferPointer(rebasing: input[done..<(done + n)]), start: start + done, seqLen: seqLen,
-                logitsAll: logitsAll, logitsOut: (logitsAll || done + n == input.count) ? out : nil)
+                logitsAll: logitsAll, logitsOut: (logitsAll || last) ? out : nil)
+            try checkFinite(x.pointer, count: n * config.embeddingLength, producedBy: "layer \(config.blockCount - 1)")
+            if logitsAll || last {
+                try checkFinite(out, count: (logitsAll ? n : 1) * nVocab, producedBy: "the output projection")
+            }
             done += n
         }
+        // Commit: nothing below can fail.
+        swap(&logits, &pendingLogits)
         tokens.append(contentsOf: input)
-        logitsCount = logitsAll ? input.count : 1
+        logitsCount = rows
+    }
+
+    /// Runs one public call (decode, generate) as the call a cancel applies
+    /// to; nested calls belong to the outermost.
+    public func running<T>(_ body: () throws -> T) rethrows -> T {
+        if callDepth > 0 { return try body() }
+        callDepth = 1
+        callState.store(1, ordering: .sequentiallyConsistent)
+        defer {
+            callState.store(0, ordering: .sequentiallyConsistent)
+            callDepth = 0
+        }
+        return try body()
     }
 
     /// One chunk through the model's family's forward pass.
@@ -218,18 +262,20 @@ public final class Session: @unchecked Sendable {
 
     public var vocabularySize: Int { config.vocabularySize }
 
-    /// Requests that the running (or next) decode stop with CANCELLED. Any thread.
-    public func cancel() { cancelFlag.store(true, ordering: .relaxed) }
+    /// Requests that the call in progress on this session (decode or generate) stop with CANCELLED at its next check. With no call in progress it does
+    /// nothing. Any thread.
+    public func cancel() { _ = callState.compareExchange(expected: 1, desired: 2, ordering: .sequentiallyConsistent) }
 
-    /// Throws CANCELLED (once) if a cancel was requested.
+    /// Throws CANCELLED if a cancel of the call in progress was requested.
     func checkCancel() throws {
-        if cancelFlag.exchange(false, ordering: .relaxed) {
+        if callState.load(ordering: .relaxed) == 2 {
             throw LlamaError(.cancelled, "cancelled by llamaswift_session_cancel")
         }
     }
 
-    public var cancelRequested: Bool { cancelFlag.load(ordering: .relaxed) }
-    public func consumeCancel() -> Bool { cancelFlag.exchange(false, ordering: .relaxed) }
+    public var cancelRequested: Bool { callState.load(ordering: .relaxed) == 2 }
+    /// True when the call in progress was asked to stop (the request stays until the call ends).
+    public func consumeCancel() -> Bool { cancelRequested }
 }
 
 #if canImport(Glibc)

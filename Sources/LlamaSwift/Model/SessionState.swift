@@ -219,13 +219,18 @@ extension Session {
         let keepRows = logitsAll ? rows : min(rows, 1)
         let logitsAt = at + 4 * (rows - keepRows) * nVocab
         at += 4 * rows * nVocab
-        if keepRows * nVocab > logits.count {
-            logits = try ScratchBuffer(keepRows * nVocab, what: "logits of every position")
+        // The rows go to the pending buffer, which then becomes the published one: the
+        // previously published buffer is kept (as the pending one) until the next decode,
+        // so a pointer from llamaswift_session_logits stays readable as the header promises.
+        if keepRows * nVocab > pendingLogits.count {
+            pendingLogits = try ScratchBuffer(keepRows * nVocab, what: "logits of every position")
         }
         // Commit: nothing below can fail.
         if keepRows > 0 {
-            UnsafeMutableRawPointer(logits.pointer).copyMemory(from: base + logitsAt, byteCount: 4 * keepRows * nVocab)
+            UnsafeMutableRawPointer(pendingLogits.pointer).copyMemory(
+                from: base + logitsAt, byteCount: 4 * keepRows * nVocab)
         }
+        swap(&logits, &pendingLogits)
         let used = p * cache.rowBytes
         for layer in 0..<cache.layers {
             for values in [false, true] {

@@ -1,3 +1,5 @@
+import CLlamaSwiftCPU
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -37,6 +39,10 @@ enum Syscalls {
         }
         return raw.bindMemory(to: T.self, capacity: count)
     }
+
+    /// CPUs this process may run on (`sched_getaffinity`; a container or `taskset` may
+    /// allow fewer than are online), at least 1.
+    static func usableCPUs() -> Int { Int(lsk_usable_cpus()) }
 
     static func deallocate<T>(_ p: UnsafeMutablePointer<T>?) {
         free(p)
