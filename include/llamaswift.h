@@ -145,8 +145,17 @@ typedef enum llamaswift_rope_scaling {
  * /sys file — refused at once, without reading or waiting), FORMAT (not GGUF, bad
  * version, truncated or inconsistent file, missing metadata or tensors, wrong tensor
  * shapes, two tensors whose data overlap; message names what and where),
- * UNSUPPORTED (architecture other than "llama", a tensor type the engine cannot compute
- * with, an unknown tokenizer), OUT_OF_MEMORY.
+ * UNSUPPORTED (naming it: a general.architecture other than "llama", "qwen2", "phi3" or
+ * "gemma3"; a tensor the family's graph would not read, e.g. an output bias, Phi-3
+ * LongRoPE factors, a vision tower; a "<arch>." metadata key the engine does not
+ * honour, e.g. soft-capping, expert counts, YaRN settings; a tensor type the engine
+ * cannot compute with; an unknown tokenizer), OUT_OF_MEMORY.
+ * Families: "llama" (LLaMA 1/2/3.x with rope_freqs.weight, Mistral, SmolLM, TinyLlama;
+ * optional Q/K/V/O biases), "qwen2", "phi3" (fused QKV/gate-up), "gemma3" (text).
+ * Sliding-window attention: Gemma 3's local layers attend to their last
+ * gemma3.attention.sliding_window positions, as llama.cpp does. Mistral GGUFs carry no
+ * window (llama.cpp's converter drops it) and Phi-3's phi3.attention.sliding_window is
+ * ignored: both attend to the whole context, exactly as llama.cpp runs them.
  * The file may be hostile: every size and offset is checked before use.
  * Any thread; loads of different files may run concurrently. */
 llamaswift_status llamaswift_model_load(const char *path, const llamaswift_model_params *params,
