@@ -70,9 +70,9 @@ extern "C" {
 /* ---------------------------------------------------------------------------------- */
 
 #define LLAMASWIFT_VERSION_MAJOR 0
-#define LLAMASWIFT_VERSION_MINOR 1
+#define LLAMASWIFT_VERSION_MINOR 2
 #define LLAMASWIFT_VERSION_PATCH 0
-#define LLAMASWIFT_VERSION_STRING "0.1.0"
+#define LLAMASWIFT_VERSION_STRING "0.2.0"
 #define LLAMASWIFT_VERSION_NUMBER \
     (LLAMASWIFT_VERSION_MAJOR * 10000 + LLAMASWIFT_VERSION_MINOR * 100 + LLAMASWIFT_VERSION_PATCH)
 
@@ -396,17 +396,26 @@ typedef struct llamaswift_sampler llamaswift_sampler;
 
 #define LLAMASWIFT_SEED_RANDOM UINT64_MAX /* seed from the clock */
 
+/* Where temperature applies in the sampling chain (llamaswift_sampler_params). */
+typedef enum llamaswift_temperature_order {
+    LLAMASWIFT_TEMPERATURE_LAST = 0, /* llama.cpp's chain (default): top-k, top-p, min-p,
+                                        then temperature reshapes what they kept */
+    LLAMASWIFT_TEMPERATURE_FIRST = 1 /* Hugging Face's: temperature, then top-k, top-p, min-p */
+} llamaswift_temperature_order;
+
 typedef struct llamaswift_sampler_params {
     uint32_t struct_size;
-    float temperature;        /* 0 = greedy; default 0.8 */
-    int32_t top_k;            /* 0 = off; default 40 */
-    float top_p;              /* (0, 1]; 1 = off; default 0.95 */
-    float min_p;              /* [0, 1]; 0 = off; default 0.05 */
-    float repeat_penalty;     /* > 0; 1 = off (default) */
-    float frequency_penalty;  /* 0 = off (default) */
-    float presence_penalty;   /* 0 = off (default) */
+    float temperature;        /* ≥ 0, finite; 0 = greedy; default 0.8 */
+    int32_t top_k;            /* ≤ 0 = off; default 40 */
+    float top_p;              /* finite; ≥ 1 = off, ≤ 0 = the top token only (as llama.cpp); default 0.95 */
+    float min_p;              /* finite; ≤ 0 = off, > 1 = the top token only (as llama.cpp); default 0.05 */
+    float repeat_penalty;     /* > 0, finite; 1 = off (default) */
+    float frequency_penalty;  /* finite; 0 = off (default) */
+    float presence_penalty;   /* finite; 0 = off (default) */
     int32_t penalty_last_n;   /* penalty window; 0 = off, -1 = 4096; default 64 */
     uint64_t seed;            /* LLAMASWIFT_SEED_RANDOM (default) or a fixed seed */
+    /* Appended in 0.2 (a caller whose struct_size ends before it gets the default): */
+    uint32_t temperature_order; /* llamaswift_temperature_order; default LLAMASWIFT_TEMPERATURE_LAST */
 } llamaswift_sampler_params;
 
 /* Writes the default sampler parameters (see llamaswift_model_params_init). */
@@ -418,15 +427,31 @@ static inline llamaswift_sampler_params llamaswift_sampler_default_params(void) 
     return p;
 }
 
-/* Creates a sampler. Steps, in order: penalties over the last penalty_last_n tokens
- * (repetition: positive logits divided, negative multiplied; then frequency × count and
- * presence subtracted); temperature 0 → argmax (lowest id on ties), done; logits ÷
- * temperature; top-k; softmax; top-p (smallest prefix reaching p); min-p; renormalise
- * and draw from our own xoshiro256** generator seeded with `seed` — the same seed and
- * inputs give the same tokens on any machine and thread count.
- * Errors: INVALID_ARGUMENT (out NULL; temperature < 0 or NaN; top_p outside (0, 1];
- * min_p outside [0, 1]; top_k < 0; repeat_penalty ≤ 0; penalty_last_n < -1 or > 4096;
- * any NaN/inf). On failure *out = NULL. Any thread. */
+/* Creates a sampler. Steps, in order (llama.cpp's chain with the default
+ * LLAMASWIFT_TEMPERATURE_LAST):
+ *   1. penalties over the last penalty_last_n tokens (repetition: positive logits
+ *      divided, negative multiplied; then frequency × count and presence subtracted);
+ *   2. temperature 0 → argmax (lowest id on ties), done;
+ *   3. LLAMASWIFT_TEMPERATURE_FIRST only: logits ÷ temperature;
+ *   4. top-k; 5. softmax; 6. top-p (smallest prefix whose probability reaches top_p);
+ *   7. min-p (probability ≥ min_p × the largest);
+ *   8. LLAMASWIFT_TEMPERATURE_LAST only: the kept tokens' probabilities recomputed from
+ *      logits ÷ temperature;
+ *   9. draw from our own xoshiro256** generator seeded with `seed` — the same seed and
+ *      inputs give the same tokens on any machine and thread count.
+ * So with the default order top-p and min-p see the distribution at temperature 1
+ * (temperature 3, min_p 0.1 keeps what min_p 0.1 keeps at temperature 1), as in
+ * llama.cpp; with TEMPERATURE_FIRST they see the tempered one, as in Hugging Face.
+ * EXTREME VALUES give their mathematical limit, never an overflow: the work is done in
+ * double precision from the float logits, and softmax subtracts the largest logit
+ * before dividing by the temperature, so a tiny temperature (down to the smallest
+ * subnormal float) is greedy (ties share the mass), a huge one (up to FLT_MAX) is
+ * uniform over the kept tokens, and huge penalties push a token to probability 0 (or,
+ * negative, to 1). top_k beyond the vocabulary keeps everything.
+ * Errors: INVALID_ARGUMENT (out NULL; temperature < 0, NaN or infinite; top_p or min_p
+ * NaN or infinite; repeat_penalty ≤ 0, NaN or infinite; frequency or presence penalty
+ * NaN or infinite; penalty_last_n < -1 or > 4096; temperature_order not one of the
+ * enum's values). On failure *out = NULL. Any thread. */
 llamaswift_status llamaswift_sampler_create(const llamaswift_sampler_params *params, llamaswift_sampler **out);
 
 /* Frees a sampler. NULL is a no-op. */

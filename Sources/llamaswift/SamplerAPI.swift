@@ -17,7 +17,8 @@ let defaultSamplerParams: llamaswift_sampler_params = {
         struct_size: UInt32(MemoryLayout<llamaswift_sampler_params>.size), temperature: d.temperature,
         top_k: Int32(d.topK), top_p: d.topP, min_p: d.minP, repeat_penalty: d.repeatPenalty,
         frequency_penalty: d.frequencyPenalty, presence_penalty: d.presencePenalty,
-        penalty_last_n: Int32(d.penaltyLastN), seed: d.seed)
+        penalty_last_n: Int32(d.penaltyLastN), seed: d.seed,
+        temperature_order: d.temperatureOrder.rawValue)
 }()
 
 @c @implementation
@@ -43,6 +44,10 @@ public func llamaswift_sampler_create(
         o.presencePenalty = p.presence_penalty
         o.penaltyLastN = Int(p.penalty_last_n)
         o.seed = p.seed
+        guard let order = TemperatureOrder(rawValue: p.temperature_order) else {
+            throw LlamaError(.invalidArgument, "temperature_order \(p.temperature_order) is not a llamaswift_temperature_order")
+        }
+        o.temperatureOrder = order
         out.pointee = try Handles.make(SamplerHandle(try Sampler(options: o)), kind: .sampler)
     }
 }

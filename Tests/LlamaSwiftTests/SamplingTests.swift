@@ -14,15 +14,27 @@ import Testing
         var cases: [SamplerOptions] = []
         var o = SamplerOptions(); o.temperature = -1; cases.append(o)
         o = SamplerOptions(); o.temperature = .nan; cases.append(o)
-        o = SamplerOptions(); o.topP = 0; cases.append(o)
-        o = SamplerOptions(); o.topP = 1.5; cases.append(o)
-        o = SamplerOptions(); o.minP = -0.1; cases.append(o)
-        o = SamplerOptions(); o.topK = -3; cases.append(o)
+        o = SamplerOptions(); o.temperature = .infinity; cases.append(o)
+        o = SamplerOptions(); o.topP = .nan; cases.append(o)
+        o = SamplerOptions(); o.minP = .infinity; cases.append(o)
         o = SamplerOptions(); o.repeatPenalty = 0; cases.append(o)
+        o = SamplerOptions(); o.repeatPenalty = .infinity; cases.append(o)
         o = SamplerOptions(); o.penaltyLastN = -2; cases.append(o)
         o = SamplerOptions(); o.frequencyPenalty = .infinity; cases.append(o)
         for c in cases {
             #expect { try Sampler(options: c) } throws: { ($0 as? LlamaError)?.kind == .invalidArgument }
+        }
+    }
+
+    /// What llama.cpp accepts with a meaning (its samplers: top_k ≤ 0 off, top_p ≥ 1 off,
+    /// top_p ≤ 0 and min_p > 1 the top token, min_p ≤ 0 off) is accepted here.
+    @Test func acceptsLlamaCppRanges() throws {
+        for (k, p, m) in [(-3, Float(0), Float(0)), (0, -0.5, -0.1), (Int(Int32.max), 1.5, 1.5)] {
+            var o = SamplerOptions()
+            o.topK = k
+            o.topP = p
+            o.minP = m
+            _ = try Sampler(options: o)
         }
     }
 
@@ -87,6 +99,146 @@ import Testing
         let q = try Sampler(options: p)
         q.accept(1)
         #expect(try Self.logits.withUnsafeBufferPointer { try q.sample($0) } == 3)
+    }
+
+    /// Every case of Tests/Fixtures/sampler-chains.json (llama.cpp's top-k, top-p, min-p
+    /// and temperature samplers applied in llama.cpp's order and in temperature-first
+    /// order, scripts/ref/make_sampler_refs.py): the same tokens kept, the same
+    /// probabilities within float rounding.
+    @Test func distributionsEqualLlamaCppSamplerChains() throws {
+        let ref = try JSON.parse(file: TestPaths.fixtures + "/sampler-chains.json")
+        var checked = 0
+        for c in ref["cases"].array {
+            let logits = ref["vectors"][c["vector"].string!].floats
+            var o = SamplerOptions()
+            o.temperature = Float(c["temperature"].double!)
+            o.topK = c["top_k"].int!
+            o.topP = Float(c["top_p"].double!)
+            o.minP = Float(c["min_p"].double!)
+            o.temperatureOrder = c["order"].string == "last" ? .last : .first
+            o.seed = 1
+            let got = try logits.withUnsafeBufferPointer { try Sampler(options: o).distribution($0) }
+            let ids = c["ids"].ints.map { Int32($0) }
+            let probs = c["probs"].array.map { $0.double! }
+            let label = "\(c["vector"].string!) \(o) \(c["order"].string!)"
+            #expect(got.map(\.id) == ids, "\(label): kept \(got.count), llama.cpp \(ids.count)")
+            guard got.count == ids.count else { continue }
+            for (g, p) in zip(got, probs) {
+                #expect(abs(g.p - p) <= 1e-6 + 1e-5 * p, "\(label): token \(g.id) p \(g.p) vs \(p)")
+            }
+            checked += 1
+        }
+        #expect(checked == 72)
+        // The issue's case: temperature 3 and min-p 0.1 keep what min-p keeps at
+        // temperature 1 in llama.cpp's order, far more in the temperature-first order.
+        let v = ref["vectors"]["v300"].floats
+        var o = SamplerOptions()
+        o.temperature = 3
+        o.topK = 0
+        o.topP = 1
+        o.minP = 0.1
+        let last = try v.withUnsafeBufferPointer { try Sampler(options: o).distribution($0) }.count
+        o.temperatureOrder = .first
+        let first = try v.withUnsafeBufferPointer { try Sampler(options: o).distribution($0) }.count
+        #expect(last < 10 && first > 50, "kept \(last) (llama.cpp order) and \(first) (temperature first)")
+        #expect(SamplerOptions().temperatureOrder == .last)
+    }
+
+    /// Extreme values give the mathematical limit (definition: softmax(l / T) → one-hot
+    /// on the argmax as T → 0⁺, uniform as T → ∞; a penalty → ±∞ sends a token's
+    /// probability to 0 or 1), in both orders — never an overflow turned into a token.
+    @Test func extremeValuesGiveTheirLimits() throws {
+        let l = Self.logits  // argmax: ids 1 and 3 (3.0)
+        for order in [TemperatureOrder.last, .first] {
+            for t in [Float(1e-39 as Double), 5e-38, 1e-38, .leastNonzeroMagnitude, 1e-30] {
+                var o = SamplerOptions()
+                o.temperature = t
+                o.topK = 0
+                o.topP = 1
+                o.minP = 0
+                o.temperatureOrder = order
+                o.seed = 9
+                let d = try l.withUnsafeBufferPointer { try Sampler(options: o).distribution($0) }
+                #expect(d.map(\.id) == [1, 3] && d.allSatisfy { abs($0.p - 0.5) < 1e-12 }, "T = \(t): \(d)")
+                #expect(Set(try sample(o, times: 50)) == [1, 3], "T = \(t)")
+                // One maximum: that token, every time.
+                var single = l
+                single[3] = 2.9
+                let s = try Sampler(options: o)
+                for _ in 0..<20 { #expect(try single.withUnsafeBufferPointer { try s.sample($0) } == 1, "T = \(t)") }
+            }
+            for t: Float in [1e30, .greatestFiniteMagnitude] {
+                var o = SamplerOptions()
+                o.temperature = t
+                o.topK = 0
+                o.topP = 1
+                o.minP = 0
+                o.temperatureOrder = order
+                let d = try l.withUnsafeBufferPointer { try Sampler(options: o).distribution($0) }
+                #expect(d.count == l.count && d.allSatisfy { abs($0.p - 1 / Double(l.count)) < 1e-9 }, "T = \(t): \(d)")
+            }
+            // Top-k beyond the vocabulary is all of it.
+            var all = SamplerOptions()
+            all.temperature = 1
+            all.topP = 1
+            all.minP = 0
+            all.temperatureOrder = order
+            all.topK = 0
+            let d0 = try l.withUnsafeBufferPointer { try Sampler(options: all).distribution($0) }
+            all.topK = Int(Int32.max)
+            let d1 = try l.withUnsafeBufferPointer { try Sampler(options: all).distribution($0) }
+            #expect(d0.map(\.id) == d1.map(\.id) && zip(d0, d1).allSatisfy { $0.p == $1.p })
+            // Penalties at their extremes on a token seen twice (whole-history window):
+            // token 1 (logit 3), or token 4 (logit −1) for a huge repetition penalty, which
+            // multiplies negative logits (it divides positive ones towards 0, not −∞).
+            for (field, value, expectOne) in [
+                ("frequency", Float.greatestFiniteMagnitude, false), ("frequency", -.greatestFiniteMagnitude, true),
+                ("presence", Float.greatestFiniteMagnitude, false), ("presence", -.greatestFiniteMagnitude, true),
+                ("repeat", Float.greatestFiniteMagnitude, false), ("repeat", .leastNonzeroMagnitude, true),
+            ] {
+                var o = SamplerOptions()
+                o.temperature = 1
+                o.topK = 0
+                o.topP = 1
+                o.minP = 0
+                o.penaltyLastN = -1
+                o.temperatureOrder = order
+                switch field {
+                case "frequency": o.frequencyPenalty = value
+                case "presence": o.presencePenalty = value
+                default: o.repeatPenalty = value
+                }
+                let token: Int32 = field == "repeat" && !expectOne ? 4 : 1
+                let s = try Sampler(options: o)
+                s.accept(token)
+                s.accept(token)
+                let d = try l.withUnsafeBufferPointer { try s.distribution($0) }
+                let p1 = d.first { $0.id == token }?.p ?? 0
+                if expectOne {
+                    #expect(p1 == 1, "\(field) \(value): \(d)")
+                } else {
+                    #expect(p1 < 1e-30 && d.allSatisfy { $0.p.isFinite }, "\(field) \(value): \(d)")
+                    for seed: UInt64 in 0..<30 {  // fresh samplers: a sampled token joins the window
+                        o.seed = seed
+                        let f = try Sampler(options: o)
+                        f.accept(token)
+                        f.accept(token)
+                        #expect(try l.withUnsafeBufferPointer { try f.sample($0) } != token)
+                    }
+                }
+            }
+        }
+    }
+
+    /// top_p = 0 is llama.cpp's way to ask for the most likely token (its top-p keeps
+    /// min_keep = 1 token when p is reached at once).
+    @Test func topPZeroKeepsTheTopToken() throws {
+        var o = SamplerOptions()
+        o.temperature = 1
+        o.topP = 0
+        var single = Self.logits
+        single[3] = 2.9
+        #expect(Set(try sample(o, single, times: 50)) == [1])
     }
 
     @Test func generatorIsPortable() {

@@ -13,7 +13,7 @@ fail=0
 "$root/out/generate-installed" "$root/models/SmolLM2-135M-Instruct.Q4_1.gguf" "What is the capital of France?" 2>/dev/null | grep -q Paris || fail=1
 "$prefix/bin/llamaswift" info -m "$root/models/SmolLM2-135M-Instruct.Q4_1.gguf" 2>/dev/null | grep -q "layers         30" || fail=1
 [ "$(readlink "$prefix/lib/libllamaswift.so")" = libllamaswift.so.0 ] || fail=1
-[ "$(readlink "$prefix/lib/libllamaswift.so.0")" = libllamaswift.so.0.1.0 ] || fail=1
+[ "$(readlink "$prefix/lib/libllamaswift.so.0")" = libllamaswift.so.0.2.0 ] || fail=1
 make -C "$root" --no-print-directory uninstall PREFIX="$prefix" >/dev/null
 left=$(find "$prefix" -type f -o -type l | wc -l)
 [ "$left" = 0 ] || { echo "uninstall left $left files"; fail=1; }

@@ -122,8 +122,24 @@ int main(int argc, char **argv) {
     /* Sampler params */
     llamaswift_sampler_params p = llamaswift_sampler_default_params();
     llamaswift_sampler *smp = NULL;
-    p.top_p = 0;
+    CHECK(p.temperature_order == LLAMASWIFT_TEMPERATURE_LAST);
+    p.top_p = 0; /* llama.cpp's "top token only" */
+    CHECK_STATUS(llamaswift_sampler_create(&p, &smp), LLAMASWIFT_OK);
+    llamaswift_sampler_free(smp);
+    smp = NULL;
+    p = llamaswift_sampler_default_params();
+    p.temperature_order = 7;
     CHECK_STATUS(llamaswift_sampler_create(&p, &smp), LLAMASWIFT_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(llamaswift_last_error(), "temperature_order") != NULL);
+    p.struct_size = 48; /* a 0.1 caller: the field is not read, the default applies */
+    CHECK_STATUS(llamaswift_sampler_create(&p, &smp), LLAMASWIFT_OK);
+    llamaswift_sampler_free(smp);
+    smp = NULL;
+    p = llamaswift_sampler_default_params();
+    p.temperature = 1e-30f; /* the greedy limit, no overflow */
+    CHECK_STATUS(llamaswift_sampler_create(&p, &smp), LLAMASWIFT_OK);
+    llamaswift_sampler_free(smp);
+    smp = NULL;
     p = llamaswift_sampler_default_params();
     p.temperature = -1;
     CHECK_STATUS(llamaswift_sampler_create(&p, &smp), LLAMASWIFT_ERR_INVALID_ARGUMENT);

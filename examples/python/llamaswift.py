@@ -31,7 +31,11 @@ class SamplerParams(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_uint32), ("temperature", ctypes.c_float), ("top_k", ctypes.c_int32),
                 ("top_p", ctypes.c_float), ("min_p", ctypes.c_float), ("repeat_penalty", ctypes.c_float),
                 ("frequency_penalty", ctypes.c_float), ("presence_penalty", ctypes.c_float),
-                ("penalty_last_n", ctypes.c_int32), ("seed", ctypes.c_uint64)]
+                ("penalty_last_n", ctypes.c_int32), ("seed", ctypes.c_uint64),
+                ("temperature_order", ctypes.c_uint32)]
+
+TEMPERATURE_LAST = 0   # llama.cpp's chain: top-k, top-p, min-p, then temperature (default)
+TEMPERATURE_FIRST = 1  # Hugging Face's: temperature first
 
 
 class GenerateParams(ctypes.Structure):
@@ -183,10 +187,12 @@ class Session(_Handle):
 class Sampler(_Handle):
     _free = _sampler_free
 
-    def __init__(self, temperature=0.8, top_k=40, top_p=0.95, min_p=0.05, seed=None, repeat_penalty=1.0):
+    def __init__(self, temperature=0.8, top_k=40, top_p=0.95, min_p=0.05, seed=None, repeat_penalty=1.0,
+                 temperature_order=TEMPERATURE_LAST):
         p = SamplerParams()
         _sampler_params_init(ctypes.byref(p), ctypes.sizeof(p))
         p.temperature, p.top_k, p.top_p, p.min_p, p.repeat_penalty = temperature, top_k, top_p, min_p, repeat_penalty
+        p.temperature_order = temperature_order
         if seed is not None:
             p.seed = seed
         self._h = vp()

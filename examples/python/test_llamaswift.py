@@ -15,7 +15,7 @@ def model():
 
 
 def test_version():
-    assert ls.version() == "0.1.0"
+    assert ls.version() == "0.2.0"
 
 
 def test_tokenize_roundtrip(model):

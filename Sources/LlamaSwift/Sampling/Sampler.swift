@@ -4,15 +4,27 @@ import Glibc
 import Musl
 #endif
 
+/// Where temperature applies in the chain (`llamaswift_sampler_params.temperature_order`).
+public enum TemperatureOrder: UInt32, Sendable {
+    /// llama.cpp's chain (its `common` default and llama-cpp-python's): top-k, top-p and
+    /// min-p see the untempered distribution; temperature reshapes what they kept.
+    case last = 0
+    /// Hugging Face's order: logits ÷ temperature first, then top-k, top-p, min-p.
+    case first = 1
+}
+
 /// Sampling parameters (the engine side of `llamaswift_sampler_params`).
 public struct SamplerOptions: Sendable, Equatable {
-    /// 0 = greedy (argmax); otherwise logits are divided by it.
+    /// 0 = greedy (argmax); otherwise logits are divided by it (any positive finite value:
+    /// a tiny one gives the greedy limit, a huge one the uniform limit).
     public var temperature: Float = 0.8
-    /// Keep the k most likely tokens; 0 = all.
+    /// Keep the k most likely tokens; 0 or negative = all (llama.cpp's convention).
     public var topK: Int = 40
-    /// Keep the smallest set of most likely tokens whose probability reaches p; 1 = all.
+    /// Keep the smallest set of most likely tokens whose probability reaches p;
+    /// ≥ 1 = all, ≤ 0 = the most likely token only (llama.cpp's meaning).
     public var topP: Float = 0.95
-    /// Drop tokens whose probability is below min_p × the top probability; 0 = off.
+    /// Drop tokens whose probability is below min_p × the top probability; ≤ 0 = off,
+    /// > 1 = the most likely token only (llama.cpp's meaning).
     public var minP: Float = 0.05
     /// Repetition penalty (CTRL-style: positive logits divided, negative multiplied) for
     /// tokens among the last `penaltyLastN`; 1 = off.
@@ -24,6 +36,8 @@ public struct SamplerOptions: Sendable, Equatable {
     /// Penalty window in tokens; 0 = off, −1 = the whole history kept (up to 4096).
     public var penaltyLastN: Int = 64
     public var seed: UInt64 = 0xFFFF_FFFF_FFFF_FFFF
+    /// Where temperature applies; llama.cpp's order by default.
+    public var temperatureOrder: TemperatureOrder = .last
 
     public init() {}
 
@@ -33,10 +47,9 @@ public struct SamplerOptions: Sendable, Equatable {
     func validate() throws {
         func bad(_ m: String) -> LlamaError { LlamaError(.invalidArgument, m) }
         guard temperature.isFinite, temperature >= 0 else { throw bad("temperature \(temperature) must be ≥ 0 and finite") }
-        guard topK >= 0 else { throw bad("top_k \(topK) must be ≥ 0") }
-        guard topP.isFinite, topP > 0, topP <= 1 else { throw bad("top_p \(topP) must be in (0, 1]") }
-        guard minP.isFinite, minP >= 0, minP <= 1 else { throw bad("min_p \(minP) must be in [0, 1]") }
-        guard repeatPenalty.isFinite, repeatPenalty > 0 else { throw bad("repeat_penalty \(repeatPenalty) must be > 0") }
+        guard topP.isFinite else { throw bad("top_p \(topP) must be finite") }
+        guard minP.isFinite else { throw bad("min_p \(minP) must be finite") }
+        guard repeatPenalty.isFinite, repeatPenalty > 0 else { throw bad("repeat_penalty \(repeatPenalty) must be > 0 and finite") }
         guard frequencyPenalty.isFinite else { throw bad("frequency_penalty must be finite") }
         guard presencePenalty.isFinite else { throw bad("presence_penalty must be finite") }
         guard penaltyLastN >= -1, penaltyLastN <= Self.maxWindow else {
@@ -45,17 +58,28 @@ public struct SamplerOptions: Sendable, Equatable {
     }
 }
 
-/// Turns logits into a token. The steps apply in this order:
+/// Turns logits into a token. All arithmetic after reading the logits is in double
+/// precision, so no finite parameter can overflow: a Float logit times or over any
+/// finite Float factor, or minus 4096 × any finite Float, is finite in a Double. The
+/// steps:
 ///
 ///  1. penalties over the last `penaltyLastN` accepted tokens: repetition (logit ÷ p if
 ///     positive, × p if negative), then frequency (− count·f) and presence (− pr);
 ///  2. temperature 0 → the argmax (ties: the lowest id); stop here;
-///  3. logits ÷ temperature;
+///  3. with `TemperatureOrder.first` only: logits ÷ temperature;
 ///  4. top-k: keep the k largest (ties broken by lower id);
 ///  5. softmax over what is left;
-///  6. top-p: keep the smallest prefix (by descending probability) whose sum reaches p;
+///  6. top-p: keep the smallest prefix (by descending probability) whose sum reaches p
+///     (so p ≤ 0 keeps one token, as in llama.cpp);
 ///  7. min-p: keep tokens with probability ≥ min_p × the largest;
-///  8. renormalise and draw with the seeded generator (inverse CDF in double precision).
+///  8. with `TemperatureOrder.last` (default, llama.cpp's chain): the kept tokens'
+///     probabilities are recomputed from logits ÷ temperature;
+///  9. draw with the seeded generator (inverse CDF in double precision).
+///
+/// Softmax subtracts the largest logit before dividing by the temperature, so a tiny
+/// temperature tends to the argmax (all mass on the largest logit, shared by ties) and a
+/// huge one to the uniform distribution over what is kept — their mathematical limits —
+/// instead of overflowing. A logit of +∞ (from the model) takes all the mass; −∞ none.
 ///
 /// The sampler records each token it returns (and any passed to `accept`) in its
 /// penalty window. Scratch arrays are kept between calls: no allocation per token once
@@ -64,7 +88,7 @@ public final class Sampler {
     public let options: SamplerOptions
     private var rng: RandomGenerator
     private var history: [Int32] = []
-    private var candidates: [(id: Int32, logit: Float)] = []
+    private var candidates: [(id: Int32, logit: Double)] = []
     private var counts: [Int32: Int] = [:]
     private var probs: [Double] = []
 
@@ -93,62 +117,91 @@ public final class Sampler {
     public func reset() { history.removeAll(keepingCapacity: true) }
 
     public func sample(_ logits: UnsafeBufferPointer<Float>) throws -> Int32 {
+        let keep = try prepare(logits)
+        let token: Int32
+        if keep == 1 {
+            token = candidates[0].id
+        } else {
+            var mass = 0.0
+            for i in 0..<keep { mass += probs[i] }
+            let r = rng.nextUnit() * mass
+            var cum = 0.0
+            var chosen = 0
+            for i in 0..<keep where probs[i] > 0 {
+                chosen = i  // the last token with weight, should rounding leave r ≥ cum
+                cum += probs[i]
+                if r < cum { break }
+            }
+            token = candidates[chosen].id
+        }
+        accept(token)
+        return token
+    }
+
+    /// The distribution `sample` draws from: the tokens it can return (probability > 0)
+    /// by descending probability (ties: lower id first) and their probabilities, summing
+    /// to 1. Does not touch the random state or the penalty window.
+    func distribution(_ logits: UnsafeBufferPointer<Float>) throws -> [(id: Int32, p: Double)] {
+        let keep = try prepare(logits)
+        if keep == 1 { return [(candidates[0].id, 1)] }
+        var mass = 0.0
+        for i in 0..<keep { mass += probs[i] }
+        return (0..<keep).filter { probs[$0] > 0 }.map { (candidates[$0].id, probs[$0] / mass) }
+    }
+
+    /// Steps 1–8: leaves the kept tokens in `candidates[0..<keep]` (descending) with
+    /// their unnormalised weights in `probs[0..<keep]`; returns `keep` (≥ 1). When greedy,
+    /// `keep` is 1 and `candidates[0]` is the argmax.
+    private func prepare(_ logits: UnsafeBufferPointer<Float>) throws -> Int {
         let n = logits.count
         guard n > 0 else { throw LlamaError(.invalidArgument, "no logits to sample from") }
         let o = options
-        // 1. Penalties, on a working copy.
+        // 1. Penalties, on a working copy in double precision.
         candidates.removeAll(keepingCapacity: true)
         candidates.reserveCapacity(n)
-        for i in 0..<n { candidates.append((Int32(i), logits[i])) }
+        for i in 0..<n {
+            let l = logits[i]
+            guard !l.isNaN else { throw LlamaError(.internalError, "logit of token \(i) is NaN") }
+            candidates.append((Int32(i), Double(l)))
+        }
         let penalise = !history.isEmpty && (o.repeatPenalty != 1 || o.frequencyPenalty != 0 || o.presencePenalty != 0)
         if penalise {
             counts.removeAll(keepingCapacity: true)
             for t in history { counts[t, default: 0] += 1 }
+            let rp = Double(o.repeatPenalty), fp = Double(o.frequencyPenalty), pp = Double(o.presencePenalty)
             for (t, c) in counts where t >= 0 && Int(t) < n {
                 var l = candidates[Int(t)].logit
-                if o.repeatPenalty != 1 { l = l > 0 ? l / o.repeatPenalty : l * o.repeatPenalty }
-                l -= Float(c) * o.frequencyPenalty + o.presencePenalty
+                guard l.isFinite else { continue }  // ±∞ stays as it is
+                if rp != 1 { l = l > 0 ? l / rp : l * rp }
+                l -= Double(c) * fp + pp
                 candidates[Int(t)].logit = l
             }
-        }
-        for c in candidates where c.logit.isNaN {
-            throw LlamaError(.internalError, "logit of token \(c.id) is NaN")
         }
         // 2. Greedy.
         if o.temperature == 0 {
             var best = 0
             for i in 1..<n where candidates[i].logit > candidates[best].logit { best = i }
-            let token = candidates[best].id
-            accept(token)
-            return token
+            candidates.swapAt(0, best)
+            probs.removeAll(keepingCapacity: true)
+            probs.append(1)
+            return 1
         }
-        // 3–4. Temperature, top-k (sort by logit descending, id ascending on ties).
-        for i in 0..<n { candidates[i].logit /= o.temperature }
+        let temperature = Double(o.temperature)
+        // 3–4. Temperature (first order) is applied inside the softmax below, where it
+        // cannot overflow: the order of logits is the same with or without it. Top-k.
+        candidates.sort { $0.logit != $1.logit ? $0.logit > $1.logit : $0.id < $1.id }
         let k = o.topK > 0 ? min(o.topK, n) : n
-        if k < n {
-            candidates.sort { $0.logit != $1.logit ? $0.logit > $1.logit : $0.id < $1.id }
-            candidates.removeLast(n - k)
-        } else {
-            candidates.sort { $0.logit != $1.logit ? $0.logit > $1.logit : $0.id < $1.id }
-        }
-        // 5. Softmax (max first, sums in double).
-        let maxLogit = candidates[0].logit
-        probs.removeAll(keepingCapacity: true)
-        probs.append(contentsOf: repeatElement(0, count: candidates.count))
-        var total = 0.0
-        for i in 0..<candidates.count {
-            let p = exp(Double(candidates[i].logit - maxLogit))
-            probs[i] = p
-            total += p
-        }
-        for i in 0..<probs.count { probs[i] /= total }
+        if k < n { candidates.removeLast(n - k) }
+        // 5. Softmax, at the temperature the order puts before top-p and min-p.
+        softmax(temperature: o.temperatureOrder == .first ? temperature : 1)
         // 6. Top-p.
         var keep = probs.count
         if o.topP < 1 {
             var cum = 0.0
+            let p = Double(o.topP)
             for i in 0..<probs.count {
                 cum += probs[i]
-                if cum >= Double(o.topP) {
+                if cum >= p {
                     keep = i + 1
                     break
                 }
@@ -161,21 +214,40 @@ public final class Sampler {
             while m < keep && probs[m] >= threshold { m += 1 }
             keep = max(1, m)
         }
-        // 8. Draw.
-        var mass = 0.0
-        for i in 0..<keep { mass += probs[i] }
-        let r = rng.nextUnit() * mass
-        var cum = 0.0
-        var chosen = keep - 1
-        for i in 0..<keep {
-            cum += probs[i]
-            if r < cum {
-                chosen = i
-                break
-            }
+        // 8. Temperature last: reweight what is left.
+        if o.temperatureOrder == .last && keep > 1 {
+            candidates.removeLast(candidates.count - keep)
+            softmax(temperature: temperature)
         }
-        let token = candidates[chosen].id
-        accept(token)
-        return token
+        return keep
+    }
+
+    /// `probs[i] = exp((logit_i − max) / temperature) / Σ` over `candidates` (sorted, so
+    /// the max is the first). (l − max) ≤ 0 and the division is in double precision, so
+    /// the exponent is never NaN or +∞ for finite logits: a tiny temperature underflows the
+    /// others to 0, a huge one sends every weight to 1. A +∞ maximum: the +∞ logits share
+    /// the mass.
+    private func softmax(temperature: Double) {
+        let maxLogit = candidates[0].logit
+        probs.removeAll(keepingCapacity: true)
+        var total = 0.0
+        for c in candidates {
+            let p: Double
+            if maxLogit == .infinity {
+                p = c.logit == .infinity ? 1 : 0
+            } else if c.logit == -.infinity {
+                p = 0
+            } else {
+                p = exp((c.logit - maxLogit) / temperature)
+            }
+            probs.append(p)
+            total += p
+        }
+        // total ≥ 1: the first term is exp(0) (or 1 for +∞), unless every logit is −∞.
+        if total > 0 {
+            for i in 0..<probs.count { probs[i] /= total }
+        } else {
+            for i in 0..<probs.count { probs[i] = 1 / Double(probs.count) }
+        }
     }
 }

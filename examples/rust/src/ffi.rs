@@ -27,6 +27,7 @@ pub struct llamaswift_sampler_params {
     pub presence_penalty: f32,
     pub penalty_last_n: i32,
     pub seed: u64,
+    pub temperature_order: u32, // llamaswift_temperature_order; 0 = llama.cpp's (temperature last)
 }
 
 #[repr(C)]
@@ -77,7 +78,7 @@ mod layout {
     #[test]
     fn struct_sizes_match_the_header() {
         // Sizes of the C structs on x86-64/aarch64 Linux (the header's layout).
-        assert_eq!(std::mem::size_of::<llamaswift_sampler_params>(), 48);
+        assert_eq!(std::mem::size_of::<llamaswift_sampler_params>(), 56);
         assert_eq!(std::mem::size_of::<llamaswift_generate_result>(), 56);
         assert_eq!(std::mem::size_of::<llamaswift_chat_message>(), 16);
     }
