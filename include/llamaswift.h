@@ -481,7 +481,8 @@ typedef enum llamaswift_stop_reason {
     LLAMASWIFT_STOP_NONE = 0,
     LLAMASWIFT_STOP_END_OF_GENERATION = 1, /* the model produced an end-of-generation token */
     LLAMASWIFT_STOP_MAX_TOKENS = 2,        /* max_tokens were generated */
-    LLAMASWIFT_STOP_STRING = 3,            /* a stop string appeared (it is not streamed) */
+    LLAMASWIFT_STOP_STRING = 3,            /* a stop string appeared in the generated tokens' text
+                                              (control tokens' text included); it is not streamed */
     LLAMASWIFT_STOP_CALLBACK = 4,          /* the callback returned false */
     LLAMASWIFT_STOP_CANCELLED = 5,         /* llamaswift_session_cancel (status CANCELLED) */
     LLAMASWIFT_STOP_CONTEXT_FULL = 6       /* the context filled up (not an error) */
@@ -491,7 +492,10 @@ typedef struct llamaswift_generate_params {
     uint32_t struct_size;
     int32_t max_tokens;              /* tokens to generate at most; -1 = until EOG or a full context; default 256 */
     uint32_t tokenize_flags;         /* how the prompt is tokenized; default ADD_SPECIAL | PARSE_SPECIAL */
-    const char *const *stop_strings; /* n_stop_strings NUL-terminated strings, or NULL; copied during the call */
+    const char *const *stop_strings; /* n_stop_strings NUL-terminated strings, or NULL; copied during the call.
+                                        Matched against the text of every generated token,
+                                        control tokens included ("<|im_start|>" stops at that
+                                        token though control tokens stream as nothing) */
     size_t n_stop_strings;
     bool reuse_cache;                /* keep the cached tokens that equal the start of the prompt (default true) */
 } llamaswift_generate_params;
@@ -529,7 +533,10 @@ typedef bool (*llamaswift_piece_callback)(const char *text, size_t len, void *us
  * reuse_cache is set — a multi-turn chat re-evaluates only its new text), then samples
  * and decodes token by token, streaming text to `callback` (may be NULL) until an
  * end-of-generation token, max_tokens, a stop string, the callback's wish, a full
- * context or a cancel. The prompt's tokens are added to the sampler's penalty window.
+ * context or a cancel. Streamed text is each token's piece with control and unknown
+ * tokens rendered as nothing; stop strings are matched against the pieces with every
+ * token's text rendered (llama.cpp's token_to_piece with special = true), so a stop
+ * string may name a control token, alone or with text around it. The prompt's tokens are added to the sampler's penalty window.
  * `params` may be NULL (defaults); `result` may be NULL, else the caller sets
  * result->struct_size and gets counts, stop reason and speeds — also on CANCELLED.
  * Errors: INVALID_ARGUMENT (session, sampler NULL; prompt NULL with len > 0; an empty

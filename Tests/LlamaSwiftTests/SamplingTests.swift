@@ -280,6 +280,42 @@ import Testing
         #expect(c + d == Array("a <Ex".utf8))
     }
 
+    /// Stop strings meet control tokens through the token's text: for every control token
+    /// of SmolLM2's vocabulary, a stop string equal to its text fires when the token is
+    /// generated although the token streams as nothing, and so does one that spans shown
+    /// text and the token ("\n<|im_start|>").
+    @Test func everyControlTokenTextMatchesAStopString() throws {
+        let tok = try Model(path: TestPaths.model, vocabOnly: true).tokenizer
+        var controls = 0
+        for id in 0..<Int32(tok.vocabularySize) where tok.isControl(id) {
+            controls += 1
+            let text = try #require(tok.piece(for: id, renderSpecial: true))
+            #expect(tok.isHiddenWhenStreamed(id) && tok.piece(for: id, renderSpecial: false) == [])
+            var s = TextStream(stops: [text])
+            guard case .emit(let a) = s.push(Array("Hi".utf8)) else { Issue.record("stopped early"); continue }
+            guard case .stop(let b) = s.push(text, shown: false) else { Issue.record("token \(id) did not stop"); continue }
+            #expect(a + b == Array("Hi".utf8))
+            var t = TextStream(stops: [Array("\n".utf8) + text])
+            guard case .emit(let c) = t.push(Array("ok\n".utf8)) else { Issue.record("stopped early"); continue }
+            guard case .stop(let d) = t.push(text, shown: false) else { Issue.record("token \(id) did not stop"); continue }
+            #expect(c + d == Array("ok".utf8))
+        }
+        #expect(controls >= 3)
+    }
+
+    /// Hidden text is matched but never shown, and does not complete a shown character.
+    @Test func hiddenTextIsNeverShown() {
+        var s = TextStream(stops: [Array("<|x|>".utf8)])
+        let euro = Array("€".utf8)
+        guard case .emit(let a) = s.push([0x41] + euro[0..<1]) else { Issue.record("stopped"); return }
+        guard case .emit(let b) = s.push(Array("<|y|>".utf8), shown: false) else { Issue.record("stopped"); return }
+        #expect(a == [0x41] && b.isEmpty)
+        guard case .emit(let c) = s.push(Array(euro[1...])) else { Issue.record("stopped"); return }
+        #expect(c == euro)
+        _ = s.push(Array("<|z|>".utf8), shown: false)
+        #expect(s.flush().isEmpty)
+    }
+
     @Test func unfinishedCharacterAtTheEndIsReplaced() {
         var s = TextStream(stops: [])
         _ = s.push([0xE2, 0x82])
@@ -355,6 +391,23 @@ import Testing
         // A cancel while idle applies to nothing (HardeningTests cancels during a call).
         s.cancel()
         #expect(try run(s, "Hello", max: 5).1.generatedTokens == 5)
+    }
+
+    /// The issue's case: a raw prompt after which greedy's first token is `<|im_start|>`
+    /// (a control token, not end-of-generation). With that stop string the generation
+    /// stops there (STOP_STRING, nothing streamed), as llama.cpp's completion program does;
+    /// before, the stop never matched and the model wrote a made-up turn.
+    @Test func aStopStringOnAControlTokenFires() throws {
+        let model = try Model(path: TestPaths.model)
+        var o = SessionOptions()
+        o.contextLength = 128
+        let prompt = "<|im_start|>user\nHi<|im_end|>\n"
+        let s = try Session(model: model, options: o)
+        let (free, r0) = try run(s, prompt, max: 8)
+        #expect(r0.tokens.first == 1 && !model.tokenizer.isEndOfGeneration(1))  // greedy starts with <|im_start|>
+        #expect(r0.stopReason == .maxTokens && !free.isEmpty)
+        let (text, r) = try run(s, prompt, max: 8, stops: ["<|im_start|>"])
+        #expect(r.stopReason == .stopString && text.isEmpty && r.generatedTokens == 1, "\(text) \(r.stopReason)")
     }
 
     @Test func decodeIsAllOrNothing() throws {

@@ -113,8 +113,9 @@ public enum Generator {
             }
             result.generatedTokens += 1
             result.tokens.append(token)
-            let bytes = tok.piece(for: token, renderSpecial: false) ?? []
-            switch stream.push(bytes) {
+            // Stop strings see every token's text; control and unknown tokens are not shown.
+            let text = tok.piece(for: token, renderSpecial: true) ?? []
+            switch stream.push(text, shown: !tok.isHiddenWhenStreamed(token)) {
             case .stop(let before):
                 if !before.isEmpty { _ = onText(before) }
                 result.stopReason = .stopString

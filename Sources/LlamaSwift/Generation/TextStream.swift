@@ -6,9 +6,16 @@
 /// tokens ("<|" then "end|>"). Emitting eagerly would show a broken character or the
 /// start of the stop string; so the tail that is an incomplete character, or a prefix of
 /// some stop string, stays pending until the next token decides it.
+///
+/// Stop strings are matched against the text of every token, including tokens that are
+/// not shown: a control token such as `<|im_start|>` streams as nothing, yet its text
+/// takes part in matching (a stop list copied from llama.cpp or an Ollama Modelfile names
+/// such tokens). Each pending byte remembers whether it is shown.
 struct TextStream {
     let stops: [[UInt8]]
     private(set) var pending: [UInt8] = []
+    /// Per pending byte: true if it is streamed, false if it is only matched.
+    private var shown: [Bool] = []
 
     init(stops: [[UInt8]]) { self.stops = stops.filter { !$0.isEmpty } }
 
@@ -18,20 +25,24 @@ struct TextStream {
         case stop([UInt8])
     }
 
-    mutating func push(_ bytes: [UInt8]) -> Step {
+    /// Adds a token's text. `shown: false` for text that is matched but never streamed
+    /// (control and unknown tokens).
+    mutating func push(_ bytes: [UInt8], shown isShown: Bool = true) -> Step {
         pending += bytes
+        shown += repeatElement(isShown, count: bytes.count)
         // A complete stop string anywhere in the pending text ends generation.
         var firstStop: Int? = nil
         for s in stops {
             if let at = Self.find(s, in: pending), at < (firstStop ?? Int.max) { firstStop = at }
         }
         if let at = firstStop {
-            let before = Array(pending[..<at])
+            let before = visible(upTo: at)
             pending.removeAll()
+            shown.removeAll()
             return .stop(before)
         }
-        var safe = Self.completeUTF8Prefix(pending)
         // Hold back the longest tail that could begin a stop string.
+        var safe = pending.count
         for s in stops {
             let maxLen = min(s.count - 1, pending.count)
             if maxLen > 0 {
@@ -42,15 +53,39 @@ struct TextStream {
                 }
             }
         }
-        let out = Array(pending[..<safe])
+        // Hold back an unfinished character of the shown text (hidden bytes between its
+        // bytes do not finish it).
+        var out = visible(upTo: safe)
+        let complete = Self.completeUTF8Prefix(out)
+        if complete < out.count {
+            var unfinished = out.count - complete
+            var i = safe
+            while unfinished > 0 {
+                i -= 1
+                if shown[i] { unfinished -= 1 }
+            }
+            safe = i
+            out.removeLast(out.count - complete)
+        }
         pending.removeFirst(safe)
+        shown.removeFirst(safe)
         return .emit(out)
+    }
+
+    /// The shown bytes of `pending[..<end]`.
+    private func visible(upTo end: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(end)
+        for i in 0..<end where shown[i] { out.append(pending[i]) }
+        return out
     }
 
     /// Whatever is left at the end, with an unfinished character replaced by U+FFFD.
     mutating func flush() -> [UInt8] {
-        defer { pending.removeAll() }
-        return Array(String(decoding: pending, as: UTF8.self).utf8)
+        let rest = visible(upTo: pending.count)
+        pending.removeAll()
+        shown.removeAll()
+        return Array(String(decoding: rest, as: UTF8.self).utf8)
     }
 
     static func find(_ needle: [UInt8], in hay: [UInt8]) -> Int? {

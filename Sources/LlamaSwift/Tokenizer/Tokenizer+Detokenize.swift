@@ -8,6 +8,13 @@ extension Tokenizer {
         return Array(p)
     }
 
+    /// Whether the token streams as nothing (`piece(renderSpecial: false)` is empty because
+    /// it is a control or unknown token).
+    public func isHiddenWhenStreamed(_ token: Int32) -> Bool {
+        guard let i = validIndex(token) else { return true }
+        return !attributes[i].isDisjoint(with: [.control, .unknown])
+    }
+
     /// Text for a token sequence: llama.cpp's `llama_detokenize(remove_special: false,
     /// unparse_special: true)`. The first piece loses one leading space when the vocabulary
     /// adds a space prefix (SentencePiece); byte-level vocabularies with
