@@ -209,7 +209,8 @@ llamaswift_status llamaswift_model_meta_string(const llamaswift_model *model, co
 /* Flags of llamaswift_tokenize. */
 #define LLAMASWIFT_TOKENIZE_ADD_SPECIAL 1u   /* add BOS/EOS as the model's metadata asks
                                                 (tokenizer.ggml.add_bos_token / add_eos_token,
-                                                llama.cpp's defaults when absent) */
+                                                llama.cpp's defaults when absent) — only
+                                                those the file names (llamaswift_token_bos) */
 #define LLAMASWIFT_TOKENIZE_PARSE_SPECIAL 2u /* match control and user-defined token texts
                                                 such as "<|im_start|>" in the text */
 
@@ -235,17 +236,49 @@ llamaswift_status llamaswift_tokenize(const llamaswift_model *model, const char 
 llamaswift_status llamaswift_token_to_piece(const llamaswift_model *model, int32_t token, char *buf, size_t cap,
                                             size_t *len);
 
-/* The text of `n` tokens, as llama.cpp's llama_detokenize (remove_special = false,
- * unparse_special = true): detokenize(tokenize(text)) gives back the text. Size then fill.
+/* The text of `n` tokens, exactly as llama.cpp's llama_detokenize (remove_special =
+ * false, unparse_special = true): each token's piece (control tokens render their text),
+ * the first piece without its leading space for SentencePiece vocabularies, and then —
+ * for vocabularies whose pre-tokenizer asks for Hugging Face's
+ * clean_up_tokenization_spaces, as llama.cpp decides it (GPT-2, LLaMA 3 and others; not
+ * Qwen2, SmolLM2 or SentencePiece ones) — the space clean-up: the space before ? ! . ,
+ * is dropped, " ' " becomes "'", and " 's", " 'm", " 're", " 've" lose their space. So
+ * "Hello , world !" tokenized and detokenized with a GPT-2 vocabulary returns as
+ * "Hello, world!"; to get the text back, use llamaswift_detokenize_ex with flags 0.
+ * Size then fill.
  * Errors: INVALID_ARGUMENT (model or len NULL, tokens NULL with n > 0, a token out of
  * range — the message gives its index), BUFFER_TOO_SMALL. Any thread. */
 llamaswift_status llamaswift_detokenize(const llamaswift_model *model, const int32_t *tokens, size_t n, char *buf,
                                         size_t cap, size_t *len);
 
-/* The beginning- and end-of-sequence token ids, or -1 if the vocabulary has none (or
- * model is NULL or not a model). Any thread; they do not set the last error. */
+/* Flags of llamaswift_detokenize_ex. */
+#define LLAMASWIFT_DETOKENIZE_CLEAN_SPACES 1u /* apply the space clean-up described at
+                                                 llamaswift_detokenize, whatever the
+                                                 vocabulary (Hugging Face's
+                                                 clean_up_tokenization_spaces = true) */
+
+/* As llamaswift_detokenize, with the space clean-up chosen by the caller instead of the
+ * vocabulary: with flags 0 the result is the pieces as they are, so for any valid UTF-8
+ * text, detokenize_ex(tokenize(text, flags 0), 0) gives back the text (byte-level
+ * vocabularies read invalid UTF-8 as U+FFFD, and ADD_SPECIAL / PARSE_SPECIAL add or
+ * turn text into special tokens, which render as their text). Size then fill.
+ * Errors: as llamaswift_detokenize, and INVALID_ARGUMENT for unknown flag bits.
+ * Any thread. Since 0.2. */
+llamaswift_status llamaswift_detokenize_ex(const llamaswift_model *model, const int32_t *tokens, size_t n,
+                                           uint32_t flags, char *buf, size_t cap, size_t *len);
+
+/* The beginning-of-sequence, end-of-sequence and end-of-turn token ids, or -1 when the
+ * vocabulary names none (or model is NULL or not a model). An id is reported only when
+ * the file names it: tokenizer.ggml.bos_token_id / eos_token_id / eot_token_id, or for
+ * EOT a token whose text llama.cpp recognises as one (<|eot_id|>, <|im_end|>, <|end|>,
+ * <end_of_turn>, <|endoftext|>, …). llama.cpp instead falls back to fixed ids when the
+ * key is missing (1 and 2 for SentencePiece, 11 — "," for GPT-2-style vocabularies —
+ * for byte-level ones); llamaswift never reports such a guess, and
+ * LLAMASWIFT_TOKENIZE_ADD_SPECIAL adds no BOS or EOS the file does not name.
+ * Any thread; they do not set the last error. llamaswift_token_eot since 0.2. */
 int32_t llamaswift_token_bos(const llamaswift_model *model);
 int32_t llamaswift_token_eos(const llamaswift_model *model);
+int32_t llamaswift_token_eot(const llamaswift_model *model);
 
 /* True if generation should stop at this token: EOS, EOT, EOM and the end-of-turn
  * tokens llama.cpp recognises (<|im_end|>, <|eot_id|>, <|endoftext|>, <end_of_turn>, …).

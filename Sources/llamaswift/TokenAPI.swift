@@ -50,23 +50,43 @@ public func llamaswift_token_to_piece(
     }
 }
 
+/// The checks and the call shared by both detokenize functions (`clean`: nil = the
+/// vocabulary's setting).
+private func detokenize(
+    _ m: OpaquePointer?, _ tokens: UnsafePointer<Int32>?, _ n: Int, _ clean: Bool?, _ buf: UnsafeMutablePointer<CChar>?,
+    _ cap: Int, _ len: UnsafeMutablePointer<Int>?
+) throws {
+    let model = try modelFrom(m)
+    _ = try required(len, "len")
+    let n = try sizeArgument(n, "n")
+    _ = try sizeArgument(cap, "cap")
+    guard tokens != nil || n == 0 else { throw LlamaError(.invalidArgument, "tokens is NULL but n is \(n)") }
+    guard n <= maxTextBytes else { throw LlamaError(.invalidArgument, "n = \(n) tokens is over the limit") }
+    let ids = n == 0 ? [] : Array(UnsafeBufferPointer(start: tokens, count: n))
+    for (i, t) in ids.enumerated() where t < 0 || Int(t) >= model.vocabularySize {
+        throw LlamaError(.invalidArgument, "token \(t) at index \(i) is out of range (vocabulary \(model.vocabularySize))")
+    }
+    try copyOut(try model.tokenizer.detokenize(ids, cleanSpaces: clean), buf, cap, len)
+}
+
 @c @implementation
 public func llamaswift_detokenize(
     _ m: OpaquePointer!, _ tokens: UnsafePointer<Int32>!, _ n: Int, _ buf: UnsafeMutablePointer<CChar>!, _ cap: Int,
     _ len: UnsafeMutablePointer<Int>!
 ) -> llamaswift_status {
+    guarded { try detokenize(m, tokens, n, nil, buf, cap, len) }
+}
+
+@c @implementation
+public func llamaswift_detokenize_ex(
+    _ m: OpaquePointer!, _ tokens: UnsafePointer<Int32>!, _ n: Int, _ flags: UInt32, _ buf: UnsafeMutablePointer<CChar>!,
+    _ cap: Int, _ len: UnsafeMutablePointer<Int>!
+) -> llamaswift_status {
     guarded {
-        let model = try modelFrom(m)
-        _ = try required(len, "len")
-        let n = try sizeArgument(n, "n")
-        _ = try sizeArgument(cap, "cap")
-        guard tokens != nil || n == 0 else { throw LlamaError(.invalidArgument, "tokens is NULL but n is \(n)") }
-        guard n <= maxTextBytes else { throw LlamaError(.invalidArgument, "n = \(n) tokens is over the limit") }
-        let ids = n == 0 ? [] : Array(UnsafeBufferPointer(start: tokens, count: n))
-        for (i, t) in ids.enumerated() where t < 0 || Int(t) >= model.vocabularySize {
-            throw LlamaError(.invalidArgument, "token \(t) at index \(i) is out of range (vocabulary \(model.vocabularySize))")
+        guard flags & ~LLAMASWIFT_DETOKENIZE_CLEAN_SPACES == 0 else {
+            throw LlamaError(.invalidArgument, "unknown detokenize flags 0x\(String(flags, radix: 16))")
         }
-        try copyOut(try model.tokenizer.detokenize(ids), buf, cap, len)
+        try detokenize(m, tokens, n, flags & LLAMASWIFT_DETOKENIZE_CLEAN_SPACES != 0, buf, cap, len)
     }
 }
 
@@ -78,6 +98,11 @@ public func llamaswift_token_bos(_ m: OpaquePointer!) -> Int32 {
 @c @implementation
 public func llamaswift_token_eos(_ m: OpaquePointer!) -> Int32 {
     Handles.peek(m, .model, as: ModelHandle.self)?.model.tokenizer.eos ?? -1
+}
+
+@c @implementation
+public func llamaswift_token_eot(_ m: OpaquePointer!) -> Int32 {
+    Handles.peek(m, .model, as: ModelHandle.self)?.model.tokenizer.eot ?? -1
 }
 
 @c @implementation

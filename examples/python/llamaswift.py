@@ -82,6 +82,9 @@ _load = _fn("llamaswift_model_load", ctypes.c_int, ctypes.c_char_p, vp, P(vp))
 _model_free = _fn("llamaswift_model_free", None, vp, check=False)
 _tokenize = _fn("llamaswift_tokenize", ctypes.c_int, vp, ctypes.c_char_p, S, ctypes.c_uint32, P(ctypes.c_int32), S, P(S))
 _detokenize = _fn("llamaswift_detokenize", ctypes.c_int, vp, P(ctypes.c_int32), S, ctypes.c_char_p, S, P(S))
+_detokenize_ex = _fn("llamaswift_detokenize_ex", ctypes.c_int, vp, P(ctypes.c_int32), S, ctypes.c_uint32,
+                     ctypes.c_char_p, S, P(S))
+DETOKENIZE_CLEAN_SPACES = 1
 _chat_format = _fn("llamaswift_chat_format", ctypes.c_int, vp, ctypes.c_char_p, P(ChatMessage), S, ctypes.c_bool,
                    ctypes.c_char_p, S, P(S))
 _session_params_init = _fn("llamaswift_session_params_init", ctypes.c_int, P(SessionParams), S)
@@ -154,9 +157,16 @@ class Model(_Handle):
         _tokenize(self._h, data, len(data), flags, out, n.value, ctypes.byref(n))
         return list(out)
 
-    def detokenize(self, tokens):
+    def detokenize(self, tokens, clean_spaces=None):
+        """clean_spaces: None = the vocabulary's (llama.cpp's llama_detokenize), False =
+        the pieces as they are (gives tokenized text back), True = the clean-up always."""
         arr = (ctypes.c_int32 * len(tokens))(*tokens)
-        return _sized_text(lambda b, c, n: _detokenize(self._h, arr, len(tokens), b, c, n)).decode("utf-8", "replace")
+        if clean_spaces is None:
+            call = lambda b, c, n: _detokenize(self._h, arr, len(tokens), b, c, n)
+        else:
+            flags = DETOKENIZE_CLEAN_SPACES if clean_spaces else 0
+            call = lambda b, c, n: _detokenize_ex(self._h, arr, len(tokens), flags, b, c, n)
+        return _sized_text(call).decode("utf-8", "replace")
 
     def chat_format(self, messages, add_assistant=True, template=None):
         keep = [(m["role"].encode(), m["content"].encode()) for m in messages]

@@ -23,6 +23,10 @@ def test_tokenize_roundtrip(model):
     assert len(ids) > 3
     assert model.detokenize(ids) == "Hello, world! Ünïcödé 😀"
     assert model.tokenize("<|im_start|>", parse_special=True) == [1]
+    spaced = "Hello , world !"  # SmolLM2's vocabulary has no clean-up; forced, it applies
+    assert model.detokenize(model.tokenize(spaced)) == spaced
+    assert model.detokenize(model.tokenize(spaced), clean_spaces=False) == spaced
+    assert model.detokenize(model.tokenize(spaced), clean_spaces=True) == "Hello, world!"
 
 
 def test_errors_carry_status_and_message(model):

@@ -8,6 +8,9 @@ extension Tokenizer {
         return Array(p)
     }
 
+    /// Whether the vocabulary asks for llama.cpp's space clean-up in `detokenize`.
+    public var cleansSpaces: Bool { cleanSpaces }
+
     /// Whether the token streams as nothing (`piece(renderSpecial: false)` is empty because
     /// it is a control or unknown token).
     public func isHiddenWhenStreamed(_ token: Int32) -> Bool {
@@ -20,8 +23,10 @@ extension Tokenizer {
     /// adds a space prefix (SentencePiece); byte-level vocabularies with
     /// `clean_up_tokenization_spaces` (GPT-2, LLaMA 3; not Qwen2 or SmolLM) then drop the
     /// space before `? ! . ,`, around a lone `'`, and before `'s 'm 're 've`, as llama.cpp
-    /// does. Throws `.invalidArgument` for an id out of range.
-    public func detokenize(_ tokens: [Int32]) throws -> [UInt8] {
+    /// does. `cleanSpaces` overrides the vocabulary's setting (nil: the vocabulary's, as
+    /// llama.cpp; false: the pieces as they are, so text tokenized without special tokens
+    /// comes back unchanged). Throws `.invalidArgument` for an id out of range.
+    public func detokenize(_ tokens: [Int32], cleanSpaces clean: Bool? = nil) throws -> [UInt8] {
         var out: [UInt8] = []
         var removeSpace = addSpacePrefix
         for t in tokens {
@@ -35,7 +40,7 @@ extension Tokenizer {
             }
             removeSpace = false
         }
-        if cleanSpaces { Self.cleanSpaces(&out) }
+        if clean ?? cleanSpaces { Self.cleanSpaces(&out) }
         return out
     }
 

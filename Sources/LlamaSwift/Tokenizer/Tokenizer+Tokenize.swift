@@ -1,7 +1,8 @@
 extension Tokenizer {
     /// Token ids for the bytes of `text`, as llama.cpp's `llama_tokenize` returns them.
     ///
-    /// `addSpecial`: add BOS/EOS as the vocabulary asks (`addBOS`/`addEOS`).
+    /// `addSpecial`: add BOS/EOS as the vocabulary asks (`addBOS`/`addEOS`), when it names
+    /// them.
     /// `parseSpecial`: recognise control tokens (e.g. `<|im_start|>`) written in the text;
     /// user-defined tokens are recognised either way (see `partition`).
     ///
@@ -9,8 +10,8 @@ extension Tokenizer {
     /// (invalid UTF-8 and NUL fall back to byte tokens). Byte-level vocabularies read the
     /// text as llama.cpp does: each byte that does not start a well-formed sequence becomes
     /// U+FFFD (so it is tokenized as the bytes EF BF BD); NUL is an ordinary character.
-    /// Throws `.unsupported` only for a vocabulary that lacks what the text needs (a byte
-    /// fallback token, or BOS/EOS when they must be added); llama.cpp aborts there.
+    /// Throws `.unsupported` only for a vocabulary that lacks a byte fallback token the text
+    /// needs; llama.cpp aborts there.
     public func tokenize(_ text: UnsafeRawBufferPointer, addSpecial: Bool, parseSpecial: Bool) throws -> [Int32] {
         let bytes = UnsafeBufferPointer<UInt8>(
             start: text.baseAddress?.assumingMemoryBound(to: UInt8.self), count: text.count)
@@ -33,20 +34,16 @@ extension Tokenizer {
         let fragments = partition(bytes, parseSpecial: parseSpecial)
         var output: [Int32] = []
         output.reserveCapacity(bytes.count / 3 + 2)
-        if addSpecial && addBOS {
-            guard let bos else { throw LlamaError.unsupported("tokenizer: the vocabulary asks for BOS but has none") }
-            output.append(bos)
-        }
+        // A vocabulary that asks for BOS/EOS but names none gets nothing added (llama.cpp
+        // aborts there).
+        if addSpecial && addBOS, let bos { output.append(bos) }
         switch kind {
         case .sentencePiece:
             try encodeSentencePiece(bytes, fragments, into: &output)
         case .byteLevel:
             encodeByteLevel(bytes, fragments, into: &output)
         }
-        if addSpecial && addEOS {
-            guard let eos else { throw LlamaError.unsupported("tokenizer: the vocabulary asks for EOS but has none") }
-            output.append(eos)
-        }
+        if addSpecial && addEOS, let eos { output.append(eos) }
         return output
     }
 

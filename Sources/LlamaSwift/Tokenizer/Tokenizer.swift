@@ -34,6 +34,8 @@ public final class Tokenizer: @unchecked Sendable {
     let ignoreMerges: Bool
 
     public let vocabularySize: Int
+    /// Special ids the file names (`tokenizer.ggml.*_token_id`; EOT and EOM also by a
+    /// token text llama.cpp recognises, such as `<|im_end|>`); nil when it names none.
     public let bos: Int32?
     public let eos: Int32?
     public let eot: Int32?
@@ -50,8 +52,10 @@ public final class Tokenizer: @unchecked Sendable {
     /// Reads `tokenizer.ggml.*` the way `llama_vocab::impl::load` does. Throws `.unsupported`
     /// for a tokenizer model other than `llama`/`gpt2` or a pre-tokenizer not implemented,
     /// `.format` for missing or ill-typed keys.
-    public init(gguf: GGUFFile) throws {
-        let loaded = try VocabularyLoader(metadata: gguf.metadata)
+    public convenience init(gguf: GGUFFile) throws { try self.init(metadata: gguf.metadata) }
+
+    init(metadata: [String: GGUFValue]) throws {
+        let loaded = try VocabularyLoader(metadata: metadata)
         kind = loaded.kind
         texts = loaded.texts
         scores = loaded.scores

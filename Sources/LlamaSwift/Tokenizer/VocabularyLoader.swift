@@ -36,12 +36,11 @@ struct VocabularyLoader {
         preName = md["tokenizer.ggml.pre"]?.string ?? ""
         chatTemplate = md["tokenizer.chat_template"]?.string
 
-        // Per-model defaults (llama.cpp: "default special tokens" and the flags after them).
+        // Per-model defaults (llama.cpp: "default special tokens" and the flags after them;
+        // its BOS/EOS fallback ids are not taken, see below).
         switch model {
         case "llama":
             kind = .sentencePiece
-            bos = 1
-            eos = 2
             unk = 0
             addSpacePrefix = true
             cleanSpaces = false
@@ -52,8 +51,6 @@ struct VocabularyLoader {
             guard let config = PreTokenizer.configuration(named: preName) else {
                 throw LlamaError.unsupported("tokenizer: pre-tokenizer '\(preName)' (tokenizer.ggml.pre) is not supported")
             }
-            bos = config.bosIsNull ? nil : 11
-            eos = 11
             unk = nil
             addSpacePrefix = false
             cleanSpaces = config.cleanSpaces
@@ -126,8 +123,14 @@ struct VocabularyLoader {
             }
             return id
         }
-        bos = specialId("tokenizer.ggml.bos_token_id", bos)
-        eos = specialId("tokenizer.ggml.eos_token_id", eos)
+        // BOS and EOS exist only when the file names them. llama.cpp falls back to fixed
+        // ids (1/2 for SentencePiece, 11 — "," in GPT-2-style vocabularies — for both in
+        // byte-level ones), so a vocabulary without the key would report a comma as BOS
+        // and end generation at every comma; here they are absent, and ADD_SPECIAL adds
+        // nothing for them. (Every real file names them; the fallbacks only ever
+        // invented tokens.)
+        bos = specialId("tokenizer.ggml.bos_token_id", nil)
+        eos = specialId("tokenizer.ggml.eos_token_id", nil)
         eot = specialId("tokenizer.ggml.eot_token_id", nil)
         eom = specialId("tokenizer.ggml.eom_token_id", nil)
         unk = specialId("tokenizer.ggml.unknown_token_id", unk)
