@@ -36,9 +36,13 @@ def test_errors_carry_status_and_message(model):
     with pytest.raises(ls.LlamaSwiftError) as e:
         model.chat_format([{"role": "user", "content": "x"}], template="nope")
     assert e.value.status == ls.UNSUPPORTED
+    ls.Sampler(top_p=0).close()  # llama.cpp's "top token only": accepted
     with pytest.raises(ls.LlamaSwiftError) as e:
-        ls.Sampler(top_p=0)
+        ls.Sampler(temperature=-1)
     assert e.value.status == ls.INVALID_ARGUMENT
+    with pytest.raises(ls.LlamaSwiftError) as e:
+        ls.Sampler(temperature_order=7)
+    assert e.value.status == ls.INVALID_ARGUMENT and "temperature_order" in e.value.message
 
 
 def test_generate_streams_an_answer(model):
