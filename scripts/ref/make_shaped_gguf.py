@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Random-weight GGUF files with real LLaMA shapes, for speed measurements only.
+"""Random-weight GGUF files with real model shapes (LLaMA 2 7B, TinyLlama, Qwen2.5-0.5B,
+Phi-3-mini), for speed measurements only.
 
     out/ref/venv/bin/python scripts/ref/make_shaped_gguf.py [--out DIR]
         [--models llama2-7b,tinyllama-1b] [--types Q4_0,Q8_0] [--seed N] [--force]
@@ -37,6 +38,13 @@ SHAPES = {
                       n_vocab=32000, n_ctx=4096, rope_base=10000.0, rms_eps=1e-5),
     "tinyllama-1b": dict(n_embd=2048, n_layer=22, n_head=32, n_head_kv=4, n_ff=5632,
                          n_vocab=32000, n_ctx=2048, rope_base=10000.0, rms_eps=1e-5),
+    # Qwen2.5-0.5B: Q/K/V biases, output tied to the embedding.
+    "qwen2.5-0.5b": dict(arch="qwen2", n_embd=896, n_layer=24, n_head=14, n_head_kv=2, n_ff=4864,
+                         n_vocab=151936, n_ctx=32768, rope_base=1000000.0, rms_eps=1e-6,
+                         qkv_bias=True, tied=True),
+    # Phi-3-mini-4k: fused attn_qkv and gate-up (ffn_up holds both halves).
+    "phi3-mini": dict(arch="phi3", n_embd=3072, n_layer=32, n_head=32, n_head_kv=32, n_ff=8192,
+                      n_vocab=32064, n_ctx=4096, rope_base=10000.0, rms_eps=1e-5, fused=True),
 }
 
 # type -> (GGML type, file type, bytes per block of 32, std of the integer part)
@@ -94,26 +102,33 @@ def tensor_plan(s):
     plan = [("token_embd.weight", (s["n_vocab"], e), True)]
     for i in range(s["n_layer"]):
         b = f"blk.{i}."
-        plan += [
-            (b + "attn_norm.weight", (e,), False),
-            (b + "attn_q.weight", (e, e), True),
-            (b + "attn_k.weight", (kv, e), True),
-            (b + "attn_v.weight", (kv, e), True),
-            (b + "attn_output.weight", (e, e), True),
-            (b + "ffn_norm.weight", (e,), False),
-            (b + "ffn_gate.weight", (ff, e), True),
-            (b + "ffn_up.weight", (ff, e), True),
-            (b + "ffn_down.weight", (e, ff), True),
-        ]
-    plan += [("output_norm.weight", (e,), False), ("output.weight", (s["n_vocab"], e), True)]
+        plan.append((b + "attn_norm.weight", (e,), False))
+        if s.get("fused"):
+            plan.append((b + "attn_qkv.weight", (e + 2 * kv, e), True))
+        else:
+            plan += [(b + "attn_q.weight", (e, e), True), (b + "attn_k.weight", (kv, e), True),
+                     (b + "attn_v.weight", (kv, e), True)]
+        if s.get("qkv_bias"):
+            plan += [(b + "attn_q.bias", (e,), False), (b + "attn_k.bias", (kv,), False),
+                     (b + "attn_v.bias", (kv,), False)]
+        plan += [(b + "attn_output.weight", (e, e), True), (b + "ffn_norm.weight", (e,), False)]
+        if s.get("fused"):
+            plan.append((b + "ffn_up.weight", (2 * ff, e), True))
+        else:
+            plan += [(b + "ffn_gate.weight", (ff, e), True), (b + "ffn_up.weight", (ff, e), True)]
+        plan.append((b + "ffn_down.weight", (e, ff), True))
+    plan.append(("output_norm.weight", (e,), False))
+    if not s.get("tied"):
+        plan.append(("output.weight", (s["n_vocab"], e), True))
     return plan
 
 
 def write_model(path, model, qtype, seed, std):
     s = SHAPES[model]
     ggml_type, file_type, bsize, _ = QTYPES[qtype]
-    w = GGUFWriter(path, "llama")
-    w.add_name(f"{model} shaped random {qtype}")
+    w = GGUFWriter(path, s.get("arch", "llama"))
+    # Not "phi3" in the name: llama.cpp then insists on Phi-3's <|endoftext|> token.
+    w.add_name(f"{model.replace('phi3', 'phi 3')} shaped random {qtype}")
     w.add_file_type(file_type)
     w.add_quantization_version(2)
     w.add_context_length(s["n_ctx"])
@@ -125,7 +140,8 @@ def write_model(path, model, qtype, seed, std):
     w.add_rope_dimension_count(s["n_embd"] // s["n_head"])
     w.add_layer_norm_rms_eps(s["rms_eps"])
     w.add_rope_freq_base(s["rope_base"])
-    w.add_vocab_size(s["n_vocab"])
+    if s.get("arch", "llama") == "llama":
+        w.add_vocab_size(s["n_vocab"])
     tokens, scores, types = synthetic_vocab(s["n_vocab"])
     w.add_tokenizer_model("llama")
     w.add_token_list(tokens)
@@ -154,6 +170,8 @@ def write_model(path, model, qtype, seed, std):
     for name, shape, quant in plan:
         if quant:
             data = quantized_blocks(rng, shape[0], shape[1], qtype, std)
+        elif name.endswith(".bias"):
+            data = (0.1 * rng.standard_normal(shape)).astype(np.float32)
         else:
             data = (1.0 + 0.01 * rng.standard_normal(shape)).astype(np.float32)
         w.write_tensor_data(data)
