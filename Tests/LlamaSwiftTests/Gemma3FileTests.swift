@@ -29,34 +29,11 @@ import Glibc
 
     @Test func idsMatchLlamaCpp() throws {
         let t = try TestData.tokenizer(Self.modelPath)
-        let cases = try #require(try Self.fixture("gemma3-tokenize.json")["cases"]?.array)
-        #expect(cases.count > 100)
-        var passed = 0
-        for c in cases {
-            let text = try #require(c["text"]?.string)
-            let addSpecial = try #require(c["add_special"]?.bool)
-            let parseSpecial = try #require(c["parse_special"]?.bool)
-            let expected = try #require(c["ids"]?.array).compactMap { $0.int.map(Int32.init) }
-            let ids = try t.tokenize(text, addSpecial: addSpecial, parseSpecial: parseSpecial)
-            if ids == expected {
-                passed += 1
-            } else {
-                Issue.record("'\(text)' special=\(addSpecial)/\(parseSpecial): got \(ids), expected \(expected)")
-            }
-        }
-        #expect(passed == cases.count, "\(passed)/\(cases.count)")
+        try TokenizerFixture.expectIdsMatch(t, try Self.fixture("gemma3-tokenize.json"), roundTrip: false)
     }
 
     @Test func piecesMatchLlamaCpp() throws {
-        let t = try TestData.tokenizer(Self.modelPath)
-        let pieces = try #require(try Self.fixture("gemma3-tokenize.json")["pieces"]?.array)
-        for p in pieces {
-            let id = Int32(try #require(p["id"]?.int))
-            let hex = try #require(p["hex"]?.string)
-            let hexNoSpecial = try #require(p["hex_nospecial"]?.string)
-            #expect(t.piece(for: id) == TokenizerSmolLM2Tests.hexBytes(hex), "piece \(id)")
-            #expect(t.piece(for: id, renderSpecial: false) == TokenizerSmolLM2Tests.hexBytes(hexNoSpecial), "piece \(id) (no special)")
-        }
+        try TokenizerFixture.expectPiecesMatch(try TestData.tokenizer(Self.modelPath), try Self.fixture("gemma3-tokenize.json"))
     }
 
     /// The chat prompt of the fixture renders (built-in gemma format, the file has no

@@ -12,17 +12,6 @@ import Testing
         try MiniJSON.parse(TestData.read(TestData.fixturesDirectory + "/smollm2-tokenize.json"))
     }
 
-    static func hexBytes(_ s: String) -> [UInt8] {
-        var out: [UInt8] = []
-        let u = Array(s.utf8)
-        var i = 0
-        while i + 1 < u.count {
-            out.append(UInt8(String(decoding: u[i ..< i + 2], as: UTF8.self), radix: 16) ?? 0)
-            i += 2
-        }
-        return out
-    }
-
     @Test func metadataMatchesLlamaCpp() throws {
         let t = try TestData.tokenizer(Self.modelPath)
         let f = try Self.fixture()
@@ -41,39 +30,12 @@ import Testing
     }
 
     @Test func idsMatchLlamaCpp() throws {
-        let t = try TestData.tokenizer(Self.modelPath)
-        let cases = try #require(try Self.fixture()["cases"]?.array)
-        #expect(cases.count > 100)
-        var passed = 0
-        for c in cases {
-            let text = try #require(c["text"]?.string)
-            let addSpecial = try #require(c["add_special"]?.bool)
-            let parseSpecial = try #require(c["parse_special"]?.bool)
-            let expected = try #require(c["ids"]?.array).compactMap { $0.int.map(Int32.init) }
-            let ids = try t.tokenize(text, addSpecial: addSpecial, parseSpecial: parseSpecial)
-            if ids == expected {
-                passed += 1
-            } else {
-                Issue.record("'\(text)' special=\(addSpecial)/\(parseSpecial): got \(ids), expected \(expected)")
-            }
-            if !parseSpecial {
-                // SmolLM2 does not clean up spaces: the ids give the text back.
-                #expect(try t.detokenize(ids) == Array(text.utf8), "round trip of '\(text)'")
-            }
-        }
-        #expect(passed == cases.count, "\(passed)/\(cases.count)")
+        // SmolLM2 does not clean up spaces: the ids give the text back.
+        try TokenizerFixture.expectIdsMatch(try TestData.tokenizer(Self.modelPath), try Self.fixture(), roundTrip: true)
     }
 
     @Test func piecesMatchLlamaCpp() throws {
-        let t = try TestData.tokenizer(Self.modelPath)
-        let pieces = try #require(try Self.fixture()["pieces"]?.array)
-        for p in pieces {
-            let id = Int32(try #require(p["id"]?.int))
-            let hex = try #require(p["hex"]?.string)
-            let hexNoSpecial = try #require(p["hex_nospecial"]?.string)
-            #expect(t.piece(for: id) == Self.hexBytes(hex), "piece \(id)")
-            #expect(t.piece(for: id, renderSpecial: false) == Self.hexBytes(hexNoSpecial), "piece \(id) (no special)")
-        }
+        try TokenizerFixture.expectPiecesMatch(try TestData.tokenizer(Self.modelPath), try Self.fixture())
     }
 
     /// Invalid UTF-8 and NUL: llama.cpp reads each byte that does not start a well-formed
