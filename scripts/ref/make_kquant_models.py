@@ -28,7 +28,11 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "tiny")
 SEED = 20240602
 LENS = (12, 16)
-TYPES = [("q4_k", "Q4_K_S", "Q4_K"), ("q5_k", "Q5_K_S", "Q5_K"), ("q6_k", "Q6_K", "Q6_K")]
+TYPES = [("q4_k", "Q4_K_S", "Q4_K"), ("q5_k", "Q5_K_S", "Q5_K"), ("q6_k", "Q6_K", "Q6_K"),
+         ("q2_k", "Q2_K", "Q2_K"), ("q3_k", "Q3_K_S", "Q3_K"),
+         ("iq4_nl", "IQ4_NL", "IQ4_NL"), ("iq4_xs", "IQ4_XS", "IQ4_XS")]
+# ONLY=q2_k,iq4_xs in the environment: make only those (the others stay as committed).
+ONLY = set(filter(None, os.environ.get("ONLY", "").split(",")))
 
 
 def sequence(length, seed):
@@ -54,6 +58,8 @@ def main():
         T.write_gguf(src, model, cfg, wtype="F32", name="tiny-k256")
         f32_hf = [T.hf_logits(model, s) for s in seqs]
         for short, ftype, tname in TYPES:
+            if ONLY and short not in ONLY:
+                continue
             name = f"k256-{short}"
             path = os.path.join(OUT, f"{name}.gguf")
             subprocess.run([tool, "--pure", src, path, ftype], check=True,
