@@ -1,0 +1,561 @@
+"""The high-level API: :class:`Llama`, shaped like llama-cpp-python's, over the C API.
+
+One ``Llama`` owns a model, one session (its KV cache) and runs one generation at a
+time; calls from several threads wait for each other. Completions return the OpenAI-
+style dicts llama-cpp-python returns; with ``stream=True`` an iterator of chunks.
+
+Streams run the C call ``llamaswift_generate`` on a worker thread that hands text to
+the iterator through a small bounded queue, so the worker is never more than a few
+pieces ahead. Closing the iterator (``break`` out of a ``for`` loop over it, ``close()``,
+or letting it be collected) cancels the generation and waits for the worker to leave the
+library before the iterator's ``close()`` returns. The session is freed only when no call
+is running on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import queue
+import sys
+import threading
+import time
+import uuid
+import weakref
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
+
+from . import capi
+from .capi import LlamaSwiftError, Status, StopReason
+
+__all__ = ["Llama"]
+
+_AHEAD = 4  # text pieces a streaming worker may produce before the consumer takes them
+_POLL = 0.05  # seconds between checks of a cancel flag while waiting
+
+_FINISH = {
+    StopReason.LLAMASWIFT_STOP_END_OF_GENERATION: "stop",
+    StopReason.LLAMASWIFT_STOP_STRING: "stop",
+    StopReason.LLAMASWIFT_STOP_MAX_TOKENS: "length",
+    StopReason.LLAMASWIFT_STOP_CONTEXT_FULL: "length",
+    StopReason.LLAMASWIFT_STOP_CALLBACK: "stop",
+    StopReason.LLAMASWIFT_STOP_CANCELLED: "stop",
+}
+
+# Seeds llama-cpp-python users pass for "random" (its LLAMA_DEFAULT_SEED is 0xFFFFFFFF).
+_RANDOM_SEEDS = (None, -1, 0xFFFFFFFF, capi.LLAMASWIFT_SEED_RANDOM)
+
+# Open generations, cancelled before the interpreter waits for threads at exit.
+_live_runs: "weakref.WeakSet[_Run]" = weakref.WeakSet()
+
+
+def _cancel_live_runs() -> None:
+    for run in list(_live_runs):
+        run.cancel()
+
+
+# threading._register_atexit runs before the interpreter joins threads; atexit after.
+getattr(threading, "_register_atexit", lambda f: None)(_cancel_live_runs)
+
+
+def _text_bytes(text: Union[str, bytes]) -> bytes:
+    return text.encode("utf-8") if isinstance(text, str) else bytes(text)
+
+
+def _content_text(content: Any) -> str:
+    """A message's content: a string, None, or OpenAI's list of parts (text parts joined)."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    parts = []
+    for part in content:
+        if isinstance(part, dict) and part.get("type") == "text":
+            parts.append(part.get("text", ""))
+        elif isinstance(part, str):
+            parts.append(part)
+        else:
+            raise ValueError(f"unsupported message content part: {part!r}")
+    return "".join(parts)
+
+
+class _Run:
+    """One llamaswift_generate call on the Llama's session.
+
+    Holds the Llama's lock from start to the moment the C call returns (the session is
+    in use exactly that long). ``cancel()`` is safe from any thread, any number of times:
+    it makes the callback return false and calls llamaswift_session_cancel (for a prompt
+    still being evaluated) while the call runs, then waits for the call to return."""
+
+    def __init__(self, llama: "Llama", prompt: bytes, sampler_params: capi.llamaswift_sampler_params,
+                 params: capi.llamaswift_generate_params, keep: Any, streaming: bool) -> None:
+        self._llama = llama
+        self._prompt = prompt
+        self._sampler_params = sampler_params
+        self._params = params
+        self._keep = keep  # the stop strings' buffers, alive as long as the call
+        self.result = capi.llamaswift_generate_result(struct_size=ctypes.sizeof(capi.llamaswift_generate_result))
+        self.error: Optional[BaseException] = None
+        self.consumer = threading.get_ident()  # the thread that reads the text (for same-thread preemption)
+        self._stop = threading.Event()
+        self._in_call = threading.Event()
+        self._done = threading.Event()
+        self._state = threading.Lock()  # orders cancel's session_cancel against the call's end
+        self._pieces: List[str] = []
+        self._queue: "queue.Queue[Optional[str]]" = queue.Queue(maxsize=_AHEAD) if streaming else queue.Queue()
+        self._streaming = streaming
+        self._callback = capi.llamaswift_piece_callback(self._on_piece)
+        self._thread: Optional[threading.Thread] = None
+
+    # -- the C callback ------------------------------------------------------------------
+
+    def _on_piece(self, ptr: Any, n: int, user: Any) -> bool:
+        try:
+            if self._stop.is_set():
+                return False
+            piece = ctypes.string_at(ptr, n).decode("utf-8", "replace")
+            if not self._streaming:
+                self._pieces.append(piece)
+                return True
+            while True:
+                try:
+                    self._queue.put(piece, timeout=_POLL)
+                    return True
+                except queue.Full:
+                    if self._stop.is_set():
+                        return False
+        except BaseException as e:  # KeyboardInterrupt in the callback: stop and re-raise after the call
+            self.error = e
+            return False
+
+    # -- running -------------------------------------------------------------------------
+
+    def _call(self) -> None:
+        llama = self._llama
+        sampler = ctypes.POINTER(capi.llamaswift_sampler)()
+        try:
+            if self._stop.is_set():
+                return
+            capi.llamaswift_sampler_create(ctypes.byref(self._sampler_params), ctypes.byref(sampler))  # type: ignore[attr-defined]
+            with self._state:
+                self._in_call.set()
+            capi.llamaswift_generate(  # type: ignore[attr-defined]
+                llama._session, sampler, self._prompt, len(self._prompt), ctypes.byref(self._params),
+                self._callback, None, ctypes.byref(self.result))
+        except LlamaSwiftError as e:
+            if not (e.status == Status.CANCELLED and self._stop.is_set()):
+                self.error = e
+        except BaseException as e:
+            self.error = e
+        finally:
+            with self._state:
+                self._in_call.clear()
+                self._done.set()
+            capi.llamaswift_sampler_free(sampler)  # type: ignore[attr-defined]
+            llama._release(self)
+
+    def run_here(self) -> None:
+        """Runs the call on this thread (non-streamed completions)."""
+        self._call()
+        if self.error is not None:
+            raise self.error
+
+    def start(self) -> None:
+        """Runs the call on a worker thread; read the text with pieces()."""
+        _live_runs.add(self)
+
+        def work() -> None:
+            try:
+                self._call()
+            finally:
+                self._put_end()
+
+        self._thread = threading.Thread(target=work, name="llamaswift-generate", daemon=True)
+        self._thread.start()
+
+    def _put_end(self) -> None:
+        while True:
+            try:
+                self._queue.put(None, timeout=_POLL)
+                return
+            except queue.Full:
+                if self._stop.is_set():
+                    return
+
+    def pieces(self) -> Iterator[str]:
+        """The streamed text, then raises the call's error if it failed."""
+        while True:
+            self.consumer = threading.get_ident()
+            try:
+                item = self._queue.get(timeout=_POLL)
+            except queue.Empty:
+                if self._stop.is_set():
+                    break
+                continue
+            if item is None:
+                break
+            yield item
+        if self._thread is not None:
+            self._thread.join()
+        if self.error is not None and not self._stop.is_set():
+            raise self.error
+
+    @property
+    def text(self) -> str:
+        return "".join(self._pieces)
+
+    def cancel(self) -> None:
+        """Stops the call (if it still runs) and waits until it has left the library."""
+        self._stop.set()
+        with self._state:
+            if self._in_call.is_set():
+                capi.llamaswift_session_cancel(self._llama._session)  # type: ignore[attr-defined]
+        if self._thread is not None and self._thread is not threading.current_thread():
+            if sys.is_finalizing():
+                return
+            self._thread.join()
+        _live_runs.discard(self)
+
+    @property
+    def finish_reason(self) -> str:
+        return _FINISH.get(StopReason(self.result.stop_reason), "stop") if self.result.stop_reason else "stop"
+
+
+class Llama:
+    """A model and a session, used like llama-cpp-python's ``Llama``.
+
+    >>> with Llama("model.gguf", n_ctx=2048, seed=1) as llm:
+    ...     out = llm.create_chat_completion([{"role": "user", "content": "Hi"}], max_tokens=32)
+    ...     print(out["choices"][0]["message"]["content"])
+
+    ``n_ctx``: context length in tokens (0 = the model's training context, at most 4096).
+    ``n_threads``: worker threads (None = the CPUs this process may use, at most 8).
+    ``seed``: the sampling seed of every call that gives none (None, -1 or 0xFFFFFFFF:
+    random). ``chat_format``: a built-in template name ("chatml", "llama2", "llama3",
+    "gemma", ...) instead of the model's own. ``n_gpu_layers``, ``use_mmap``, ``use_mlock``
+    and ``verbose`` are accepted for llama-cpp-python compatibility and have no effect
+    (the engine runs on the CPU and always maps the file).
+
+    Errors from the library raise :class:`LlamaSwiftError` with its ``status``; using a
+    closed Llama raises ValueError.
+    """
+
+    def __init__(self, model_path: str, *, n_ctx: int = 512, n_threads: Optional[int] = None, n_batch: int = 512,
+                 seed: Optional[int] = None, chat_format: Optional[str] = None, vocab_only: bool = False,
+                 n_gpu_layers: int = 0, use_mmap: bool = True, use_mlock: bool = False, verbose: bool = False) -> None:
+        self.model_path = str(model_path)
+        self._model: Any = None
+        self._session: Any = None
+        self._lock = threading.Lock()
+        self._active: Optional[_Run] = None
+        self._closed = False
+        self.chat_format = chat_format
+        self.seed = capi.LLAMASWIFT_SEED_RANDOM if seed in _RANDOM_SEEDS else int(seed) & 0xFFFF_FFFF_FFFF_FFFF
+        mp = capi.llamaswift_model_default_params()
+        mp.vocab_only = vocab_only
+        model = ctypes.POINTER(capi.llamaswift_model)()
+        capi.llamaswift_model_load(self.model_path.encode(), ctypes.byref(mp), ctypes.byref(model))  # type: ignore[attr-defined]
+        self._model = model
+        info = capi.llamaswift_model_info(struct_size=ctypes.sizeof(capi.llamaswift_model_info))
+        capi.llamaswift_model_get_info(model, ctypes.byref(info))  # type: ignore[attr-defined]
+        self._info = info
+        self._n_ctx = 0
+        if not vocab_only:
+            sp = capi.llamaswift_session_default_params()
+            sp.n_ctx = max(0, int(n_ctx))
+            sp.n_batch = max(0, int(n_batch))
+            sp.n_threads = 0 if n_threads is None else max(0, int(n_threads))
+            session = ctypes.POINTER(capi.llamaswift_session)()
+            try:
+                capi.llamaswift_session_create(model, ctypes.byref(sp), ctypes.byref(session))  # type: ignore[attr-defined]
+            except BaseException:
+                self.close()
+                raise
+            self._session = session
+            self._n_ctx = int(sp.n_ctx) if sp.n_ctx else min(int(info.n_ctx_train), 4096)
+
+    # -- lifetime ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Cancels a running generation, waits for it, then frees the session and the
+        model. Idempotent. Open streams of this Llama end."""
+        if self._closed:
+            return
+        self._closed = True
+        run = self._active
+        if run is not None:
+            run.cancel()
+        if sys.is_finalizing() and self._active is not None:
+            return  # a worker is frozen inside the library: leak rather than free under it
+        with self._lock:
+            session, self._session = self._session, None
+            model, self._model = self._model, None
+            if session:
+                capi.llamaswift_session_free(session)  # type: ignore[attr-defined]
+            if model:
+                capi.llamaswift_model_free(model)  # type: ignore[attr-defined]
+
+    def __enter__(self) -> "Llama":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError("this Llama is closed")
+
+    # -- one call at a time --------------------------------------------------------------
+
+    def _take(self) -> None:
+        """Takes the session's lock. A stream this thread left open (it cannot be reading
+        it while it is here) is cancelled instead of waited for."""
+        me = threading.get_ident()
+        while not self._lock.acquire(timeout=_POLL):
+            active = self._active
+            if active is not None and active._streaming and active.consumer == me:
+                active.cancel()
+        if self._closed:
+            self._lock.release()
+            raise ValueError("this Llama is closed")
+
+    def _acquire(self, run: _Run) -> None:
+        """Takes the session for `run` (released when its C call returns)."""
+        self._take()
+        self._active = run
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        self._take()
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def _release(self, run: _Run) -> None:
+        if self._active is run:
+            self._active = None
+            self._lock.release()
+
+    # -- model facts and tokens ----------------------------------------------------------
+
+    def n_ctx(self) -> int:
+        return self._n_ctx
+
+    def n_vocab(self) -> int:
+        return int(self._info.n_vocab)
+
+    def n_embd(self) -> int:
+        return int(self._info.n_embd)
+
+    def token_bos(self) -> int:
+        return int(capi.llamaswift_token_bos(self._model))  # type: ignore[attr-defined]
+
+    def token_eos(self) -> int:
+        return int(capi.llamaswift_token_eos(self._model))  # type: ignore[attr-defined]
+
+    @property
+    def info(self) -> Dict[str, Any]:
+        """llamaswift_model_info as a dict."""
+        return {name: getattr(self._info, name) for name, _ in self._info._fields_ if name != "struct_size"}
+
+    def metadata(self, key: str) -> str:
+        """The GGUF metadata value under `key`, rendered as text (KeyError if absent)."""
+        self._check_open()
+        try:
+            raw = capi.sized_bytes(lambda b, c, n: capi.llamaswift_model_meta_string(  # type: ignore[attr-defined]
+                self._model, key.encode(), b, c, n))
+        except LlamaSwiftError as e:
+            if e.status == Status.INVALID_ARGUMENT:
+                raise KeyError(key) from e
+            raise
+        return raw.decode("utf-8", "replace")
+
+    def tokenize(self, text: Union[str, bytes], add_bos: bool = True, special: bool = False) -> List[int]:
+        """Token ids of `text` (bytes or str), as llama.cpp's llama_tokenize."""
+        self._check_open()
+        data = _text_bytes(text)
+        flags = (capi.LLAMASWIFT_TOKENIZE_ADD_SPECIAL if add_bos else 0) | (
+            capi.LLAMASWIFT_TOKENIZE_PARSE_SPECIAL if special else 0)
+        n = ctypes.c_size_t()
+        try:
+            capi.llamaswift_tokenize(self._model, data, len(data), flags, None, 0, ctypes.byref(n))  # type: ignore[attr-defined]
+            return []
+        except LlamaSwiftError as e:
+            if e.status != Status.BUFFER_TOO_SMALL:
+                raise
+        out = (ctypes.c_int32 * n.value)()
+        capi.llamaswift_tokenize(self._model, data, len(data), flags, out, n.value, ctypes.byref(n))  # type: ignore[attr-defined]
+        return list(out)
+
+    def detokenize(self, tokens: Sequence[int]) -> bytes:
+        """The bytes of `tokens` (llama.cpp's llama_detokenize; special tokens rendered)."""
+        self._check_open()
+        arr = (ctypes.c_int32 * len(tokens))(*tokens)
+        return capi.sized_bytes(lambda b, c, n: capi.llamaswift_detokenize(  # type: ignore[attr-defined]
+            self._model, arr, len(tokens), b, c, n))
+
+    def token_to_piece(self, token: int) -> bytes:
+        self._check_open()
+        return capi.sized_bytes(lambda b, c, n: capi.llamaswift_token_to_piece(  # type: ignore[attr-defined]
+            self._model, token, b, c, n))
+
+    def apply_chat_template(self, messages: Sequence[Dict[str, Any]], add_generation_prompt: bool = True,
+                            chat_format: Optional[str] = None) -> str:
+        """The prompt text for `messages`, as llama.cpp's llama_chat_apply_template."""
+        self._check_open()
+        keep = [(str(m["role"]).encode(), _content_text(m.get("content")).encode()) for m in messages]
+        arr = (capi.llamaswift_chat_message * max(1, len(keep)))(
+            *[capi.llamaswift_chat_message(r, c) for r, c in keep])
+        name = chat_format or self.chat_format
+        raw = capi.sized_bytes(lambda b, c, n: capi.llamaswift_chat_format(  # type: ignore[attr-defined]
+            self._model, name.encode() if name else None, arr, len(keep), add_generation_prompt, b, c, n))
+        return raw.decode("utf-8")
+
+    # -- state ---------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forgets the cached tokens (the next prompt is evaluated from the start)."""
+        self._check_open()
+        with self._exclusive():
+            capi.llamaswift_session_rewind(self._session, 0)  # type: ignore[attr-defined]
+
+    def save_state(self) -> bytes:
+        """The session's tokens, KV cache and logits (llamaswift_session_state_save)."""
+        self._check_open()
+        with self._exclusive():
+            return capi.sized_bytes(lambda b, c, n: capi.llamaswift_session_state_save(  # type: ignore[attr-defined]
+                self._session, b, c, n))
+
+    def load_state(self, state: bytes) -> None:
+        self._check_open()
+        with self._exclusive():
+            capi.llamaswift_session_state_load(self._session, state, len(state))  # type: ignore[attr-defined]
+
+    @property
+    def n_tokens(self) -> int:
+        """Tokens in the session's cache."""
+        return 0 if self._session is None else int(capi.llamaswift_session_position(self._session))  # type: ignore[attr-defined]
+
+    # -- generation ----------------------------------------------------------------------
+
+    def _new_run(self, prompt: bytes, *, max_tokens: Optional[int], temperature: float, top_p: float, top_k: int,
+                 min_p: float, repeat_penalty: float, frequency_penalty: float, presence_penalty: float,
+                 stop: Union[None, str, Sequence[str]], seed: Optional[int], streaming: bool) -> _Run:
+        self._check_open()
+        if self._session is None:
+            raise ValueError("this Llama was loaded with vocab_only=True: it cannot generate")
+        sp = capi.llamaswift_sampler_default_params()
+        sp.temperature = temperature
+        sp.top_p = top_p
+        sp.top_k = top_k
+        sp.min_p = min_p
+        sp.repeat_penalty = repeat_penalty
+        sp.frequency_penalty = frequency_penalty
+        sp.presence_penalty = presence_penalty
+        if seed is None:
+            sp.seed = self.seed
+        elif seed in _RANDOM_SEEDS:
+            sp.seed = capi.LLAMASWIFT_SEED_RANDOM
+        else:
+            sp.seed = int(seed) & 0xFFFF_FFFF_FFFF_FFFF
+        gp = capi.llamaswift_generate_default_params()
+        gp.max_tokens = -1 if max_tokens is None or max_tokens <= 0 else min(int(max_tokens), 0x7FFF_FFFF)
+        stops = [stop] if isinstance(stop, str) else list(stop or [])
+        encoded = [s.encode("utf-8") for s in stops if s]
+        arr = (ctypes.c_char_p * max(1, len(encoded)))(*encoded)
+        if encoded:
+            gp.stop_strings = arr
+            gp.n_stop_strings = len(encoded)
+        return _Run(self, prompt, sp, gp, (arr, encoded), streaming)
+
+    def _usage(self, run: _Run) -> Dict[str, int]:
+        p, g = int(run.result.n_prompt_tokens), int(run.result.n_generated)
+        return {"prompt_tokens": p, "completion_tokens": g, "total_tokens": p + g}
+
+    def create_completion(self, prompt: Union[str, bytes], suffix: Optional[str] = None, max_tokens: Optional[int] = 16,
+                          temperature: float = 0.8, top_p: float = 0.95, min_p: float = 0.05, echo: bool = False,
+                          stop: Union[None, str, Sequence[str]] = None, frequency_penalty: float = 0.0,
+                          presence_penalty: float = 0.0, repeat_penalty: float = 1.0, top_k: int = 40,
+                          stream: bool = False, seed: Optional[int] = None,
+                          model: Optional[str] = None) -> Union[Dict[str, Any], Iterator[Dict[str, Any]]]:
+        """Continues `prompt` (special tokens in it are parsed; BOS added as the model
+        asks). Returns a ``text_completion`` dict, or with ``stream=True`` an iterator of
+        chunks whose texts concatenate to the same text. ``max_tokens`` None or ≤ 0:
+        until the end of generation or a full context. ``temperature`` 0: greedy."""
+        if suffix is not None:
+            raise NotImplementedError("suffix (fill-in-the-middle) is not supported")
+        data = _text_bytes(prompt)
+        run = self._new_run(data, max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k,
+                            min_p=min_p, repeat_penalty=repeat_penalty, frequency_penalty=frequency_penalty,
+                            presence_penalty=presence_penalty, stop=stop, seed=seed, streaming=stream)
+        ident, created, name = f"cmpl-{uuid.uuid4()}", int(time.time()), model or self.model_path
+        prefix = data.decode("utf-8", "replace") if echo else ""
+        if stream:
+            return self._stream(run, lambda text, finish: {
+                "id": ident, "object": "text_completion", "created": created, "model": name,
+                "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish}],
+            }, first=prefix or None)
+        self._acquire(run)
+        run.run_here()
+        return {
+            "id": ident, "object": "text_completion", "created": created, "model": name,
+            "choices": [{"text": prefix + run.text, "index": 0, "logprobs": None, "finish_reason": run.finish_reason}],
+            "usage": self._usage(run),
+        }
+
+    __call__ = create_completion
+
+    def create_chat_completion(self, messages: Sequence[Dict[str, Any]], temperature: float = 0.2,
+                               top_p: float = 0.95, top_k: int = 40, min_p: float = 0.05, stream: bool = False,
+                               stop: Union[None, str, Sequence[str]] = None, seed: Optional[int] = None,
+                               max_tokens: Optional[int] = None, presence_penalty: float = 0.0,
+                               frequency_penalty: float = 0.0, repeat_penalty: float = 1.0,
+                               model: Optional[str] = None,
+                               chat_format: Optional[str] = None) -> Union[Dict[str, Any], Iterator[Dict[str, Any]]]:
+        """Answers `messages` ([{"role", "content"}, ...]) with the model's chat template
+        (or `chat_format`). Returns a ``chat.completion`` dict, or with ``stream=True``
+        ``chat.completion.chunk`` dicts: the first carries ``delta: {"role":
+        "assistant"}``, then ``{"content": ...}`` pieces, the last ``{}`` and the
+        finish_reason. Multi-turn chats reuse the cached prefix of the previous turn."""
+        prompt = self.apply_chat_template(messages, True, chat_format).encode("utf-8")
+        run = self._new_run(prompt, max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k,
+                            min_p=min_p, repeat_penalty=repeat_penalty, frequency_penalty=frequency_penalty,
+                            presence_penalty=presence_penalty, stop=stop, seed=seed, streaming=stream)
+        ident, created, name = f"chatcmpl-{uuid.uuid4()}", int(time.time()), model or self.model_path
+        if stream:
+            def chunk(text: Optional[str], finish: Optional[str], role: bool = False) -> Dict[str, Any]:
+                delta: Dict[str, str] = {"role": "assistant"} if role else ({} if text is None else {"content": text})
+                return {"id": ident, "object": "chat.completion.chunk", "created": created, "model": name,
+                        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+            return self._stream(run, chunk, chat=True)
+        self._acquire(run)
+        run.run_here()
+        return {
+            "id": ident, "object": "chat.completion", "created": created, "model": name,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": run.text}, "logprobs": None,
+                         "finish_reason": run.finish_reason}],
+            "usage": self._usage(run),
+        }
+
+    def _stream(self, run: _Run, make: Any, first: Optional[str] = None, chat: bool = False) -> Iterator[Dict[str, Any]]:
+        """The chunks of a streamed run. A generator: nothing starts before the first
+        next(); its finally cancels and waits for the worker however the loop ends."""
+        try:
+            self._acquire(run)
+            run.consumer = threading.get_ident()
+            run.start()
+            if chat:
+                yield make(None, None, role=True)
+            elif first:
+                yield make(first, None)
+            for piece in run.pieces():
+                yield make(piece, None)
+            yield make(None, run.finish_reason) if chat else make("", run.finish_reason)
+        finally:
+            run.cancel()
