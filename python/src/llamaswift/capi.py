@@ -319,49 +319,50 @@ def _raise_on_error(status: int, func: Any, args: Any) -> Status:
     return Status.OK
 
 
-# name -> (restype, argtypes). The status-returning ones (restype c_int standing for the
-# enum) raise on failure. The coverage test compares this table with the header.
+# name -> (restype, argtypes); _S marks a llamaswift_status return (a C int; such
+# functions raise on failure). The coverage test compares this table with the header.
+_S: Any = object()
 SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "llamaswift_version": (c_char_p, []),
     "llamaswift_status_string": (c_char_p, [c_int]),
     "llamaswift_last_error": (c_char_p, []),
     # models
-    "llamaswift_model_params_init": (c_int, [_P(llamaswift_model_params), c_size_t]),
-    "llamaswift_model_load": (c_int, [c_char_p, _P(llamaswift_model_params), _P(_model_p)]),
+    "llamaswift_model_params_init": (_S, [_P(llamaswift_model_params), c_size_t]),
+    "llamaswift_model_load": (_S, [c_char_p, _P(llamaswift_model_params), _P(_model_p)]),
     "llamaswift_model_free": (None, [_model_p]),
-    "llamaswift_model_get_info": (c_int, [_model_p, _P(llamaswift_model_info)]),
-    "llamaswift_model_meta_string": (c_int, [_model_p, c_char_p, c_char_p, c_size_t, _P(c_size_t)]),
+    "llamaswift_model_get_info": (_S, [_model_p, _P(llamaswift_model_info)]),
+    "llamaswift_model_meta_string": (_S, [_model_p, c_char_p, c_char_p, c_size_t, _P(c_size_t)]),
     # tokens
-    "llamaswift_tokenize": (c_int, [_model_p, c_char_p, c_size_t, c_uint32, _P(c_int32), c_size_t, _P(c_size_t)]),
-    "llamaswift_token_to_piece": (c_int, [_model_p, c_int32, c_char_p, c_size_t, _P(c_size_t)]),
-    "llamaswift_detokenize": (c_int, [_model_p, _P(c_int32), c_size_t, c_char_p, c_size_t, _P(c_size_t)]),
+    "llamaswift_tokenize": (_S, [_model_p, c_char_p, c_size_t, c_uint32, _P(c_int32), c_size_t, _P(c_size_t)]),
+    "llamaswift_token_to_piece": (_S, [_model_p, c_int32, c_char_p, c_size_t, _P(c_size_t)]),
+    "llamaswift_detokenize": (_S, [_model_p, _P(c_int32), c_size_t, c_char_p, c_size_t, _P(c_size_t)]),
     "llamaswift_token_bos": (c_int32, [_model_p]),
     "llamaswift_token_eos": (c_int32, [_model_p]),
     "llamaswift_token_is_end_of_generation": (c_bool, [_model_p, c_int32]),
     # sessions
-    "llamaswift_session_params_init": (c_int, [_P(llamaswift_session_params), c_size_t]),
-    "llamaswift_session_create": (c_int, [_model_p, _P(llamaswift_session_params), _P(_session_p)]),
+    "llamaswift_session_params_init": (_S, [_P(llamaswift_session_params), c_size_t]),
+    "llamaswift_session_create": (_S, [_model_p, _P(llamaswift_session_params), _P(_session_p)]),
     "llamaswift_session_free": (None, [_session_p]),
-    "llamaswift_session_decode": (c_int, [_session_p, _P(c_int32), c_size_t]),
+    "llamaswift_session_decode": (_S, [_session_p, _P(c_int32), c_size_t]),
     "llamaswift_session_logits": (_P(c_float), [_session_p]),
     "llamaswift_session_position": (c_uint32, [_session_p]),
-    "llamaswift_session_rewind": (c_int, [_session_p, c_uint32]),
+    "llamaswift_session_rewind": (_S, [_session_p, c_uint32]),
     "llamaswift_session_cancel": (None, [_session_p]),
-    "llamaswift_session_state_save": (c_int, [_session_p, c_void_p, c_size_t, _P(c_size_t)]),
-    "llamaswift_session_state_load": (c_int, [_session_p, c_void_p, c_size_t]),
-    "llamaswift_session_state_save_file": (c_int, [_session_p, c_char_p]),
-    "llamaswift_session_state_load_file": (c_int, [_session_p, c_char_p]),
+    "llamaswift_session_state_save": (_S, [_session_p, c_void_p, c_size_t, _P(c_size_t)]),
+    "llamaswift_session_state_load": (_S, [_session_p, c_void_p, c_size_t]),
+    "llamaswift_session_state_save_file": (_S, [_session_p, c_char_p]),
+    "llamaswift_session_state_load_file": (_S, [_session_p, c_char_p]),
     # sampling
-    "llamaswift_sampler_params_init": (c_int, [_P(llamaswift_sampler_params), c_size_t]),
-    "llamaswift_sampler_create": (c_int, [_P(llamaswift_sampler_params), _P(_sampler_p)]),
+    "llamaswift_sampler_params_init": (_S, [_P(llamaswift_sampler_params), c_size_t]),
+    "llamaswift_sampler_create": (_S, [_P(llamaswift_sampler_params), _P(_sampler_p)]),
     "llamaswift_sampler_free": (None, [_sampler_p]),
-    "llamaswift_sampler_sample": (c_int, [_sampler_p, _session_p, _P(c_int32)]),
-    "llamaswift_sampler_accept": (c_int, [_sampler_p, c_int32]),
-    "llamaswift_sampler_reset": (c_int, [_sampler_p]),
+    "llamaswift_sampler_sample": (_S, [_sampler_p, _session_p, _P(c_int32)]),
+    "llamaswift_sampler_accept": (_S, [_sampler_p, c_int32]),
+    "llamaswift_sampler_reset": (_S, [_sampler_p]),
     # generation
-    "llamaswift_generate_params_init": (c_int, [_P(llamaswift_generate_params), c_size_t]),
+    "llamaswift_generate_params_init": (_S, [_P(llamaswift_generate_params), c_size_t]),
     "llamaswift_generate": (
-        c_int,
+        _S,
         [
             _session_p,
             _sampler_p,
@@ -375,18 +376,22 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     ),
     # chat
     "llamaswift_chat_format": (
-        c_int,
+        _S,
         [_model_p, c_char_p, _P(llamaswift_chat_message), c_size_t, c_bool, c_char_p, c_size_t, _P(c_size_t)],
     ),
 }
 
-# Functions that return a status but whose failure is part of normal use are still
-# raising: callers catch BUFFER_TOO_SMALL in size-then-fill (see sized_call below).
-for _name, (_restype, _argtypes) in SIGNATURES.items():
+# Every status-returning function raises, BUFFER_TOO_SMALL included (size-then-fill
+# callers catch it: see sized_bytes below).
+STATUS_FUNCTIONS = frozenset(name for name, (restype, _) in SIGNATURES.items() if restype is _S)
+for _name, (_restype, _argtypes) in list(SIGNATURES.items()):
+    if _restype is _S:
+        _restype = c_int  # the enum's C type
+        SIGNATURES[_name] = (_restype, _argtypes)
     _f = getattr(lib, _name)
     _f.restype = _restype
     _f.argtypes = _argtypes
-    if _restype is c_int:
+    if _name in STATUS_FUNCTIONS:
         _f.errcheck = _raise_on_error
     globals()[_name] = _f
 
