@@ -5,6 +5,8 @@
 #   make install  PREFIX=/usr/local DESTDIR=   (library with soname links, header, .pc, program)
 #   make deb      Debian packages in out/deb/ (libllamaswift0, libllamaswift-dev, llamaswift-tools)
 #   make test-packages   check them, install them into a scratch root, build and run against them
+#   make wheel    the Python package: wheel (with the stripped library) and sdist in out/dist/
+#   make test-ray the Ray Serve example: a local Ray, 2 replicas, concurrent requests
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -21,7 +23,12 @@ CC ?= cc
 CFLAGS ?= -O2 -g -Wall -Wextra -Werror
 PROMPT ?= What is the capital of France? Answer in one sentence.
 
-.PHONY: all build run test test-swift test-c test-python test-rust deps testdata model gemma3 install uninstall deb test-packages clean fuzz sanitize
+# The Python tools (build, hatchling, auditwheel, pytest, ray[serve]): scripts/python-venv.sh.
+PYVENV := out/pyenv
+PY := $(PYVENV)/bin/python
+DIST := out/dist
+
+.PHONY: all build run test test-swift test-c test-python test-rust test-ray wheel pyenv deps testdata model gemma3 install uninstall deb test-packages clean fuzz sanitize
 
 all: build
 
@@ -47,7 +54,7 @@ deps:
 run: model build
 	$(BIN)/llamaswift run -m $(MODEL) -p "$(PROMPT)"
 
-test: deps model testdata build test-swift test-c test-python test-rust test-packages
+test: deps model testdata build test-swift test-c test-python test-ray test-rust test-packages
 	@echo "make test: all suites passed"
 
 test-swift:
@@ -67,8 +74,29 @@ sanitize: deps model testdata build
 test-c: build
 	bash Tests/capi/run-c-tests.sh
 
-test-python: build
-	LLAMASWIFT_LIB=$(abspath $(LIB)) python3 -m pytest -q Tests/capi/python examples/python/test_llamaswift.py
+pyenv:
+	bash scripts/python-venv.sh >/dev/null
+
+# The wheel carries the stripped library and a manylinux tag read from it (python/hatch_build.py);
+# auditwheel must find the same tag.
+wheel: build pyenv
+	rm -rf $(DIST)
+	LLAMASWIFT_PREBUILT_LIB=$(abspath $(LIB)) $(PY) -m build --no-isolation --outdir $(DIST) python
+	$(PYVENV)/bin/auditwheel show $(DIST)/llamaswift-*.whl
+	@ls -l $(DIST)
+
+# The raw ctypes tests against the built library; then the package's tests against the wheel
+# installed in out/pyenv (no LLAMASWIFT_LIB), including a fresh venv and a build from the sdist.
+test-python: build wheel
+	LLAMASWIFT_LIB=$(abspath $(LIB)) python3 -m pytest -q Tests/capi/python
+	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(DIST)/llamaswift-*.whl
+	cd python && env -u LLAMASWIFT_LIB LLAMASWIFT_TEST_INSTALLED=1 LLAMASWIFT_TEST_SDIST_BUILD=1 \
+		../$(PY) -m pytest -q tests
+
+# Ray Serve: a local Ray on this machine, the example deployed with 2 replicas (about 30 s).
+test-ray: wheel
+	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(DIST)/llamaswift-*.whl
+	env -u LLAMASWIFT_LIB $(PY) -m pytest -q -s examples/ray/test_ray_serve.py
 
 # The Rust example: its layout test, then the program must answer (skipped without cargo).
 test-rust: build

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Swift: a C compiler, libffi-dev (the libffi
 # harness), pkg-config, valgrind, dpkg-dev (dpkg-shlibdeps for make deb) and pytest.
+# The Python package's tools (build, auditwheel, ray[serve], ...) go into a venv: scripts/python-venv.sh.
 # Debian packages through apt-get (as root), pytest through pip. Idempotent: does
 # nothing when everything is present.
 set -euo pipefail

@@ -144,3 +144,10 @@ def test_sdist_builds_the_library_with_swift(sdist, tmp_path):
     assert built, os.listdir(tmp_path)
     with zipfile.ZipFile(built[0]) as z:
         assert "llamaswift/libllamaswift.so" in z.namelist()
+
+
+def test_the_python_example_runs_on_the_package(model_path):
+    out = subprocess.run([sys.executable, str(REPO / "examples/python/chat.py"), model_path,
+                          "What is the capital of France?"], check=True, capture_output=True, text=True,
+                         env=clean_env(), timeout=120).stdout
+    assert "Paris" in out
