@@ -103,6 +103,6 @@ def test_streaming_and_errors(server):
                                                      "temperature": 0})
     assert status == 200 and "Rome" in json.loads(text)["choices"][0]["text"]
     with pytest.raises(urllib.error.HTTPError) as e:
-        post(url + "/v1/completions", {"prompt": "x", "top_p": 0})
+        post(url + "/v1/completions", {"prompt": "x", "temperature": -1})
     assert e.value.code == 400
     assert json.loads(e.value.read())["error"]["code"] == "llamaswift_err_invalid_argument"

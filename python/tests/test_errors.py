@@ -45,14 +45,34 @@ def test_unknown_chat_template_is_unsupported(llm):
     assert "chatml" in e.message  # the message lists the built-in names
 
 
-@pytest.mark.parametrize("kwargs", [dict(top_p=0), dict(top_p=1.5), dict(min_p=-0.1), dict(temperature=-1),
-                                    dict(top_k=-1), dict(repeat_penalty=0), dict(temperature=float("nan"))])
+@pytest.mark.parametrize("kwargs", [dict(temperature=-1), dict(repeat_penalty=0), dict(temperature=float("nan")),
+                                    dict(top_p=float("inf")), dict(min_p=float("nan"))])
 def test_bad_sampling_parameters_are_invalid_argument(llm, kwargs):
     raises(Status.INVALID_ARGUMENT, llm.create_completion, "Hello", max_tokens=2, **kwargs)
     # and the same through a stream, raised from the iterator
     with pytest.raises(LlamaSwiftError) as e:
         list(llm.create_completion("Hello", max_tokens=2, stream=True, **kwargs))
     assert e.value.status is Status.INVALID_ARGUMENT
+
+
+def test_out_of_range_values_llama_cpp_accepts_are_accepted(llm):
+    # since 0.2, as llama.cpp: top_p <= 0 keeps the top token, top_k <= 0 and min_p <= 0 are off
+    for kwargs in (dict(top_p=0), dict(top_p=1.5), dict(min_p=-0.1), dict(top_k=-1)):
+        assert llm("Hello", max_tokens=1, **kwargs)["usage"]["completion_tokens"] <= 1
+
+
+def test_unknown_temperature_order_is_invalid_argument():
+    p = capi.llamaswift_sampler_default_params()
+    p.temperature_order = 7
+    smp = ctypes.POINTER(capi.llamaswift_sampler)()
+    raises(Status.INVALID_ARGUMENT, capi.llamaswift_sampler_create, ctypes.byref(p), ctypes.byref(smp))
+    assert not smp
+
+
+def test_unknown_detokenize_flag_is_invalid_argument(llm):
+    n = ctypes.c_size_t()
+    arr = (ctypes.c_int32 * 1)(1)
+    raises(Status.INVALID_ARGUMENT, capi.llamaswift_detokenize_ex, llm._model, arr, 1, 0x80, None, 0, ctypes.byref(n))
 
 
 def test_token_out_of_range_is_invalid_argument(llm):

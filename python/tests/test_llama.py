@@ -203,6 +203,10 @@ def test_tokens(llm):
     assert len(llm.tokenize("<|im_start|>", add_bos=False, special=False)) > 1
     assert llm.n_vocab() == 49152 and llm.n_ctx() == 1024
     assert llm.token_eos() >= 0 and llm.token_to_piece(1) == b"<|im_start|>"
+    assert llm.token_to_piece(llm.token_eot()) == b"<|im_end|>"
+    text = "Hello , world ! It 's"
+    assert llm.detokenize(llm.tokenize(text, add_bos=False), clean_spaces=False) == text.encode()
+    assert llm.detokenize(llm.tokenize(text, add_bos=False), clean_spaces=True) == b"Hello, world! It's"
     assert llm.metadata("general.architecture") == "llama"
     with pytest.raises(KeyError):
         llm.metadata("no.such.key")

@@ -42,9 +42,9 @@ __all__ = ["LlamaSwiftError", "Status", "library_path", "lib"]
 # ------------------------------------------------------------------------------------
 
 LLAMASWIFT_VERSION_MAJOR = 0
-LLAMASWIFT_VERSION_MINOR = 1
+LLAMASWIFT_VERSION_MINOR = 2
 LLAMASWIFT_VERSION_PATCH = 0
-LLAMASWIFT_VERSION_STRING = "0.1.0"
+LLAMASWIFT_VERSION_STRING = "0.2.0"
 LLAMASWIFT_VERSION_NUMBER = LLAMASWIFT_VERSION_MAJOR * 10000 + LLAMASWIFT_VERSION_MINOR * 100 + LLAMASWIFT_VERSION_PATCH
 
 # ------------------------------------------------------------------------------------
@@ -96,6 +96,13 @@ class KvType(enum.IntEnum):
     LLAMASWIFT_KV_F16 = 2
 
 
+class TemperatureOrder(enum.IntEnum):
+    """llamaswift_temperature_order (since 0.2)."""
+
+    LLAMASWIFT_TEMPERATURE_LAST = 0
+    LLAMASWIFT_TEMPERATURE_FIRST = 1
+
+
 class StopReason(enum.IntEnum):
     """llamaswift_stop_reason."""
 
@@ -113,6 +120,7 @@ ENUMS: Dict[str, type] = {
     "llamaswift_status": Status,
     "llamaswift_rope_scaling": RopeScaling,
     "llamaswift_kv_type": KvType,
+    "llamaswift_temperature_order": TemperatureOrder,
     "llamaswift_stop_reason": StopReason,
 }
 
@@ -125,6 +133,7 @@ for _enum in ENUMS.values():
 # #define constants
 LLAMASWIFT_TOKENIZE_ADD_SPECIAL = 1
 LLAMASWIFT_TOKENIZE_PARSE_SPECIAL = 2
+LLAMASWIFT_DETOKENIZE_CLEAN_SPACES = 1
 LLAMASWIFT_SEED_RANDOM = 0xFFFF_FFFF_FFFF_FFFF
 
 # ------------------------------------------------------------------------------------
@@ -223,6 +232,7 @@ class llamaswift_sampler_params(Structure):
         ("presence_penalty", c_float),
         ("penalty_last_n", c_int32),
         ("seed", c_uint64),
+        ("temperature_order", c_uint32),  # since 0.2
     ]
 
 
@@ -336,8 +346,10 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "llamaswift_tokenize": (_S, [_model_p, c_char_p, c_size_t, c_uint32, _P(c_int32), c_size_t, _P(c_size_t)]),
     "llamaswift_token_to_piece": (_S, [_model_p, c_int32, c_char_p, c_size_t, _P(c_size_t)]),
     "llamaswift_detokenize": (_S, [_model_p, _P(c_int32), c_size_t, c_char_p, c_size_t, _P(c_size_t)]),
+    "llamaswift_detokenize_ex": (_S, [_model_p, _P(c_int32), c_size_t, c_uint32, c_char_p, c_size_t, _P(c_size_t)]),
     "llamaswift_token_bos": (c_int32, [_model_p]),
     "llamaswift_token_eos": (c_int32, [_model_p]),
+    "llamaswift_token_eot": (c_int32, [_model_p]),
     "llamaswift_token_is_end_of_generation": (c_bool, [_model_p, c_int32]),
     # sessions
     "llamaswift_session_params_init": (_S, [_P(llamaswift_session_params), c_size_t]),
@@ -459,5 +471,5 @@ def status_string(status: int) -> str:
 
 
 def version() -> str:
-    """The loaded library's version ("0.1.0")."""
+    """The loaded library's version ("0.2.0")."""
     return bytes(llamaswift_version()).decode()

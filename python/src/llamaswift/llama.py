@@ -359,6 +359,9 @@ class Llama:
     def token_eos(self) -> int:
         return int(capi.llamaswift_token_eos(self._model))  # type: ignore[attr-defined]
 
+    def token_eot(self) -> int:
+        return int(capi.llamaswift_token_eot(self._model))  # type: ignore[attr-defined]
+
     @property
     def info(self) -> Dict[str, Any]:
         """llamaswift_model_info as a dict."""
@@ -393,12 +396,18 @@ class Llama:
         capi.llamaswift_tokenize(self._model, data, len(data), flags, out, n.value, ctypes.byref(n))  # type: ignore[attr-defined]
         return list(out)
 
-    def detokenize(self, tokens: Sequence[int]) -> bytes:
-        """The bytes of `tokens` (llama.cpp's llama_detokenize; special tokens rendered)."""
+    def detokenize(self, tokens: Sequence[int], clean_spaces: Optional[bool] = None) -> bytes:
+        """The bytes of `tokens`, special tokens rendered. clean_spaces None: the
+        vocabulary's space clean-up (llama.cpp's llama_detokenize); False: the pieces as
+        they are (gives tokenized text back); True: the clean-up always."""
         self._check_open()
         arr = (ctypes.c_int32 * len(tokens))(*tokens)
-        return capi.sized_bytes(lambda b, c, n: capi.llamaswift_detokenize(  # type: ignore[attr-defined]
-            self._model, arr, len(tokens), b, c, n))
+        if clean_spaces is None:
+            return capi.sized_bytes(lambda b, c, n: capi.llamaswift_detokenize(  # type: ignore[attr-defined]
+                self._model, arr, len(tokens), b, c, n))
+        flags = capi.LLAMASWIFT_DETOKENIZE_CLEAN_SPACES if clean_spaces else 0
+        return capi.sized_bytes(lambda b, c, n: capi.llamaswift_detokenize_ex(  # type: ignore[attr-defined]
+            self._model, arr, len(tokens), flags, b, c, n))
 
     def token_to_piece(self, token: int) -> bytes:
         self._check_open()
