@@ -98,13 +98,19 @@ test-ray: wheel
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(DIST)/llamaswift-*.whl
 	env -u LLAMASWIFT_LIB $(PY) -m pytest -q -s examples/ray/test_ray_serve.py
 
-# The Rust example: its layout test, then the program must answer (skipped without cargo).
+# The Rust crates (crates/: llamaswift-sys with its header coverage and layout tests,
+# llamaswift with its API tests against the model) and examples/rust, which uses them
+# (its test and this target check that the program answers). Offline: no registry crates.
+# Skipped without cargo.
+RUST_ENV = LLAMASWIFT_LIB_DIR=$(abspath $(BIN)) LLAMASWIFT_TEST_MODEL=$(abspath $(MODEL)) LLAMASWIFT_REQUIRE_MODEL=1
 test-rust: build
 	@if command -v cargo >/dev/null; then \
-		cd examples/rust && LLAMASWIFT_LIB_DIR=$(abspath $(BIN)) cargo test -q && \
-		LLAMASWIFT_LIB_DIR=$(abspath $(BIN)) cargo run -q --release -- $(abspath $(MODEL)) "What is the capital of France?" | grep -q Paris && \
+		$(RUST_ENV) cargo test --offline -q --manifest-path crates/Cargo.toml --workspace && \
+		$(RUST_ENV) cargo test --offline -q --manifest-path examples/rust/Cargo.toml && \
+		$(RUST_ENV) cargo run --offline -q --release --manifest-path examples/rust/Cargo.toml -- \
+			$(abspath $(MODEL)) "What is the capital of France?" | grep -q Paris && \
 		echo "examples/rust: 1 passed, 0 failed"; \
-	else echo "examples/rust: skipped (no cargo)"; fi
+	else echo "crates, examples/rust: skipped (no cargo)"; fi
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
