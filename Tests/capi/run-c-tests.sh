@@ -50,4 +50,6 @@ if [ -n "$deps" ]; then echo "unexpected runtime dependencies: $deps"; fail=1; f
 soname=$(readelf -d "$lib/libllamaswift.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = libllamaswift.so.0 ] || { echo "soname is '$soname'"; fail=1; }
 bash "$root/Tests/capi/test-install.sh" || fail=1
+# The README's compile/link/run commands, as they are written.
+bash "$root/Tests/capi/test-readme-c.sh" || fail=1
 exit $fail

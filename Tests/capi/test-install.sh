@@ -13,6 +13,18 @@ fail=0
 "$root/out/generate-installed" "$root/models/SmolLM2-135M-Instruct.Q4_1.gguf" "What is the capital of France?" 2>/dev/null | grep -q Paris || fail=1
 "$prefix/bin/llamaswift" info -m "$root/models/SmolLM2-135M-Instruct.Q4_1.gguf" 2>/dev/null | grep -q "layers         30" || fail=1
 [ "$(readlink "$prefix/lib/libllamaswift.so")" = libllamaswift.so.0 ] || fail=1
+# The Rust example, linked through llamaswift-sys's pkg-config lookup (no
+# LLAMASWIFT_LIB_DIR), run with the prefix on LD_LIBRARY_PATH as a user of that prefix would.
+if command -v cargo >/dev/null; then
+    rust_out=$(env -u LLAMASWIFT_LIB_DIR CARGO_TARGET_DIR="$root/out/rust-installed" \
+        cargo build --offline -q --release --manifest-path "$root/examples/rust/Cargo.toml" 2>&1) || { echo "$rust_out"; fail=1; }
+    LD_LIBRARY_PATH="$prefix/lib" "$root/out/rust-installed/release/llamaswift-chat" \
+        "$root/models/SmolLM2-135M-Instruct.Q4_1.gguf" "What is the capital of France?" 2>/dev/null | grep -q Paris || {
+        echo "test-install: the Rust example built through pkg-config did not answer"; fail=1; }
+    if readelf -d "$root/out/rust-installed/release/llamaswift-chat" | grep -E 'R(UN)?PATH' | grep -q "$root/.build"; then
+        echo "test-install: the Rust example linked the build tree, not the installed library"; fail=1
+    fi
+fi
 [ "$(readlink "$prefix/lib/libllamaswift.so.0")" = libllamaswift.so.0.2.0 ] || fail=1
 make -C "$root" --no-print-directory uninstall PREFIX="$prefix" >/dev/null
 left=$(find "$prefix" -type f -o -type l | wc -l)
