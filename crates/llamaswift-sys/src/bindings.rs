@@ -60,12 +60,7 @@ fn bindgen_test_layout_llamaswift_model_params() {
                 ::std::ptr::addr_of!((*ptr).struct_size) as usize - ptr as usize
             },
             0usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_params),
-                "::",
-                stringify!(struct_size)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_params), "::", stringify!(struct_size))
         );
     }
     test_field_struct_size();
@@ -77,21 +72,13 @@ fn bindgen_test_layout_llamaswift_model_params() {
                 ::std::ptr::addr_of!((*ptr).vocab_only) as usize - ptr as usize
             },
             4usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_params),
-                "::",
-                stringify!(vocab_only)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_params), "::", stringify!(vocab_only))
         );
     }
     test_field_vocab_only();
 }
 extern "C" {
-    pub fn llamaswift_model_params_init(
-        p: *mut llamaswift_model_params,
-        size: usize,
-    ) -> llamaswift_status;
+    pub fn llamaswift_model_params_init(p: *mut llamaswift_model_params, size: usize) -> llamaswift_status;
 }
 pub const LLAMASWIFT_ROPE_SCALING_FROM_MODEL: llamaswift_rope_scaling = 0;
 pub const LLAMASWIFT_ROPE_SCALING_NONE: llamaswift_rope_scaling = 1;
@@ -149,12 +136,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).struct_size) as usize - ptr as usize
             },
             0usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(struct_size)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(struct_size))
         );
     }
     test_field_struct_size();
@@ -166,12 +148,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).n_vocab) as usize - ptr as usize
             },
             4usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(n_vocab)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(n_vocab))
         );
     }
     test_field_n_vocab();
@@ -183,12 +160,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).n_ctx_train) as usize - ptr as usize
             },
             8usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(n_ctx_train)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(n_ctx_train))
         );
     }
     test_field_n_ctx_train();
@@ -200,12 +172,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).n_embd) as usize - ptr as usize
             },
             12usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(n_embd)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(n_embd))
         );
     }
     test_field_n_embd();
@@ -217,12 +184,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).n_layer) as usize - ptr as usize
             },
             16usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(n_layer)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(n_layer))
         );
     }
     test_field_n_layer();
@@ -234,12 +196,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).n_head) as usize - ptr as usize
             },
             20usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(n_head)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(n_head))
         );
     }
     test_field_n_head();
@@ -251,12 +208,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).n_head_kv) as usize - ptr as usize
             },
             24usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(n_head_kv)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(n_head_kv))
         );
     }
     test_field_n_head_kv();
@@ -268,12 +220,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).n_ff) as usize - ptr as usize
             },
             28usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(n_ff)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(n_ff))
         );
     }
     test_field_n_ff();
@@ -285,12 +232,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).n_rot) as usize - ptr as usize
             },
             32usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(n_rot)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(n_rot))
         );
     }
     test_field_n_rot();
@@ -302,12 +244,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).rope_freq_base) as usize - ptr as usize
             },
             36usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(rope_freq_base)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(rope_freq_base))
         );
     }
     test_field_rope_freq_base();
@@ -319,12 +256,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).rope_scaling_type) as usize - ptr as usize
             },
             40usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(rope_scaling_type)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(rope_scaling_type))
         );
     }
     test_field_rope_scaling_type();
@@ -336,12 +268,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).rope_scaling_factor) as usize - ptr as usize
             },
             44usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(rope_scaling_factor)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(rope_scaling_factor))
         );
     }
     test_field_rope_scaling_factor();
@@ -353,12 +280,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).rope_original_ctx) as usize - ptr as usize
             },
             48usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(rope_original_ctx)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(rope_original_ctx))
         );
     }
     test_field_rope_original_ctx();
@@ -370,12 +292,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).rms_norm_eps) as usize - ptr as usize
             },
             52usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(rms_norm_eps)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(rms_norm_eps))
         );
     }
     test_field_rms_norm_eps();
@@ -387,12 +304,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).file_type) as usize - ptr as usize
             },
             56usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(file_type)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(file_type))
         );
     }
     test_field_file_type();
@@ -404,12 +316,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).n_params) as usize - ptr as usize
             },
             64usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(n_params)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(n_params))
         );
     }
     test_field_n_params();
@@ -421,12 +328,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).size_bytes) as usize - ptr as usize
             },
             72usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(size_bytes)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(size_bytes))
         );
     }
     test_field_size_bytes();
@@ -438,12 +340,7 @@ fn bindgen_test_layout_llamaswift_model_info() {
                 ::std::ptr::addr_of!((*ptr).vocab_only) as usize - ptr as usize
             },
             80usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_model_info),
-                "::",
-                stringify!(vocab_only)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_model_info), "::", stringify!(vocab_only))
         );
     }
     test_field_vocab_only();
@@ -514,10 +411,7 @@ extern "C" {
     pub fn llamaswift_token_eot(model: *const llamaswift_model) -> i32;
 }
 extern "C" {
-    pub fn llamaswift_token_is_end_of_generation(
-        model: *const llamaswift_model,
-        token: i32,
-    ) -> bool;
+    pub fn llamaswift_token_is_end_of_generation(model: *const llamaswift_model, token: i32) -> bool;
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -561,12 +455,7 @@ fn bindgen_test_layout_llamaswift_session_params() {
                 ::std::ptr::addr_of!((*ptr).struct_size) as usize - ptr as usize
             },
             0usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_session_params),
-                "::",
-                stringify!(struct_size)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_session_params), "::", stringify!(struct_size))
         );
     }
     test_field_struct_size();
@@ -578,12 +467,7 @@ fn bindgen_test_layout_llamaswift_session_params() {
                 ::std::ptr::addr_of!((*ptr).n_ctx) as usize - ptr as usize
             },
             4usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_session_params),
-                "::",
-                stringify!(n_ctx)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_session_params), "::", stringify!(n_ctx))
         );
     }
     test_field_n_ctx();
@@ -595,12 +479,7 @@ fn bindgen_test_layout_llamaswift_session_params() {
                 ::std::ptr::addr_of!((*ptr).n_batch) as usize - ptr as usize
             },
             8usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_session_params),
-                "::",
-                stringify!(n_batch)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_session_params), "::", stringify!(n_batch))
         );
     }
     test_field_n_batch();
@@ -612,12 +491,7 @@ fn bindgen_test_layout_llamaswift_session_params() {
                 ::std::ptr::addr_of!((*ptr).n_threads) as usize - ptr as usize
             },
             12usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_session_params),
-                "::",
-                stringify!(n_threads)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_session_params), "::", stringify!(n_threads))
         );
     }
     test_field_n_threads();
@@ -629,12 +503,7 @@ fn bindgen_test_layout_llamaswift_session_params() {
                 ::std::ptr::addr_of!((*ptr).logits_all) as usize - ptr as usize
             },
             16usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_session_params),
-                "::",
-                stringify!(logits_all)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_session_params), "::", stringify!(logits_all))
         );
     }
     test_field_logits_all();
@@ -646,12 +515,7 @@ fn bindgen_test_layout_llamaswift_session_params() {
                 ::std::ptr::addr_of!((*ptr).kv_type) as usize - ptr as usize
             },
             20usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_session_params),
-                "::",
-                stringify!(kv_type)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_session_params), "::", stringify!(kv_type))
         );
     }
     test_field_kv_type();
@@ -663,12 +527,7 @@ fn bindgen_test_layout_llamaswift_session_params() {
                 ::std::ptr::addr_of!((*ptr).rope_scaling_type) as usize - ptr as usize
             },
             24usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_session_params),
-                "::",
-                stringify!(rope_scaling_type)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_session_params), "::", stringify!(rope_scaling_type))
         );
     }
     test_field_rope_scaling_type();
@@ -680,12 +539,7 @@ fn bindgen_test_layout_llamaswift_session_params() {
                 ::std::ptr::addr_of!((*ptr).rope_freq_base) as usize - ptr as usize
             },
             28usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_session_params),
-                "::",
-                stringify!(rope_freq_base)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_session_params), "::", stringify!(rope_freq_base))
         );
     }
     test_field_rope_freq_base();
@@ -697,12 +551,7 @@ fn bindgen_test_layout_llamaswift_session_params() {
                 ::std::ptr::addr_of!((*ptr).rope_scaling_factor) as usize - ptr as usize
             },
             32usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_session_params),
-                "::",
-                stringify!(rope_scaling_factor)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_session_params), "::", stringify!(rope_scaling_factor))
         );
     }
     test_field_rope_scaling_factor();
@@ -714,21 +563,13 @@ fn bindgen_test_layout_llamaswift_session_params() {
                 ::std::ptr::addr_of!((*ptr).rope_original_ctx) as usize - ptr as usize
             },
             36usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_session_params),
-                "::",
-                stringify!(rope_original_ctx)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_session_params), "::", stringify!(rope_original_ctx))
         );
     }
     test_field_rope_original_ctx();
 }
 extern "C" {
-    pub fn llamaswift_session_params_init(
-        p: *mut llamaswift_session_params,
-        size: usize,
-    ) -> llamaswift_status;
+    pub fn llamaswift_session_params_init(p: *mut llamaswift_session_params, size: usize) -> llamaswift_status;
 }
 extern "C" {
     pub fn llamaswift_session_create(
@@ -754,10 +595,7 @@ extern "C" {
     pub fn llamaswift_session_position(session: *const llamaswift_session) -> u32;
 }
 extern "C" {
-    pub fn llamaswift_session_rewind(
-        session: *mut llamaswift_session,
-        position: u32,
-    ) -> llamaswift_status;
+    pub fn llamaswift_session_rewind(session: *mut llamaswift_session, position: u32) -> llamaswift_status;
 }
 extern "C" {
     pub fn llamaswift_session_cancel(session: *mut llamaswift_session);
@@ -831,12 +669,7 @@ fn bindgen_test_layout_llamaswift_sampler_params() {
                 ::std::ptr::addr_of!((*ptr).struct_size) as usize - ptr as usize
             },
             0usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_sampler_params),
-                "::",
-                stringify!(struct_size)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_sampler_params), "::", stringify!(struct_size))
         );
     }
     test_field_struct_size();
@@ -848,12 +681,7 @@ fn bindgen_test_layout_llamaswift_sampler_params() {
                 ::std::ptr::addr_of!((*ptr).temperature) as usize - ptr as usize
             },
             4usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_sampler_params),
-                "::",
-                stringify!(temperature)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_sampler_params), "::", stringify!(temperature))
         );
     }
     test_field_temperature();
@@ -865,12 +693,7 @@ fn bindgen_test_layout_llamaswift_sampler_params() {
                 ::std::ptr::addr_of!((*ptr).top_k) as usize - ptr as usize
             },
             8usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_sampler_params),
-                "::",
-                stringify!(top_k)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_sampler_params), "::", stringify!(top_k))
         );
     }
     test_field_top_k();
@@ -882,12 +705,7 @@ fn bindgen_test_layout_llamaswift_sampler_params() {
                 ::std::ptr::addr_of!((*ptr).top_p) as usize - ptr as usize
             },
             12usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_sampler_params),
-                "::",
-                stringify!(top_p)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_sampler_params), "::", stringify!(top_p))
         );
     }
     test_field_top_p();
@@ -899,12 +717,7 @@ fn bindgen_test_layout_llamaswift_sampler_params() {
                 ::std::ptr::addr_of!((*ptr).min_p) as usize - ptr as usize
             },
             16usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_sampler_params),
-                "::",
-                stringify!(min_p)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_sampler_params), "::", stringify!(min_p))
         );
     }
     test_field_min_p();
@@ -916,12 +729,7 @@ fn bindgen_test_layout_llamaswift_sampler_params() {
                 ::std::ptr::addr_of!((*ptr).repeat_penalty) as usize - ptr as usize
             },
             20usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_sampler_params),
-                "::",
-                stringify!(repeat_penalty)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_sampler_params), "::", stringify!(repeat_penalty))
         );
     }
     test_field_repeat_penalty();
@@ -933,12 +741,7 @@ fn bindgen_test_layout_llamaswift_sampler_params() {
                 ::std::ptr::addr_of!((*ptr).frequency_penalty) as usize - ptr as usize
             },
             24usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_sampler_params),
-                "::",
-                stringify!(frequency_penalty)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_sampler_params), "::", stringify!(frequency_penalty))
         );
     }
     test_field_frequency_penalty();
@@ -950,12 +753,7 @@ fn bindgen_test_layout_llamaswift_sampler_params() {
                 ::std::ptr::addr_of!((*ptr).presence_penalty) as usize - ptr as usize
             },
             28usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_sampler_params),
-                "::",
-                stringify!(presence_penalty)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_sampler_params), "::", stringify!(presence_penalty))
         );
     }
     test_field_presence_penalty();
@@ -967,12 +765,7 @@ fn bindgen_test_layout_llamaswift_sampler_params() {
                 ::std::ptr::addr_of!((*ptr).penalty_last_n) as usize - ptr as usize
             },
             32usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_sampler_params),
-                "::",
-                stringify!(penalty_last_n)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_sampler_params), "::", stringify!(penalty_last_n))
         );
     }
     test_field_penalty_last_n();
@@ -984,12 +777,7 @@ fn bindgen_test_layout_llamaswift_sampler_params() {
                 ::std::ptr::addr_of!((*ptr).seed) as usize - ptr as usize
             },
             40usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_sampler_params),
-                "::",
-                stringify!(seed)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_sampler_params), "::", stringify!(seed))
         );
     }
     test_field_seed();
@@ -1001,21 +789,13 @@ fn bindgen_test_layout_llamaswift_sampler_params() {
                 ::std::ptr::addr_of!((*ptr).temperature_order) as usize - ptr as usize
             },
             48usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_sampler_params),
-                "::",
-                stringify!(temperature_order)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_sampler_params), "::", stringify!(temperature_order))
         );
     }
     test_field_temperature_order();
 }
 extern "C" {
-    pub fn llamaswift_sampler_params_init(
-        p: *mut llamaswift_sampler_params,
-        size: usize,
-    ) -> llamaswift_status;
+    pub fn llamaswift_sampler_params_init(p: *mut llamaswift_sampler_params, size: usize) -> llamaswift_status;
 }
 extern "C" {
     pub fn llamaswift_sampler_create(
@@ -1034,10 +814,7 @@ extern "C" {
     ) -> llamaswift_status;
 }
 extern "C" {
-    pub fn llamaswift_sampler_accept(
-        sampler: *mut llamaswift_sampler,
-        token: i32,
-    ) -> llamaswift_status;
+    pub fn llamaswift_sampler_accept(sampler: *mut llamaswift_sampler, token: i32) -> llamaswift_status;
 }
 extern "C" {
     pub fn llamaswift_sampler_reset(sampler: *mut llamaswift_sampler) -> llamaswift_status;
@@ -1079,12 +856,7 @@ fn bindgen_test_layout_llamaswift_generate_params() {
                 ::std::ptr::addr_of!((*ptr).struct_size) as usize - ptr as usize
             },
             0usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_generate_params),
-                "::",
-                stringify!(struct_size)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_generate_params), "::", stringify!(struct_size))
         );
     }
     test_field_struct_size();
@@ -1096,12 +868,7 @@ fn bindgen_test_layout_llamaswift_generate_params() {
                 ::std::ptr::addr_of!((*ptr).max_tokens) as usize - ptr as usize
             },
             4usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_generate_params),
-                "::",
-                stringify!(max_tokens)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_generate_params), "::", stringify!(max_tokens))
         );
     }
     test_field_max_tokens();
@@ -1113,12 +880,7 @@ fn bindgen_test_layout_llamaswift_generate_params() {
                 ::std::ptr::addr_of!((*ptr).tokenize_flags) as usize - ptr as usize
             },
             8usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_generate_params),
-                "::",
-                stringify!(tokenize_flags)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_generate_params), "::", stringify!(tokenize_flags))
         );
     }
     test_field_tokenize_flags();
@@ -1130,12 +892,7 @@ fn bindgen_test_layout_llamaswift_generate_params() {
                 ::std::ptr::addr_of!((*ptr).stop_strings) as usize - ptr as usize
             },
             16usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_generate_params),
-                "::",
-                stringify!(stop_strings)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_generate_params), "::", stringify!(stop_strings))
         );
     }
     test_field_stop_strings();
@@ -1147,12 +904,7 @@ fn bindgen_test_layout_llamaswift_generate_params() {
                 ::std::ptr::addr_of!((*ptr).n_stop_strings) as usize - ptr as usize
             },
             24usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_generate_params),
-                "::",
-                stringify!(n_stop_strings)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_generate_params), "::", stringify!(n_stop_strings))
         );
     }
     test_field_n_stop_strings();
@@ -1164,21 +916,13 @@ fn bindgen_test_layout_llamaswift_generate_params() {
                 ::std::ptr::addr_of!((*ptr).reuse_cache) as usize - ptr as usize
             },
             32usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_generate_params),
-                "::",
-                stringify!(reuse_cache)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_generate_params), "::", stringify!(reuse_cache))
         );
     }
     test_field_reuse_cache();
 }
 extern "C" {
-    pub fn llamaswift_generate_params_init(
-        p: *mut llamaswift_generate_params,
-        size: usize,
-    ) -> llamaswift_status;
+    pub fn llamaswift_generate_params_init(p: *mut llamaswift_generate_params, size: usize) -> llamaswift_status;
 }
 #[repr(C)]
 pub struct llamaswift_generate_result {
@@ -1212,12 +956,7 @@ fn bindgen_test_layout_llamaswift_generate_result() {
                 ::std::ptr::addr_of!((*ptr).struct_size) as usize - ptr as usize
             },
             0usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_generate_result),
-                "::",
-                stringify!(struct_size)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_generate_result), "::", stringify!(struct_size))
         );
     }
     test_field_struct_size();
@@ -1229,12 +968,7 @@ fn bindgen_test_layout_llamaswift_generate_result() {
                 ::std::ptr::addr_of!((*ptr).stop_reason) as usize - ptr as usize
             },
             4usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_generate_result),
-                "::",
-                stringify!(stop_reason)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_generate_result), "::", stringify!(stop_reason))
         );
     }
     test_field_stop_reason();
@@ -1246,12 +980,7 @@ fn bindgen_test_layout_llamaswift_generate_result() {
                 ::std::ptr::addr_of!((*ptr).n_prompt_tokens) as usize - ptr as usize
             },
             8usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_generate_result),
-                "::",
-                stringify!(n_prompt_tokens)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_generate_result), "::", stringify!(n_prompt_tokens))
         );
     }
     test_field_n_prompt_tokens();
@@ -1263,12 +992,7 @@ fn bindgen_test_layout_llamaswift_generate_result() {
                 ::std::ptr::addr_of!((*ptr).n_prompt_evaluated) as usize - ptr as usize
             },
             12usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_generate_result),
-                "::",
-                stringify!(n_prompt_evaluated)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_generate_result), "::", stringify!(n_prompt_evaluated))
         );
     }
     test_field_n_prompt_evaluated();
@@ -1280,12 +1004,7 @@ fn bindgen_test_layout_llamaswift_generate_result() {
                 ::std::ptr::addr_of!((*ptr).n_generated) as usize - ptr as usize
             },
             16usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_generate_result),
-                "::",
-                stringify!(n_generated)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_generate_result), "::", stringify!(n_generated))
         );
     }
     test_field_n_generated();
@@ -1297,12 +1016,7 @@ fn bindgen_test_layout_llamaswift_generate_result() {
                 ::std::ptr::addr_of!((*ptr).prefill_seconds) as usize - ptr as usize
             },
             24usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_generate_result),
-                "::",
-                stringify!(prefill_seconds)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_generate_result), "::", stringify!(prefill_seconds))
         );
     }
     test_field_prefill_seconds();
@@ -1314,12 +1028,7 @@ fn bindgen_test_layout_llamaswift_generate_result() {
                 ::std::ptr::addr_of!((*ptr).decode_seconds) as usize - ptr as usize
             },
             32usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_generate_result),
-                "::",
-                stringify!(decode_seconds)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_generate_result), "::", stringify!(decode_seconds))
         );
     }
     test_field_decode_seconds();
@@ -1359,11 +1068,7 @@ fn bindgen_test_layout_llamaswift_generate_result() {
     test_field_decode_tokens_per_second();
 }
 pub type llamaswift_piece_callback = ::std::option::Option<
-    unsafe extern "C" fn(
-        text: *const ::std::os::raw::c_char,
-        len: usize,
-        user: *mut ::std::os::raw::c_void,
-    ) -> bool,
+    unsafe extern "C" fn(text: *const ::std::os::raw::c_char, len: usize, user: *mut ::std::os::raw::c_void) -> bool,
 >;
 extern "C" {
     pub fn llamaswift_generate(
@@ -1403,12 +1108,7 @@ fn bindgen_test_layout_llamaswift_chat_message() {
                 ::std::ptr::addr_of!((*ptr).role) as usize - ptr as usize
             },
             0usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_chat_message),
-                "::",
-                stringify!(role)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_chat_message), "::", stringify!(role))
         );
     }
     test_field_role();
@@ -1420,12 +1120,7 @@ fn bindgen_test_layout_llamaswift_chat_message() {
                 ::std::ptr::addr_of!((*ptr).content) as usize - ptr as usize
             },
             8usize,
-            concat!(
-                "Offset of field: ",
-                stringify!(llamaswift_chat_message),
-                "::",
-                stringify!(content)
-            )
+            concat!("Offset of field: ", stringify!(llamaswift_chat_message), "::", stringify!(content))
         );
     }
     test_field_content();

@@ -13,6 +13,7 @@
 #![allow(non_camel_case_types, non_upper_case_globals, non_snake_case)]
 #![allow(clippy::missing_safety_doc)]
 
+#[rustfmt::skip]
 mod bindings;
 pub use bindings::*;
 

@@ -208,11 +208,8 @@ fn parse_header(src: &str) -> Header {
             let name = rest.split_whitespace().next().unwrap().to_string();
             match (rest.find('{'), rest.rfind('}')) {
                 (Some(open), Some(close)) => {
-                    let fields = rest[open + 1..close]
-                        .split(';')
-                        .filter(|f| !f.trim().is_empty())
-                        .map(c_declaration)
-                        .collect();
+                    let fields =
+                        rest[open + 1..close].split(';').filter(|f| !f.trim().is_empty()).map(c_declaration).collect();
                     h.structs.insert(name, fields);
                 }
                 _ => h.opaque.push(name),
@@ -239,11 +236,8 @@ fn parse_header(src: &str) -> Header {
         } else {
             let open = item.find('(').unwrap_or_else(|| panic!("unknown header item: {item}"));
             let (ret, name) = item[..open].trim().rsplit_once(' ').unwrap();
-            let (ret, name) = if let Some(n) = name.strip_prefix('*') {
-                (format!("{ret} *"), n)
-            } else {
-                (ret.to_string(), name)
-            };
+            let (ret, name) =
+                if let Some(n) = name.strip_prefix('*') { (format!("{ret} *"), n) } else { (ret.to_string(), name) };
             let params = &item[open + 1..item.rfind(')').unwrap()];
             h.functions.insert(name.to_string(), (c_parameters(params), c_return_type(&ret)));
         }
@@ -343,7 +337,7 @@ fn parse_crate(src: &str) -> Crate {
         let name = src[start..open].trim().to_string();
         let close = matching(&src, open, ('(', ')'));
         let params = rust_parameters(&src[open + 1..close - 1]);
-        let end = close + src[close..].find(|c| c == ';' || c == '{').unwrap();
+        let end = close + src[close..].find([';', '{']).unwrap();
         let ret = src[close..end].trim().strip_prefix("->").map(normalize_rust_type).unwrap_or_default();
         k.functions.insert(name, (params, ret));
         at = end;

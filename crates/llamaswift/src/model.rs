@@ -234,9 +234,7 @@ impl Model {
         let flags = if clean_spaces { sys::LLAMASWIFT_DETOKENIZE_CLEAN_SPACES } else { 0 };
         let bytes = fill_text(|buf, cap, len| {
             // Safety: as in detokenize.
-            unsafe {
-                sys::llamaswift_detokenize_ex(self.as_ptr(), tokens.as_ptr(), tokens.len(), flags, buf, cap, len)
-            }
+            unsafe { sys::llamaswift_detokenize_ex(self.as_ptr(), tokens.as_ptr(), tokens.len(), flags, buf, cap, len) }
         })?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
@@ -279,7 +277,9 @@ impl Drop for Model {
 
 /// Size-then-fill for text outputs: the length first (BUFFER_TOO_SMALL), then a buffer of
 /// length + 1 (the NUL). Returns the bytes without the NUL.
-pub(crate) fn fill_text(mut call: impl FnMut(*mut c_char, usize, &mut usize) -> sys::llamaswift_status) -> Result<Vec<u8>> {
+pub(crate) fn fill_text(
+    mut call: impl FnMut(*mut c_char, usize, &mut usize) -> sys::llamaswift_status,
+) -> Result<Vec<u8>> {
     let mut len = 0usize;
     let st = call(ptr::null_mut(), 0, &mut len);
     if st != sys::LLAMASWIFT_ERR_BUFFER_TOO_SMALL {

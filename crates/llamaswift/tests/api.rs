@@ -206,8 +206,11 @@ fn generate_streams_the_answer() {
     assert_eq!(s.position(), r.n_prompt_tokens + r.n_generated); // the EOG token is not cached
 
     // The next turn re-evaluates only its new text.
-    let turn2 = format!("{}{}<|im_end|>\n<|im_start|>user\nAnd of Italy?<|im_end|>\n<|im_start|>assistant\n",
-        question(&m, "What is the capital of France?"), text);
+    let turn2 = format!(
+        "{}{}<|im_end|>\n<|im_start|>user\nAnd of Italy?<|im_end|>\n<|im_start|>assistant\n",
+        question(&m, "What is the capital of France?"),
+        text
+    );
     let (text2, r2) = s.generate_text(&mut sampler, &turn2, &GenerateParams::max_tokens(48)).unwrap();
     assert!(text2.contains("Rome"), "{text2}");
     assert!(r2.n_prompt_evaluated < r2.n_prompt_tokens, "{r2:?}");
@@ -290,7 +293,9 @@ fn a_cancel_handle_stops_generation_and_the_session_stays_usable() {
     // Still usable; a handle may outlive its session.
     let late = s.cancel_handle();
     s.rewind(0).unwrap();
-    let (text, _) = s.generate_text(&mut sampler, &question(&m, "What is the capital of France?"), &GenerateParams::max_tokens(32)).unwrap();
+    let (text, _) = s
+        .generate_text(&mut sampler, &question(&m, "What is the capital of France?"), &GenerateParams::max_tokens(32))
+        .unwrap();
     assert!(text.contains("Paris"), "{text}");
     drop(s);
     late.cancel();
@@ -374,7 +379,9 @@ fn tokens_iterator_decode_logits_and_state() {
     assert_eq!(c.decode(&[]).unwrap_err().status(), Status::InvalidArgument);
     assert_eq!(c.decode(&[1 << 30]).unwrap_err().status(), Status::InvalidArgument);
 
-    let mut all = Session::with_params(&m, &SessionParams { logits_all: true, ..SessionParams::with_n_ctx(64).n_threads(1) }).unwrap();
+    let mut all =
+        Session::with_params(&m, &SessionParams { logits_all: true, ..SessionParams::with_n_ctx(64).n_threads(1) })
+            .unwrap();
     all.decode(&prompt[..4]).unwrap();
     assert_eq!(all.all_logits().unwrap().len(), 4 * 49152);
     assert_eq!(all.logits().unwrap().len(), 49152);
