@@ -9,8 +9,9 @@ func checkedToken(_ token: Int32, _ model: Model) throws -> Int32 {
     return token
 }
 
-/// Texts over this size are refused before any work (the tokenizer's index limit).
-let maxTextBytes = 512 << 20
+/// Texts over this size are refused before any work (64 MiB: the tokenizer's limit, which
+/// its memory bound per input byte can meet).
+let maxTextBytes = Tokenizer.maximumTextLength
 
 @c @implementation
 public func llamaswift_tokenize(
@@ -23,17 +24,17 @@ public func llamaswift_tokenize(
         let len = try sizeArgument(len, "len")
         let cap = try sizeArgument(cap, "cap")
         guard text != nil || len == 0 else { throw LlamaError(.invalidArgument, "text is NULL but len is \(len)") }
-        guard len <= maxTextBytes else { throw LlamaError(.invalidArgument, "text of \(len) bytes is over the 512 MiB limit") }
+        guard len <= maxTextBytes else { throw LlamaError(.invalidArgument, "text of \(len) bytes is over the 64 MiB limit") }
         guard flags & ~UInt32(3) == 0 else { throw LlamaError(.invalidArgument, "unknown tokenize flags 0x\(String(flags, radix: 16))") }
-        let ids = try model.tokenizer.tokenize(
+        let ids = try model.tokenizer.tokenizeChecked(
             UnsafeRawBufferPointer(start: text.map { UnsafeRawPointer($0) }, count: len),
             addSpecial: flags & LLAMASWIFT_TOKENIZE_ADD_SPECIAL != 0,
             parseSpecial: flags & LLAMASWIFT_TOKENIZE_PARSE_SPECIAL != 0)
         n.pointee = ids.count
-        guard cap >= ids.count, ids.isEmpty || tokens != nil else {
+        guard cap >= ids.count, ids.count == 0 || tokens != nil else {
             throw LlamaError(.bufferTooSmall, "room for \(cap) tokens, \(ids.count) needed")
         }
-        if let tokens { ids.withUnsafeBufferPointer { tokens.update(from: $0.baseAddress!, count: ids.count) } }
+        if let tokens { ids.copy(to: tokens) }
     }
 }
 
@@ -61,7 +62,7 @@ private func detokenize(
     let n = try sizeArgument(n, "n")
     _ = try sizeArgument(cap, "cap")
     guard tokens != nil || n == 0 else { throw LlamaError(.invalidArgument, "tokens is NULL but n is \(n)") }
-    guard n <= maxTextBytes else { throw LlamaError(.invalidArgument, "n = \(n) tokens is over the limit") }
+    guard n <= 512 << 20 else { throw LlamaError(.invalidArgument, "n = \(n) tokens is over the limit") }
     let ids = n == 0 ? [] : Array(UnsafeBufferPointer(start: tokens, count: n))
     for (i, t) in ids.enumerated() where t < 0 || Int(t) >= model.vocabularySize {
         throw LlamaError(.invalidArgument, "token \(t) at index \(i) is out of range (vocabulary \(model.vocabularySize))")

@@ -55,14 +55,15 @@ public enum Generator {
     ) throws {
         let model = session.model
         let tok = model.tokenizer
-        let promptTokens = try tok.tokenize(prompt, addSpecial: options.addSpecial, parseSpecial: options.parseSpecial)
-        guard !promptTokens.isEmpty else { throw LlamaError(.invalidArgument, "the prompt is empty (no tokens)") }
+        let checked = try tok.tokenizeChecked(prompt, addSpecial: options.addSpecial, parseSpecial: options.parseSpecial)
+        guard checked.count > 0 else { throw LlamaError(.invalidArgument, "the prompt is empty (no tokens)") }
         result = GenerateResult()
-        result.promptTokens = promptTokens.count
-        guard promptTokens.count <= session.contextLength else {
+        result.promptTokens = checked.count
+        guard checked.count <= session.contextLength else {
             throw LlamaError(
-                .contextFull, "the prompt has \(promptTokens.count) tokens; the context holds \(session.contextLength)")
+                .contextFull, "the prompt has \(checked.count) tokens; the context holds \(session.contextLength)")
         }
+        let promptTokens = checked.array  // at most the context length
 
         // Reuse the cached prefix; always re-evaluate at least the last prompt token (we
         // need its logits).

@@ -27,43 +27,48 @@ struct ByteLevelEncoder {
         }
     }
 
-    private var symbols: [MergeSymbol] = []
-    private var heap = BinaryHeap<Bigram>()
+    private let symbols = CheckedBuffer<MergeSymbol>()
+    private let heap = BinaryHeap<Bigram>()
 
-    mutating func encodeWord(
+    func encodeWord(
         _ word: UnsafePointer<UInt8>, _ n: Int, vocabulary v: ByteLevelVocabulary, ignoreMerges: Bool,
-        into output: inout [Int32]
-    ) {
+        into output: CheckedBuffer<Int32>
+    ) throws {
         if ignoreMerges {
             let id = v.tokens.lookup(word, n)
             if id >= 0 {
-                output.append(id)
+                try output.append(id)
                 return
             }
         }
         if n == 1 {
-            v.emit(v.byteSymbol[Int(word[0])], word, 1, into: &output)
+            try v.emit(v.byteSymbol[Int(word[0])], word, 1, into: output)
             return
         }
-        symbols.removeAll(keepingCapacity: true)
+        symbols.removeAll()
         heap.removeAll()
+        try symbols.reserve(n)
         for i in 0 ..< n {
-            symbols.append(
+            try symbols.append(
                 MergeSymbol(
                     start: Int32(truncatingIfNeeded: i), length: 1, prev: Int32(truncatingIfNeeded: i - 1),
                     next: i == n - 1 ? -1 : Int32(truncatingIfNeeded: i + 1), id: v.byteSymbol[Int(word[i])]))
         }
         let merges = v.merges
-        symbols.withUnsafeMutableBufferPointer { sym in
-            @inline(__always)
-            func tryAdd(_ left: Int32, _ right: Int32) {
-                guard left >= 0, right >= 0 else { return }
-                let l = sym[Int(left)], r = sym[Int(right)]
-                guard let m = merges.lookup(left: l.id, right: r.id) else { return }
-                heap.push(
-                    Bigram(rank: m.rank, left: left, right: right, size: l.length + r.length, result: m.result))
-            }
-            for i in 1 ..< sym.count { tryAdd(Int32(i - 1), Int32(i)) }
+        let sym = symbols.buffer
+        // Entries of pairs that changed since queued are skipped when popped; the heap is
+        // compacted when it holds over 2 entries per live symbol (+64).
+        var live = n
+        @inline(__always)
+        func tryAdd(_ left: Int32, _ right: Int32) throws {
+            guard left >= 0, right >= 0 else { return }
+            let l = sym[Int(left)], r = sym[Int(right)]
+            guard let m = merges.lookup(left: l.id, right: r.id) else { return }
+            try heap.push(
+                Bigram(rank: m.rank, left: left, right: right, size: l.length + r.length, result: m.result))
+        }
+        do {
+            for i in 1 ..< sym.count { try tryAdd(Int32(i - 1), Int32(i)) }
             while let b = heap.pop() {
                 let li = Int(b.left), ri = Int(b.right)
                 let ln = sym[li].length, rn = sym[ri].length
@@ -71,16 +76,23 @@ struct ByteLevelEncoder {
                 sym[li].length = ln + rn
                 sym[li].id = b.result
                 sym[ri].length = 0
+                live -= 1
+                if heap.count > 2 * live + 64 {
+                    heap.compact { e in
+                        let l = sym[Int(e.left)].length, r = sym[Int(e.right)].length
+                        return l != 0 && r != 0 && l + r == e.size
+                    }
+                }
                 let next = sym[ri].next
                 sym[li].next = next
                 if next >= 0 { sym[Int(next)].prev = b.left }
-                tryAdd(sym[li].prev, b.left)
-                tryAdd(b.left, next)
+                try tryAdd(sym[li].prev, b.left)
+                try tryAdd(b.left, next)
             }
             var i = 0
             while i != -1 {
                 let s = sym[i]
-                v.emit(s.id, word + Int(s.start), Int(s.length), into: &output)
+                try v.emit(s.id, word + Int(s.start), Int(s.length), into: output)
                 i = Int(s.next)
             }
         }

@@ -69,15 +69,15 @@ struct ByteLevelVocabulary: Sendable {
     /// Appends the tokens of a final symbol: its id when that is a token; otherwise, as
     /// llama.cpp does, every byte of its alphabet spelling that is itself a token.
     @inline(__always)
-    func emit(_ id: UInt32, _ p: UnsafePointer<UInt8>, _ n: Int, into output: inout [Int32]) {
+    func emit(_ id: UInt32, _ p: UnsafePointer<UInt8>, _ n: Int, into output: CheckedBuffer<Int32>) throws {
         if id < vocabularyCount {
-            output.append(Int32(bitPattern: id))
+            try output.append(Int32(bitPattern: id))
             return
         }
         for i in 0 ..< n {
             for m in ByteLevelAlphabet.utf8ForByte[Int(p[i])] {
                 let t = singleByteTexts[Int(m)]
-                if t >= 0 { output.append(t) }
+                if t >= 0 { try output.append(t) }
             }
         }
     }

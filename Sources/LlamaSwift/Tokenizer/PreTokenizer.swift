@@ -67,41 +67,38 @@ struct PreTokenizer: Sendable {
         }
     }
 
-    /// Cuts `text` into words: returns the end index (in code points) of each word, in
-    /// order. Empty pieces are never produced.
-    func split(_ text: borrowing DecodedText) -> [Int] {
-        var ends = [text.codepoints.count]
-        if text.codepoints.isEmpty { return [] }
-        var next: [Int] = []
-        text.codepoints.withUnsafeBufferPointer { cpts in
-            let flags = cpts.map { CodepointFlags.of($0) }
-            flags.withUnsafeBufferPointer { fl in
-                for step in steps {
-                    next.removeAll(keepingCapacity: true)
-                    next.reserveCapacity(ends.count * 4)
-                    var start = 0
-                    for end in ends {
-                        var s = Splitter(cpts: cpts, flags: fl, ini: start, end: end)
-                        s.run(step, into: &next)
-                        start = end
-                    }
-                    swap(&ends, &next)
-                }
+    /// Cuts `text` into words: fills `ends` with the end index (in code points) of each
+    /// word, in order (`scratch` is working storage). Empty pieces are never produced.
+    func split(_ text: PreTokenizerText, into ends: inout CheckedBuffer<Int32>, scratch: inout CheckedBuffer<Int32>) throws {
+        ends.removeAll()
+        guard text.count > 0 else { return }
+        try ends.append(Int32(text.count))
+        let cpts = UnsafeBufferPointer(text.ascii.buffer)
+        let fl = UnsafeBufferPointer(text.flags.buffer)
+        for step in steps {
+            scratch.removeAll()
+            var start = 0
+            for k in 0 ..< ends.count {
+                let end = Int(ends[k])
+                var s = Splitter(cpts: cpts, flags: fl, ini: start, end: end)
+                try s.run(step, into: scratch)
+                start = end
             }
+            swap(&ends, &scratch)
         }
-        return ends
     }
 }
 
 /// One fragment being cut by one step; `ini..<end` is the fragment in code points.
 private struct Splitter {
-    let cpts: UnsafeBufferPointer<UInt32>
+    /// Code points as the pre-tokenizer sees them: ASCII as is, any other 0x80.
+    let cpts: UnsafeBufferPointer<UInt8>
     let flags: UnsafeBufferPointer<UInt16>
     let ini: Int
     let end: Int
     var prevEnd: Int
 
-    init(cpts: UnsafeBufferPointer<UInt32>, flags: UnsafeBufferPointer<UInt16>, ini: Int, end: Int) {
+    init(cpts: UnsafeBufferPointer<UInt8>, flags: UnsafeBufferPointer<UInt16>, ini: Int, end: Int) {
         self.cpts = cpts
         self.flags = flags
         self.ini = ini
@@ -111,22 +108,22 @@ private struct Splitter {
 
     static let outOfRange: UInt32 = 0xFFFF_FFFF
 
-    @inline(__always) func cpt(_ i: Int) -> UInt32 { i >= ini && i < end ? cpts[i] : Self.outOfRange }
+    @inline(__always) func cpt(_ i: Int) -> UInt32 { i >= ini && i < end ? UInt32(cpts[i]) : Self.outOfRange }
     @inline(__always) func fl(_ i: Int) -> UInt16 { i >= ini && i < end ? flags[i] : 0 }
 
-    @inline(__always) mutating func add(_ e: Int, _ out: inout [Int]) {
-        if e > prevEnd { out.append(e) }
+    @inline(__always) mutating func add(_ e: Int, _ out: CheckedBuffer<Int32>) throws {
+        if e > prevEnd { try out.append(Int32(truncatingIfNeeded: e)) }
         prevEnd = e
     }
 
-    mutating func run(_ step: PreTokenizer.Step, into out: inout [Int]) {
+    mutating func run(_ step: PreTokenizer.Step, into out: CheckedBuffer<Int32>) throws {
         switch step {
-        case .gpt2: gpt2(&out)
-        case .llama3(let maxDigits): llama3(maxDigits, &out)
-        case .isolatedNumbers: classSplit(maxRun: 1, matchLength: 1, Self.isNumberCollapsed, &out)
-        case .numberRuns: classSplit(maxRun: Int.max, matchLength: 1, Self.isNumberCollapsed, &out)
-        case .asciiDigitTriples: classSplit(maxRun: 3, matchLength: 3, { c, _ in c >= 0x30 && c <= 0x39 }, &out)
-        case .punctuationRuns: classSplit(maxRun: Int.max, matchLength: 1, Self.isPunctuationCollapsed, &out)
+        case .gpt2: try gpt2(out)
+        case .llama3(let maxDigits): try llama3(maxDigits, out)
+        case .isolatedNumbers: try classSplit(maxRun: 1, matchLength: 1, Self.isNumberCollapsed, out)
+        case .numberRuns: try classSplit(maxRun: Int.max, matchLength: 1, Self.isNumberCollapsed, out)
+        case .asciiDigitTriples: try classSplit(maxRun: 3, matchLength: 3, { c, _ in c >= 0x30 && c <= 0x39 }, out)
+        case .punctuationRuns: try classSplit(maxRun: Int.max, matchLength: 1, Self.isPunctuationCollapsed, out)
         }
     }
 
@@ -157,16 +154,16 @@ private struct Splitter {
     /// greedy; matchLength 3: exactly three), each match a piece and each gap between
     /// matches a piece — `unicode_regex_split_stl` over one fragment.
     mutating func classSplit(
-        maxRun: Int, matchLength: Int, _ inClass: (UInt32, UInt16) -> Bool, _ out: inout [Int]
-    ) {
+        maxRun: Int, matchLength: Int, _ inClass: (UInt32, UInt16) -> Bool, _ out: CheckedBuffer<Int32>
+    ) throws {
         var pos = ini
         while pos < end {
-            guard inClass(cpts[pos], flags[pos]) else {
+            guard inClass(UInt32(cpts[pos]), flags[pos]) else {
                 pos += 1
                 continue
             }
             var runEnd = pos
-            while runEnd < end && inClass(cpts[runEnd], flags[runEnd]) { runEnd += 1 }
+            while runEnd < end && inClass(UInt32(cpts[runEnd]), flags[runEnd]) { runEnd += 1 }
             if matchLength > 1 {
                 // Exact-length matches: the run holds (len / k) matches; the rest belongs
                 // to the gap that follows.
@@ -176,21 +173,21 @@ private struct Splitter {
                     pos = runEnd
                     continue
                 }
-                add(pos, &out)  // the gap before
-                for m in 1 ... matches { add(pos + m * k, &out) }
+                try add(pos, out)  // the gap before
+                for m in 1 ... matches { try add(pos + m * k, out) }
                 pos = runEnd
                 continue
             }
-            add(pos, &out)  // the gap before
+            try add(pos, out)  // the gap before
             var p = pos
             while p < runEnd {
                 let stop = runEnd - p > maxRun ? p + maxRun : runEnd
-                add(stop, &out)
+                try add(stop, out)
                 p = stop
             }
             pos = runEnd
         }
-        add(end, &out)
+        try add(end, out)
     }
 
     // MARK: hand-written regexes
@@ -216,7 +213,7 @@ private struct Splitter {
         return 0
     }
 
-    mutating func gpt2(_ out: inout [Int]) {
+    mutating func gpt2(_ out: CheckedBuffer<Int32>) throws {
         var pos = ini
         while pos < end {
             let c = cpt(pos)
@@ -224,7 +221,7 @@ private struct Splitter {
             let cl = contraction(at: pos, ignoringCase: false)
             if cl > 0 {
                 pos += cl
-                add(pos, &out)
+                try add(pos, out)
                 continue
             }
             let lead = c == 0x20 ? 1 : 0
@@ -232,39 +229,39 @@ private struct Splitter {
             if Self.isLetter(f2) {
                 pos += lead
                 while Self.isLetter(fl(pos)) { pos += 1 }
-                add(pos, &out)
+                try add(pos, out)
                 continue
             }
             if Self.isNumber(f2) {
                 pos += lead
                 while Self.isNumber(fl(pos)) { pos += 1 }
-                add(pos, &out)
+                try add(pos, out)
                 continue
             }
             if Self.isOther(f2) {
                 pos += lead
                 while Self.isOther(fl(pos)) { pos += 1 }
-                add(pos, &out)
+                try add(pos, out)
                 continue
             }
             var spaces = 0
             while Self.isSpace(fl(pos + spaces)) { spaces += 1 }
             if spaces > 1 && cpt(pos + spaces) != Self.outOfRange {  // \s+(?!\S)
                 pos += spaces - 1
-                add(pos, &out)
+                try add(pos, out)
                 continue
             }
             if spaces > 0 {
                 pos += spaces
-                add(pos, &out)
+                try add(pos, out)
                 continue
             }
             pos += 1
-            add(pos, &out)
+            try add(pos, out)
         }
     }
 
-    mutating func llama3(_ maxDigits: Int, _ out: inout [Int]) {
+    mutating func llama3(_ maxDigits: Int, _ out: CheckedBuffer<Int32>) throws {
         var pos = ini
         while pos < end {
             let c = cpt(pos)
@@ -272,7 +269,7 @@ private struct Splitter {
             let cl = contraction(at: pos, ignoringCase: true)
             if cl > 0 {
                 pos += cl
-                add(pos, &out)
+                try add(pos, out)
                 continue
             }
             // [^\r\n\p{L}\p{N}]?\p{L}+
@@ -280,7 +277,7 @@ private struct Splitter {
                 if Self.isLetter(f) || Self.isLetter(fl(pos + 1)) {
                     pos += 1
                     while Self.isLetter(fl(pos)) { pos += 1 }
-                    add(pos, &out)
+                    try add(pos, out)
                     continue
                 }
             }
@@ -290,11 +287,11 @@ private struct Splitter {
                 while Self.isNumber(fl(pos)) {
                     pos += 1
                     if pos - first >= maxDigits {
-                        add(pos, &out)
+                        try add(pos, out)
                         first = pos
                     }
                 }
-                add(pos, &out)
+                try add(pos, out)
                 continue
             }
             // <space>?[^\s\p{L}\p{N}]+[\r\n]*  (llama.cpp tests the first character's own
@@ -311,7 +308,7 @@ private struct Splitter {
                     pos += 1
                     c2 = cpt(pos)
                 }
-                add(pos, &out)
+                try add(pos, out)
                 continue
             }
             var spaces = 0
@@ -323,21 +320,21 @@ private struct Splitter {
             }
             if lastLineEnd > 0 {  // \s*[\r\n]+
                 pos = lastLineEnd
-                add(pos, &out)
+                try add(pos, out)
                 continue
             }
             if spaces > 1 && cpt(pos + spaces) != Self.outOfRange {  // \s+(?!\S)
                 pos += spaces - 1
-                add(pos, &out)
+                try add(pos, out)
                 continue
             }
             if spaces > 0 {  // \s+
                 pos += spaces
-                add(pos, &out)
+                try add(pos, out)
                 continue
             }
             pos += 1
-            add(pos, &out)
+            try add(pos, out)
         }
     }
 }

@@ -26,65 +26,74 @@ struct SentencePieceEncoder {
         }
     }
 
-    private var symbols: [MergeSymbol] = []
-    private var heap = BinaryHeap<Bigram>()
+    private let symbols = CheckedBuffer<MergeSymbol>()
+    private let heap = BinaryHeap<Bigram>()
 
-    mutating func encode(
-        _ text: UnsafeBufferPointer<UInt8>, tokenizer t: Tokenizer, into output: inout [Int32]
+    func encode(
+        _ text: UnsafeBufferPointer<UInt8>, tokenizer t: Tokenizer, into output: CheckedBuffer<Int32>
     ) throws {
         guard let base = text.baseAddress, text.count > 0 else { return }
         let n = text.count
-        symbols.removeAll(keepingCapacity: true)
+        symbols.removeAll()
         heap.removeAll()
         var offset = 0
         while offset < n {
             let len = min(utf8SequenceLength(base[offset]), n - offset)
             let index = Int32(truncatingIfNeeded: symbols.count)
             offset += len
-            symbols.append(
+            try symbols.append(
                 MergeSymbol(
                     start: Int32(truncatingIfNeeded: offset - len), length: Int32(truncatingIfNeeded: len),
                     prev: index - 1, next: offset == n ? -1 : index + 1, id: 0))
         }
         let vocab = t.spmTable
         let scores = t.scores
-        try symbols.withUnsafeMutableBufferPointer { sym in
-            try scores.withUnsafeBufferPointer { sc in
-                @inline(__always)
-                func tryAdd(_ left: Int32, _ right: Int32) {
-                    guard left >= 0, right >= 0 else { return }
-                    let l = sym[Int(left)], r = sym[Int(right)]
-                    let size = Int(l.length) + Int(r.length)
-                    let id = vocab.lookup(base + Int(l.start), size)
-                    guard id >= 0, Int(id) < sc.count else { return }
-                    heap.push(Bigram(score: sc[Int(id)], left: left, right: right, size: Int32(truncatingIfNeeded: size)))
-                }
-                for i in 1 ..< max(sym.count, 1) { tryAdd(Int32(i - 1), Int32(i)) }
-                while let b = heap.pop() {
-                    let li = Int(b.left), ri = Int(b.right)
-                    let ln = sym[li].length, rn = sym[ri].length
-                    if ln == 0 || rn == 0 || ln + rn != b.size { continue }
-                    sym[li].length = ln + rn
-                    sym[ri].length = 0
-                    let next = sym[ri].next
-                    sym[li].next = next
-                    if next >= 0 { sym[Int(next)].prev = b.left }
-                    tryAdd(sym[li].prev, b.left)
-                    tryAdd(b.left, next)
-                }
-                var i = 0
-                while i != -1 {
-                    let s = sym[i]
-                    let id = vocab.lookup(base + Int(s.start), Int(s.length))
-                    if id >= 0 {
-                        output.append(id)
-                    } else {
-                        for k in 0 ..< Int(s.length) {
-                            output.append(try t.byteToken(base[Int(s.start) + k]))
-                        }
+        let sym = symbols.buffer
+        // Stale entries (pairs changed since queued) are skipped when popped; the heap is
+        // compacted when it holds over 2 entries per live symbol (+64).
+        var live = sym.count
+        try scores.withUnsafeBufferPointer { sc in
+            @inline(__always)
+            func tryAdd(_ left: Int32, _ right: Int32) throws {
+                guard left >= 0, right >= 0 else { return }
+                let l = sym[Int(left)], r = sym[Int(right)]
+                let size = Int(l.length) + Int(r.length)
+                let id = vocab.lookup(base + Int(l.start), size)
+                guard id >= 0, Int(id) < sc.count else { return }
+                try heap.push(Bigram(score: sc[Int(id)], left: left, right: right, size: Int32(truncatingIfNeeded: size)))
+            }
+            for i in 1 ..< max(sym.count, 1) { try tryAdd(Int32(i - 1), Int32(i)) }
+            while let b = heap.pop() {
+                let li = Int(b.left), ri = Int(b.right)
+                let ln = sym[li].length, rn = sym[ri].length
+                if ln == 0 || rn == 0 || ln + rn != b.size { continue }
+                sym[li].length = ln + rn
+                sym[ri].length = 0
+                live -= 1
+                if heap.count > 2 * live + 64 {
+                    heap.compact { e in
+                        let l = sym[Int(e.left)].length, r = sym[Int(e.right)].length
+                        return l != 0 && r != 0 && l + r == e.size
                     }
-                    i = Int(s.next)
                 }
+                let next = sym[ri].next
+                sym[li].next = next
+                if next >= 0 { sym[Int(next)].prev = b.left }
+                try tryAdd(sym[li].prev, b.left)
+                try tryAdd(b.left, next)
+            }
+            var i = 0
+            while i != -1 {
+                let s = sym[i]
+                let id = vocab.lookup(base + Int(s.start), Int(s.length))
+                if id >= 0 {
+                    try output.append(id)
+                } else {
+                    for k in 0 ..< Int(s.length) {
+                        try output.append(try t.byteToken(base[Int(s.start) + k]))
+                    }
+                }
+                i = Int(s.next)
             }
         }
     }

@@ -23,27 +23,47 @@ extension Tokenizer {
         return try s.withUTF8 { try tokenize(bytes: $0, addSpecial: addSpecial, parseSpecial: parseSpecial) }
     }
 
-    /// Longest text accepted: symbol positions are 32-bit and SentencePiece escaping can
-    /// triple the length (llama.cpp's own limit is `INT32_MAX` bytes).
-    static let maximumTextLength = Int(Int32.max) / 4
+    /// Longest text accepted, 64 MiB: with at most `maximumBytesPerInputByte` of working
+    /// memory per input byte, the worst case stays near 3.5 GiB (llama.cpp's own limit is
+    /// `INT32_MAX` bytes; positions here are 32-bit, and SentencePiece escaping can triple
+    /// the length).
+    public static let maximumTextLength = 64 << 20
+
+    /// The most working memory (bytes) a tokenization takes per input byte, the tokens
+    /// returned included, measured on the worst texts found (one 64 MiB word, all spaces,
+    /// random bytes, one-byte special tokens). Typical text takes under 12.
+    public static let maximumBytesPerInputByte = 56
 
     func tokenize(bytes: UnsafeBufferPointer<UInt8>, addSpecial: Bool, parseSpecial: Bool) throws -> [Int32] {
+        try tokenizeChecked(bytes: bytes, addSpecial: addSpecial, parseSpecial: parseSpecial).toArray()
+    }
+
+    /// Token ids for the bytes of `text`, in storage whose allocation failure throws
+    /// `.outOfMemory` (the C API copies them out without another array).
+    public func tokenizeChecked(_ text: UnsafeRawBufferPointer, addSpecial: Bool, parseSpecial: Bool) throws -> CheckedTokens {
+        let bytes = UnsafeBufferPointer<UInt8>(
+            start: text.baseAddress?.assumingMemoryBound(to: UInt8.self), count: text.count)
+        return CheckedTokens(try tokenizeChecked(bytes: bytes, addSpecial: addSpecial, parseSpecial: parseSpecial))
+    }
+
+    func tokenizeChecked(
+        bytes: UnsafeBufferPointer<UInt8>, addSpecial: Bool, parseSpecial: Bool
+    ) throws -> CheckedBuffer<Int32> {
         guard bytes.count <= Self.maximumTextLength else {
             throw LlamaError.invalid("tokenize: a text of \(bytes.count) bytes is longer than the \(Self.maximumTextLength) accepted")
         }
-        let fragments = partition(bytes, parseSpecial: parseSpecial)
-        var output: [Int32] = []
-        output.reserveCapacity(bytes.count / 3 + 2)
+        let fragments = try partition(bytes, parseSpecial: parseSpecial)
+        let output = CheckedBuffer<Int32>()
         // A vocabulary that asks for BOS/EOS but names none gets nothing added (llama.cpp
         // aborts there).
-        if addSpecial && addBOS, let bos { output.append(bos) }
+        if addSpecial && addBOS, let bos { try output.append(bos) }
         switch kind {
         case .sentencePiece:
-            try encodeSentencePiece(bytes, fragments, into: &output)
+            try encodeSentencePiece(bytes, fragments, into: output)
         case .byteLevel:
-            encodeByteLevel(bytes, fragments, into: &output)
+            try encodeByteLevel(bytes, fragments, into: output)
         }
-        if addSpecial && addEOS, let eos { output.append(eos) }
+        if addSpecial && addEOS, let eos { try output.append(eos) }
         return output
     }
 
@@ -51,29 +71,35 @@ extension Tokenizer {
     /// leading space when `add_space_prefix` is set and it is the first fragment or follows
     /// a special token; spaces become U+2581; then `SentencePieceEncoder`.
     private func encodeSentencePiece(
-        _ bytes: UnsafeBufferPointer<UInt8>, _ fragments: [TextFragment], into output: inout [Int32]
+        _ bytes: UnsafeBufferPointer<UInt8>, _ fragments: CheckedBuffer<TextFragment>, into output: CheckedBuffer<Int32>
     ) throws {
-        var encoder = SentencePieceEncoder()
-        var escaped: [UInt8] = []
+        let encoder = SentencePieceEncoder()
+        let escaped = CheckedBuffer<UInt8>()
         var isPreviousSpecial = true
-        for fragment in fragments {
-            switch fragment {
+        for f in 0 ..< fragments.count {
+            switch fragments[f] {
             case .token(let id):
-                output.append(id)
+                try output.append(id)
                 isPreviousSpecial = true
             case .text(let start, let end):
-                escaped.removeAll(keepingCapacity: true)
-                escaped.reserveCapacity((end - start) * 3 / 2 + 3)
-                if addSpacePrefix && isPreviousSpecial { escaped.append(contentsOf: [0xE2, 0x96, 0x81]) }
-                for i in start ..< end {
+                escaped.removeAll()
+                try escaped.reserve(Int(end - start) + 3)
+                if addSpacePrefix && isPreviousSpecial {
+                    for b: UInt8 in [0xE2, 0x96, 0x81] { try escaped.append(b) }
+                }
+                for i in Int(start) ..< Int(end) {
                     let b = bytes[i]
                     if b == 0x20 {
-                        escaped.append(contentsOf: [0xE2, 0x96, 0x81])
+                        try escaped.append(0xE2)
+                        try escaped.append(0x96)
+                        try escaped.append(0x81)
                     } else {
-                        escaped.append(b)
+                        try escaped.append(b)
                     }
                 }
-                try escaped.withUnsafeBufferPointer { try encoder.encode($0, tokenizer: self, into: &output) }
+                try withExtendedLifetime(escaped) {
+                    try encoder.encode(UnsafeBufferPointer(escaped.buffer), tokenizer: self, into: output)
+                }
                 isPreviousSpecial = false
             }
         }
@@ -82,33 +108,54 @@ extension Tokenizer {
     /// llama.cpp's `LLAMA_VOCAB_TYPE_BPE` branch: per text fragment, decode leniently,
     /// pre-tokenize into words, and BPE each word.
     private func encodeByteLevel(
-        _ bytes: UnsafeBufferPointer<UInt8>, _ fragments: [TextFragment], into output: inout [Int32]
-    ) {
+        _ bytes: UnsafeBufferPointer<UInt8>, _ fragments: CheckedBuffer<TextFragment>, into output: CheckedBuffer<Int32>
+    ) throws {
         guard let vocabulary = byteLevel else { return }
-        var encoder = ByteLevelEncoder()
-        for fragment in fragments {
-            switch fragment {
+        let encoder = ByteLevelEncoder()
+        let decoded = PreTokenizerText()
+        var ends = CheckedBuffer<Int32>()
+        var scratch = CheckedBuffer<Int32>()
+        for f in 0 ..< fragments.count {
+            switch fragments[f] {
             case .token(let id):
-                output.append(id)
+                try output.append(id)
             case .text(let start, let end):
-                let decoded = DecodedText(UnsafeBufferPointer(rebasing: bytes[start ..< end]))
-                let ends = preTokenizer.split(decoded)
-                decoded.bytes.withUnsafeBufferPointer { wb in
-                    guard let wbase = wb.baseAddress else { return }
-                    decoded.starts.withUnsafeBufferPointer { starts in
-                        var first = 0
-                        for last in ends {
-                            let a = starts[first], b = starts[last]
-                            if b > a {
-                                encoder.encodeWord(
-                                    wbase + a, b - a, vocabulary: vocabulary, ignoreMerges: ignoreMerges,
-                                    into: &output)
-                            }
-                            first = last
+                try decoded.load(UnsafeBufferPointer(rebasing: bytes[Int(start) ..< Int(end)]))
+                try preTokenizer.split(decoded, into: &ends, scratch: &scratch)
+                // The words are read through a pointer: keep their storage alive.
+                try withExtendedLifetime(decoded) {
+                    guard let wbase = decoded.bytes.base else { return }
+                    var first = 0
+                    for k in 0 ..< ends.count {
+                        let last = Int(ends[k])
+                        let a = Int(decoded.starts[first]), b = Int(decoded.starts[last])
+                        if b > a {
+                            try encoder.encodeWord(
+                                wbase + a, b - a, vocabulary: vocabulary, ignoreMerges: ignoreMerges, into: output)
                         }
+                        first = last
                     }
                 }
             }
         }
     }
+}
+
+/// Token ids in storage the caller did not allocate as a Swift array (see
+/// `Tokenizer.tokenizeChecked`).
+public struct CheckedTokens {
+    let storage: CheckedBuffer<Int32>
+
+    init(_ storage: CheckedBuffer<Int32>) { self.storage = storage }
+
+    public var count: Int { storage.count }
+
+    /// Copies the ids to `destination` (room for `count`).
+    public func copy(to destination: UnsafeMutablePointer<Int32>) {
+        guard let base = storage.base, storage.count > 0 else { return }
+        destination.update(from: base, count: storage.count)
+    }
+
+    /// The ids as an array (a Swift allocation: it traps if memory runs out).
+    public var array: [Int32] { storage.toArray() }
 }

@@ -23,6 +23,8 @@ public final class Tokenizer: @unchecked Sendable {
     /// Control, user-defined and unknown tokens, longest text first (ties: lower id first),
     /// the order in which `tokenizer_st_partition` looks for them.
     let specialTokens: [Int32]
+    /// The special tokens' texts as one automaton (`partition`).
+    let specialMatcher: SpecialTokenMatcher
     /// `token_to_piece(id, special: true)` of every token.
     let pieces: FlatByteStrings
     let endOfGeneration: Set<Int32>
@@ -64,6 +66,10 @@ public final class Tokenizer: @unchecked Sendable {
         byteLevel = loaded.byteLevel
         preTokenizer = loaded.preTokenizer
         specialTokens = loaded.specialTokens
+        let attrs = loaded.attributes
+        specialMatcher = try SpecialTokenMatcher(ordered: loaded.specialTokens, texts: loaded.texts) {
+            attrs[Int($0)].isDisjoint(with: [.control, .unknown])
+        }
         pieces = loaded.pieces
         endOfGeneration = loaded.endOfGeneration
         byteTokens = loaded.byteTokens
