@@ -149,7 +149,9 @@ typedef enum llamaswift_rope_scaling {
  * "gemma3"; a tensor the family's graph would not read, e.g. an output bias, Phi-3
  * LongRoPE factors, a vision tower; a "<arch>." metadata key the engine does not
  * honour, e.g. soft-capping, expert counts, YaRN settings; a tensor type the engine
- * cannot compute with; an unknown tokenizer), OUT_OF_MEMORY.
+ * cannot compute with; an unknown tokenizer; special tokens — control, user-defined,
+ * unknown — whose texts total over 1 MiB: they are matched by one automaton of ~27
+ * bytes per text byte; real vocabularies use under 80 KB), OUT_OF_MEMORY.
  * Families: "llama" (LLaMA 1/2/3.x with rope_freqs.weight, Mistral, SmolLM, TinyLlama;
  * optional Q/K/V/O biases), "qwen2", "phi3" (fused QKV/gate-up), "gemma3" (text).
  * Sliding-window attention: Gemma 3's local layers attend to their last
@@ -223,8 +225,13 @@ llamaswift_status llamaswift_model_meta_string(const llamaswift_model *model, co
  * tokens) and byte-level vocabularies read each invalid byte as U+FFFD (the one
  * difference: 4-byte sequences above U+10FFFF, which abort llama.cpp, are read as U+FFFD
  * here). text may be NULL only when len is 0.
+ * Memory and time: the call needs working memory of at most about 56 bytes per input
+ * byte, the tokens included (measured worst cases: one 10 MiB word or a 10 MiB run of
+ * spaces, ~50; ordinary text 2–17), so the 64 MiB maximum needs at most ~3.5 GiB; when
+ * an allocation fails the call returns OUT_OF_MEMORY (it never aborts). Special tokens
+ * are found in one pass over the text, whatever their number. Time is O(n log n).
  * Errors: INVALID_ARGUMENT (model or n NULL; text NULL with len > 0; unknown flag bits;
- * len over 512 MiB), BUFFER_TOO_SMALL. Any thread. */
+ * len over 64 MiB), OUT_OF_MEMORY, BUFFER_TOO_SMALL. Any thread. */
 llamaswift_status llamaswift_tokenize(const llamaswift_model *model, const char *text, size_t len, uint32_t flags,
                                       int32_t *tokens, size_t cap, size_t *n);
 
@@ -573,8 +580,9 @@ typedef bool (*llamaswift_piece_callback)(const char *text, size_t len, void *us
  * `params` may be NULL (defaults); `result` may be NULL, else the caller sets
  * result->struct_size and gets counts, stop reason and speeds — also on CANCELLED.
  * Errors: INVALID_ARGUMENT (session, sampler NULL; prompt NULL with len > 0; an empty
- * prompt; bad params), CONTEXT_FULL (the prompt alone does not fit: nothing was
- * generated), CANCELLED (stop reason CANCELLED; text so far was streamed).
+ * prompt; a prompt over 64 MiB; bad params), CONTEXT_FULL (the prompt alone does not
+ * fit: nothing was generated), CANCELLED (stop reason CANCELLED; text so far was
+ * streamed), OUT_OF_MEMORY (the prompt's tokenization, as llamaswift_tokenize).
  * One thread at a time per session and sampler. */
 llamaswift_status llamaswift_generate(llamaswift_session *session, llamaswift_sampler *sampler, const char *prompt,
                                       size_t len, const llamaswift_generate_params *params,
@@ -601,9 +609,12 @@ typedef struct llamaswift_chat_message {
  * there is one ("gemma" for gemma3 files — llama.cpp would use ChatML), else ChatML. With add_assistant_prefix
  * the text ends with the opening of an assistant turn. Size then fill through *len.
  * model may be NULL when template_name is given.
+ * Roles and contents may total 64 MiB (counting 64 bytes more per message); rendering
+ * needs about 6 times their size, which the call allocates once up front to check.
  * Errors: INVALID_ARGUMENT (len NULL; msgs NULL with n > 0; a NULL role or content;
- * model and template_name both NULL), UNSUPPORTED (unknown name or unrecognised model
- * template — the message lists the built-in names), BUFFER_TOO_SMALL. Any thread. */
+ * model and template_name both NULL; n over 2^20; messages over 64 MiB), UNSUPPORTED
+ * (unknown name or unrecognised model template — the message lists the built-in names),
+ * OUT_OF_MEMORY (the memory to render cannot be had), BUFFER_TOO_SMALL. Any thread. */
 llamaswift_status llamaswift_chat_format(const llamaswift_model *model, const char *template_name,
                                          const llamaswift_chat_message *msgs, size_t n, bool add_assistant_prefix,
                                          char *buf, size_t cap, size_t *len);

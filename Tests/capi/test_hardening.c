@@ -1,14 +1,18 @@
 /* Issue 15 (hardening, round two), through the C interface: size_t lengths of 2^63 and
  * more, a cancelled logits_all decode keeping the previous logits, the logits pointer
  * surviving a state load, FIFOs and other non-regular files refused at once, and a
- * cancel applying to the call in progress or to nothing.
+ * cancel applying to the call in progress or to nothing; tokenizing and chat formatting
+ * under a memory limit (OUT_OF_MEMORY, never an abort) and their size limits.
  * Usage: test_hardening MODEL.gguf */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "llamaswift.h"
@@ -194,6 +198,75 @@ static void cancel_semantics(llamaswift_model *m) {
     llamaswift_session_free(s);
 }
 
+/* The process's address space now (kB, VmSize), to set a limit above it. */
+static long vm_size_kb(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmSize: %ld kB", &kb) == 1) break;
+    if (f) fclose(f);
+    return kb;
+}
+
+/* Item 7: in a child whose address space may grow by `room_mb` only, tokenizing `len`
+ * bytes of one letter (one word: the most memory per byte) or rendering `n` messages of
+ * `msg_len` bytes must return `want` (or OK if the limit happens to suffice) — before
+ * issue 15 the tokenizer took ~70 bytes per byte and aborted in a Swift allocation. */
+static void under_memory_limit(llamaswift_model *m, long room_mb, size_t len, size_t n, size_t msg_len) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *text = malloc(len > msg_len ? len : msg_len + 1);
+        if (!text) _exit(3);
+        memset(text, 'a', len > msg_len ? len : msg_len);
+        long kb = vm_size_kb();
+        struct rlimit rl = { (rlim_t)(kb + room_mb * 1024) * 1024, (rlim_t)(kb + room_mb * 1024) * 1024 };
+        if (kb < 0 || setrlimit(RLIMIT_AS, &rl) != 0) _exit(4);
+        llamaswift_status st;
+        size_t out = 0;
+        if (n == 0) {
+            st = llamaswift_tokenize(m, text, len, 0, NULL, 0, &out);
+        } else {
+            text[msg_len] = 0;
+            llamaswift_chat_message *msgs = calloc(n, sizeof *msgs);
+            if (!msgs) _exit(3);
+            for (size_t i = 0; i < n; i++) msgs[i] = (llamaswift_chat_message){ "user", text };
+            st = llamaswift_chat_format(m, "chatml", msgs, n, true, NULL, 0, &out);
+        }
+        _exit(st == LLAMASWIFT_ERR_OUT_OF_MEMORY ? 0 : (st == LLAMASWIFT_ERR_BUFFER_TOO_SMALL ? 1 : 10 + (int)st));
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) > 1)
+        fprintf(stderr, "  child: %s %d (len %zu, %zu messages of %zu, room %ld MB)\n",
+                WIFSIGNALED(status) ? "signal" : "exit", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+                len, n, msg_len, room_mb);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) <= 1);
+}
+
+static void memory_limits(llamaswift_model *m) {
+    /* 40 MB of one word with 600 MB to spare: OUT_OF_MEMORY (it needs ~2 GB). */
+    under_memory_limit(m, 600, 40u << 20, 0, 0);
+    /* 48 messages of 1 MB with 100 MB to spare: OUT_OF_MEMORY (rendering needs ~300 MB). */
+    under_memory_limit(m, 100, 0, 48, 1u << 20);
+    /* The size limits: a text over 64 MiB, messages over 64 MiB (4,000 x 1 MB). */
+    size_t n = 0;
+    CHECK_STATUS(llamaswift_tokenize(m, "", ((size_t)64 << 20) + 1, 0, NULL, 0, &n), LLAMASWIFT_ERR_INVALID_ARGUMENT);
+    char *big = malloc((1u << 20) + 1);
+    CHECK(big != NULL);
+    if (!big) return;
+    memset(big, 'x', 1u << 20);
+    big[1u << 20] = 0;
+    llamaswift_chat_message *msgs = calloc(4000, sizeof *msgs);
+    for (int i = 0; msgs && i < 4000; i++) msgs[i] = (llamaswift_chat_message){ "user", big };
+    size_t len = 0;
+    CHECK_STATUS(llamaswift_chat_format(m, "chatml", msgs, 4000, true, NULL, 0, &len), LLAMASWIFT_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(llamaswift_last_error(), "64") != NULL || strstr(llamaswift_last_error(), "67108864") != NULL);
+    free(msgs);
+    free(big);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: %s MODEL.gguf\n", argv[0]);
@@ -209,6 +282,7 @@ int main(int argc, char **argv) {
     state_load_keeps_logits_pointer(m);
     non_regular_files(m);
     cancel_semantics(m);
+    memory_limits(m);
     llamaswift_model_free(m);
     return check_summary("test_hardening");
 }

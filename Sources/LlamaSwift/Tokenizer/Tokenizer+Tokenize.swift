@@ -31,7 +31,7 @@ extension Tokenizer {
 
     /// The most working memory (bytes) a tokenization takes per input byte, the tokens
     /// returned included, measured on the worst texts found (one 64 MiB word, all spaces,
-    /// random bytes, one-byte special tokens). Typical text takes under 12.
+    /// random bytes, one-byte special tokens; ordinary text takes 2–17).
     public static let maximumBytesPerInputByte = 56
 
     func tokenize(bytes: UnsafeBufferPointer<UInt8>, addSpecial: Bool, parseSpecial: Bool) throws -> [Int32] {
