@@ -214,3 +214,24 @@ with open(os.path.join(here, "gguf.dict"), "w") as f:
 # Issue 15 seeds (last: the shared random generator keeps the earlier seeds unchanged).
 put("gguf", "llama-q4_0-shared-layers.gguf", llama_model(embd=32, heads=4, kv_heads=2, ff=64, wtype=2, layers=16,
                                                         shared_layers=True))
+
+# Issue 15, item 7: texts whose tokenization takes the most memory per byte (one long word,
+# a run of spaces, invalid bytes each read as U+FFFD).
+for target in ("tokenize-spm", "tokenize-bpe"):
+    put(target, "long-word", bytes([0]) + b"a" * 65536)
+    put(target, "space-run", bytes([2]) + b" " * 65536)
+    put(target, "invalid-run", bytes([0]) + b"\xff" * 16384)
+
+# Issue 15, item 8: a vocabulary of overlapping special tokens over the gguf target's text
+# ("Hello <s> world <|im_start|> 123 ..."): a longer token wins where a shorter one starts
+# earlier ("llo <s" over "Hel"), prefix and suffix chains, self-overlap, space runs,
+# control (parse_special only) and user-defined tokens, one 4 KB token.
+hostile = [("llo <s", 4), ("Hel", 4), ("Hello", 3), ("o w", 4), ("<s>", 3), ("s>", 4), (" ", 4), ("  ", 4),
+           ("   ", 4), ("\n\t", 4), ("<|im_start|>", 3), ("|> 1", 4), ("d <|", 4), ("ll", 4), ("l", 4),
+           ("23", 3), ("\u00e9\u4e16", 4), ("x" * 4096, 4)]
+put("gguf", "vocab-hostile-specials.gguf", gguf([
+    kv_str("general.architecture", "llama"), kv_str("tokenizer.ggml.model", "llama"),
+    kv_strs("tokenizer.ggml.tokens", SPM_TOKENS + [t for t, _ in hostile]),
+    kv_f32s("tokenizer.ggml.scores", [0.0] * (len(SPM_TOKENS) + len(hostile))),
+    kv_i32s("tokenizer.ggml.token_type", [2, 3, 3, 1, 1, 1, 1, 1, 6, 6] + [ty for _, ty in hostile]),
+    kv_u32("tokenizer.ggml.bos_token_id", 1), kv_u32("tokenizer.ggml.eos_token_id", 2)], []))

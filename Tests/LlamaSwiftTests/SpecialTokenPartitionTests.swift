@@ -128,4 +128,42 @@ import Testing
             }
         }
     }
+
+    /// llama.cpp's own token ids (Tests/Fixtures/partition-refs.json, from
+    /// scripts/ref/make_partition_refs.py) for 60 random hostile vocabularies × 15 texts ×
+    /// both parse_special values: equal, and the scanning oracle agrees.
+    @Test func randomVocabulariesEqualLlamaCpp() throws {
+        let f = try JSON.parse(file: TestData.fixturesDirectory + "/partition-refs.json")
+        let normal = f["normal"].array.compactMap(\.string)
+        var compared = 0
+        for c in f["cases"].array {
+            let specials = c["specials"].array.map { ($0[0].string ?? "", Int32($0[1].int ?? 0)) }
+            let t = try Self.vocabulary(spm: true, name: c["name"].string ?? "", normal: normal, special: specials)
+            for x in c["texts"].array {
+                let text = try #require(x["text"].string)
+                let parse = try #require(x["parse_special"].bool)
+                let want = x["ids"].ints.map(Int32.init)
+                #expect(try t.tokenize(text, addSpecial: false, parseSpecial: parse) == want, "\(specials) \(Array(text.utf8)) \(parse)")
+                #expect(try ScanningPartition.fast(t, Array(text.utf8), parseSpecial: parse)
+                    == ScanningPartition.partition(t, Array(text.utf8), parseSpecial: parse))
+                compared += 1
+            }
+        }
+        #expect(compared == 1800)
+    }
+
+    /// The vocabulary bound: special-token texts may total 1 MiB (a 1 MB token is fine and
+    /// matched in one pass — the old scanning compared it at every position: 2.7 s for
+    /// 1.1 MB of text); one byte more is refused at load.
+    @Test func specialTextBound() throws {
+        let big = String(repeating: "a", count: 999_999) + "b"
+        let t = try Self.vocabulary(spm: true, normal: ["a", "b"], special: [(big, 4)])
+        let text = Array(String(repeating: "a", count: 1_100_000).utf8) + Array("b".utf8)
+        #expect(try ScanningPartition.fast(t, text, parseSpecial: false) == [.text(0, 100_001), .token(3 + 2)])
+        let over = String(repeating: "c", count: (1 << 20) - 21)  // + <unk> <s> </s>: 12 bytes
+        #expect(throws: LlamaError.self) {
+            try Self.vocabulary(spm: true, normal: ["a"], special: [(over, 4), ("0123456789", 3)])
+        }
+        _ = try Self.vocabulary(spm: true, normal: ["a"], special: [(over, 4), ("012345678", 3)])
+    }
 }
