@@ -70,9 +70,9 @@ extern "C" {
 /* ---------------------------------------------------------------------------------- */
 
 #define LLAMASWIFT_VERSION_MAJOR 0
-#define LLAMASWIFT_VERSION_MINOR 2
+#define LLAMASWIFT_VERSION_MINOR 3
 #define LLAMASWIFT_VERSION_PATCH 0
-#define LLAMASWIFT_VERSION_STRING "0.2.0"
+#define LLAMASWIFT_VERSION_STRING "0.3.0"
 #define LLAMASWIFT_VERSION_NUMBER \
     (LLAMASWIFT_VERSION_MAJOR * 10000 + LLAMASWIFT_VERSION_MINOR * 100 + LLAMASWIFT_VERSION_PATCH)
 
@@ -107,15 +107,64 @@ const char *llamaswift_status_string(llamaswift_status status);
 const char *llamaswift_last_error(void);
 
 /* ---------------------------------------------------------------------------------- */
+/* Logging                                                                              */
+/* ---------------------------------------------------------------------------------- */
+
+/* Severity of a log message. Values are stable; new ones only appended. Since 0.3. */
+typedef enum llamaswift_log_level {
+    LLAMASWIFT_LOG_ERROR = 1,   /* a call failed (its status and message, as llamaswift_last_error) */
+    LLAMASWIFT_LOG_WARNING = 2, /* a setting was adjusted (e.g. n_threads capped to the CPUs) */
+    LLAMASWIFT_LOG_INFO = 3,    /* a model loaded, a session created, its threads changed */
+    LLAMASWIFT_LOG_DEBUG = 4    /* details for developers */
+} llamaswift_log_level;
+
+/* Receives one log message: `message` is NUL-terminated UTF-8 without a trailing
+ * newline, valid only during the call. Called on the thread whose llamaswift_* call
+ * logs, never on two threads at once (delivery is serialised). It must not call
+ * llamaswift_* functions other than llamaswift_status_string and llamaswift_version:
+ * messages logged from inside it are dropped. Since 0.3. */
+typedef void (*llamaswift_log_callback)(llamaswift_log_level level, const char *message, void *user_data);
+
+/* Sends the library's log messages to `callback` with `user_data`, or, with NULL,
+ * turns logging off. The library is silent by default: it never writes to stdout or
+ * stderr. Messages of every level are delivered; filter by level in the callback.
+ * A failed status-returning call logs its message at LLAMASWIFT_LOG_ERROR, except
+ * BUFFER_TOO_SMALL (a size query) and CANCELLED (asked for). When this function
+ * returns, no message is being delivered to the previous callback, so its user data may
+ * be freed. Process-wide; any thread. Called from inside a log callback it does
+ * nothing. Since 0.3. */
+void llamaswift_log_set(llamaswift_log_callback callback, void *user_data);
+
+/* ---------------------------------------------------------------------------------- */
 /* Models                                                                               */
 /* ---------------------------------------------------------------------------------- */
 
 typedef struct llamaswift_model llamaswift_model;
 
+/* Receives the progress of a model load: a fraction in [0, 1] that only grows, 0 first
+ * and 1 last when the load succeeds (a load with little to do may report only those
+ * two). Most of a load's time is copying matrices into faster layouts and, with
+ * use_mlock, faulting the weights in; the calls come between those steps, at most about
+ * 200 per load. Called on the thread that calls llamaswift_model_load, during that call.
+ * Return true to go on, false to cancel the load: llamaswift_model_load then returns
+ * LLAMASWIFT_ERR_CANCELLED, having freed what it had loaded, and calls the callback no
+ * more. The callback must not call llamaswift_model_load. Since 0.3. */
+typedef bool (*llamaswift_progress_callback)(float progress, void *user_data);
+
 typedef struct llamaswift_model_params {
     uint32_t struct_size; /* sizeof(llamaswift_model_params) of the caller's header */
     bool vocab_only;      /* load only the tokenizer (no weights are checked or used);
                              the architecture is then not checked either. Default false. */
+    /* Appended in 0.3 (a caller whose struct_size ends before a field gets its default;
+     * the callback is used only when struct_size covers both it and its user data): */
+    llamaswift_progress_callback progress_callback; /* NULL (default): no progress reports */
+    void *progress_callback_user_data;              /* passed to progress_callback; default NULL */
+    bool use_mlock;       /* lock the weights the model reads in RAM (mlock) so they are never
+                             paged out: the mapped tensors read in place and the repacked
+                             copies, until llamaswift_model_free. Locking reads the whole
+                             model at load. Needs RLIMIT_MEMLOCK ≥ the model's size or
+                             CAP_IPC_LOCK, else the load fails with OUT_OF_MEMORY. Ignored
+                             with vocab_only. Default false. */
 } llamaswift_model_params;
 
 /* Writes the default model parameters into the first `size` bytes of *p and sets
@@ -158,6 +207,9 @@ typedef enum llamaswift_rope_scaling {
  * gemma3.attention.sliding_window positions, as llama.cpp does. Mistral GGUFs carry no
  * window (llama.cpp's converter drops it) and Phi-3's phi3.attention.sliding_window is
  * ignored: both attend to the whole context, exactly as llama.cpp runs them.
+ * CANCELLED: params->progress_callback returned false (nothing stays loaded).
+ * OUT_OF_MEMORY also when params->use_mlock is set and the kernel refuses to lock the
+ * weights (the message gives errno and RLIMIT_MEMLOCK).
  * The file may be hostile: every size and offset is checked before use.
  * Any thread; loads of different files may run concurrently. */
 llamaswift_status llamaswift_model_load(const char *path, const llamaswift_model_params *params,
@@ -377,6 +429,22 @@ uint32_t llamaswift_session_position(const llamaswift_session *session);
  * a new turn, a retry, or after CONTEXT_FULL). The logits become unavailable.
  * Errors: INVALID_ARGUMENT (session NULL, position greater than the current one). */
 llamaswift_status llamaswift_session_rewind(llamaswift_session *session, uint32_t position);
+
+/* Sets the number of worker threads of the session for the calls that follow: 0 = the
+ * number of CPUs (at most 8); more than the CPUs this process may use
+ * (sched_getaffinity) is capped to them, as at creation. Results do not depend on the
+ * thread count (the same logits bit for bit), so it may change between any two calls
+ * — e.g. fewer threads while another session is busy. The new workers are started
+ * before the old ones stop, so on failure the session keeps its threads.
+ * Errors: INVALID_ARGUMENT (session NULL or not a session; n_threads over 512; called
+ * during a call on the same session — from a generate's callback), OUT_OF_MEMORY (a
+ * thread or buffer cannot be had). One thread at a time per session. Since 0.3. */
+llamaswift_status llamaswift_session_set_threads(llamaswift_session *session, uint32_t n_threads);
+
+/* The number of worker threads the session uses now (n_threads after the defaults and
+ * the CPU cap), or 0 for a NULL or invalid session. One thread at a time per session;
+ * does not set the last error. Since 0.3. */
+uint32_t llamaswift_session_get_threads(const llamaswift_session *session);
 
 /* Asks the call in progress on the session to stop: a decode or generate running on
  * another thread (or a generate's callback, on its own thread) returns

@@ -65,9 +65,13 @@ func guarded(_ body: () throws -> Void) -> llamaswift_status {
         return LLAMASWIFT_OK
     } catch let e as LlamaError {
         ErrorState.set(e.message)
+        if e.kind != .bufferTooSmall && e.kind != .cancelled {
+            Log.error("\(String(cString: llamaswift_status_string(status(e.kind)))): \(e.message)")
+        }
         return status(e.kind)
     } catch {
         ErrorState.set("internal error: \(error)")
+        Log.error("LLAMASWIFT_ERR_INTERNAL: internal error: \(error)")
         return LLAMASWIFT_ERR_INTERNAL
     }
 }

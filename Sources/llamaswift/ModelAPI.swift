@@ -12,7 +12,13 @@ func modelFrom(_ p: OpaquePointer?) throws -> Model {
 }
 
 let defaultModelParams = llamaswift_model_params(
-    struct_size: UInt32(MemoryLayout<llamaswift_model_params>.size), vocab_only: false)
+    struct_size: UInt32(MemoryLayout<llamaswift_model_params>.size), vocab_only: false, progress_callback: nil,
+    progress_callback_user_data: nil, use_mlock: false)
+
+/// The end of the params' callback and its user data: a caller's struct_size must reach
+/// it for the callback to be used (a struct cut inside a pointer gives no callback).
+let progressFieldsEnd = MemoryLayout<llamaswift_model_params>.offset(of: \.progress_callback_user_data)!
+    + MemoryLayout<UnsafeMutableRawPointer?>.size
 
 @c @implementation
 public func llamaswift_model_params_init(_ p: UnsafeMutablePointer<llamaswift_model_params>!, _ size: Int) -> llamaswift_status {
@@ -28,8 +34,19 @@ public func llamaswift_model_load(
         let out = try required(out, "out")
         out.pointee = nil
         let path = String(cString: try required(path, "path"))
-        let p = try readParams(params, defaults: defaultModelParams, name: "params")
-        let model = try Model(path: path, vocabOnly: p.vocab_only)
+        var p = try readParams(params, defaults: defaultModelParams, name: "params")
+        if Int(p.struct_size) < progressFieldsEnd {
+            p.progress_callback = nil
+            p.progress_callback_user_data = nil
+        }
+        var o = LoadOptions()
+        o.vocabOnly = p.vocab_only
+        o.lockMemory = p.use_mlock
+        if let cb = p.progress_callback {
+            let user = p.progress_callback_user_data
+            o.progress = { cb(Float($0), user) }
+        }
+        let model = try Model(path: path, options: o)
         out.pointee = try Handles.make(ModelHandle(model), kind: .model)
     }
 }

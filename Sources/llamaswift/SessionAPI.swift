@@ -98,3 +98,17 @@ public func llamaswift_session_rewind(_ s: OpaquePointer!, _ position: UInt32) -
 public func llamaswift_session_cancel(_ s: OpaquePointer!) {
     Handles.peek(s, .session, as: SessionHandle.self)?.session.cancel()
 }
+
+@c @implementation
+public func llamaswift_session_set_threads(_ s: OpaquePointer!, _ n: UInt32) -> llamaswift_status {
+    guarded {
+        let session = try sessionFrom(s)
+        guard n <= 512 else { throw LlamaError(.invalidArgument, "n_threads \(n) is out of range (0 … 512)") }
+        try session.setThreads(Int(n))
+    }
+}
+
+@c @implementation
+public func llamaswift_session_get_threads(_ s: OpaquePointer!) -> UInt32 {
+    UInt32(Handles.peek(s, .session, as: SessionHandle.self)?.session.threadCount ?? 0)
+}

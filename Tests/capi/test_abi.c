@@ -4,12 +4,19 @@
 #include "check.h"
 
 int main(void) {
-#if LLAMASWIFT_VERSION_MAJOR == 0 && LLAMASWIFT_VERSION_MINOR == 2
+#if LLAMASWIFT_VERSION_MAJOR == 0 && LLAMASWIFT_VERSION_MINOR == 3
     /* 0.2: llamaswift_sampler_params gained temperature_order (48 → 56 bytes); the
      * fields before it are where 0.1 had them. */
     CHECK(offsetof(llamaswift_sampler_params, seed) == 40);
     CHECK(offsetof(llamaswift_sampler_params, temperature_order) == 48);
-    CHECK(sizeof(llamaswift_model_params) == 8);
+    /* 0.3: llamaswift_model_params gained the progress callback, its user data and
+     * use_mlock (8 → 32 bytes), all past the 8 bytes 0.2 had. */
+    CHECK(offsetof(llamaswift_model_params, vocab_only) == 4);
+    CHECK(offsetof(llamaswift_model_params, progress_callback) == 8);
+    CHECK(offsetof(llamaswift_model_params, progress_callback_user_data) == 16);
+    CHECK(offsetof(llamaswift_model_params, use_mlock) == 24);
+    CHECK(sizeof(llamaswift_model_params) == 32);
+    CHECK(LLAMASWIFT_LOG_ERROR == 1 && LLAMASWIFT_LOG_DEBUG == 4);
     CHECK(sizeof(llamaswift_model_info) == 88);
     CHECK(sizeof(llamaswift_session_params) == 40);
     CHECK(sizeof(llamaswift_sampler_params) == 56);

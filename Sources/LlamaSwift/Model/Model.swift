@@ -14,8 +14,18 @@ public final class Model: @unchecked Sendable {
     /// their (random) weights.
     public let fingerprint: UInt64
 
-    public init(path: String, vocabOnly: Bool = false) throws {
+    public convenience init(path: String, vocabOnly: Bool = false) throws {
+        var o = LoadOptions()
+        o.vocabOnly = vocabOnly
+        try self.init(path: path, options: o)
+    }
+
+    public init(path: String, options: LoadOptions) throws {
         let start = Syscalls.now()
+        let vocabOnly = options.vocabOnly
+        let progress = LoadProgress(options.progress)
+        progress.report(0)
+        try progress.check()
         gguf = try GGUFFile(path: path)
         self.vocabOnly = vocabOnly
         if !vocabOnly {
@@ -41,9 +51,25 @@ public final class Model: @unchecked Sendable {
                     "token_embd.weight has \(c.vocabularySize) rows but the vocabulary has \(tokenizer.vocabularySize) tokens")
             }
             config = c
-            weights = try ModelWeights(gguf: gguf, config: c)
+            try progress.check()
+            progress.phase(span: options.lockMemory ? 0.5 : 1)
+            let w = try ModelWeights(gguf: gguf, config: c, progress: progress)
+            try progress.check()
+            if options.lockMemory {
+                progress.phase(span: 1 - progress.base)
+                try w.lockMemory(config: c, progress: progress)
+            }
+            weights = w
         }
+        progress.report(1)
+        try progress.check()
         loadSeconds = Syscalls.now() - start
+        let what = config.map { "\($0.architecture.rawValue), \($0.blockCount) layers" } ?? "vocabulary only"
+        Log.info(
+            "loaded '\(path)' (\(what), \(gguf.tensors.count) tensors, \(tensorBytes) bytes) in "
+                + "\(Int(loadSeconds * 1000)) ms; kernels \(kernelPathName())"
+                + (weights?.repackedBytes ?? 0 > 0 ? "; \(weights!.repackedBytes) bytes repacked" : "")
+                + (options.lockMemory && !vocabOnly ? "; weights locked in memory" : ""))
     }
 
     static func fingerprint(of gguf: GGUFFile) -> UInt64 {

@@ -123,7 +123,7 @@ public struct ModelWeights: @unchecked Sendable {
     /// The interleaved copies of the block matrices (nil when not made).
     let repacked: RepackedWeights?
 
-    init(gguf: GGUFFile, config c: ModelConfig, interleave: Bool = true) throws {
+    init(gguf: GGUFFile, config c: ModelConfig, interleave: Bool = true, progress: LoadProgress? = nil) throws {
         let t = TensorTable(gguf)
         let e = c.embeddingLength, d = c.headDim, F = c.feedForwardLength
         let Q = c.qWidth, KV = c.kvWidth
@@ -195,7 +195,72 @@ public struct ModelWeights: @unchecked Sendable {
         self.blocks = blocks
         try t.refuseUnread(architecture: c.architecture)
         // A separate output matrix is repacked too; a tied one is the embedding, read by row.
-        repacked = interleave ? RepackedWeights(&self.blocks, output: &self.output, includeOutput: !tied) : nil
+        repacked =
+            interleave ? RepackedWeights(&self.blocks, output: &self.output, includeOutput: !tied, progress: progress) : nil
+        try progress?.check()
+    }
+
+    /// Bytes of the repacked copies (0 when none were made).
+    public var repackedBytes: Int { repacked?.size ?? 0 }
+
+    /// Locks in memory (`mlock`) everything the forward pass reads: the tensors used in
+    /// place from the mapping (page-rounded) and the repacked copies. The locks end when
+    /// the memory is unmapped (the model is freed). Locking faults every page in, so it
+    /// reports progress per 64 MiB.
+    /// Errors: OUT_OF_MEMORY naming errno and RLIMIT_MEMLOCK when the kernel refuses;
+    /// CANCELLED when the progress callback asks.
+    func lockMemory(config c: ModelConfig, progress: LoadProgress?) throws {
+        var ranges: [(UnsafeRawPointer, Int)] = []
+        func matrix(_ w: WeightMatrix) {
+            // Repacked matrices live in the repacked block, locked as a whole below.
+            if w.layout == .rows { ranges.append((w.data, w.rows * w.rowBytes)) }
+        }
+        func vector(_ p: UnsafePointer<Float>?, _ n: Int) {
+            if let p { ranges.append((UnsafeRawPointer(p), n * MemoryLayout<Float>.stride)) }
+        }
+        let e = c.embeddingLength, d = c.headDim
+        matrix(tokenEmbedding)
+        if output.data != tokenEmbedding.data { matrix(output) }
+        vector(outputNorm, e)
+        for b in blocks {
+            for m in [b.wq, b.wk, b.wv, b.wo, b.wGate, b.wUp, b.wDown] { matrix(m) }
+            vector(b.attnNorm, e)
+            vector(b.ffnNorm, e)
+            vector(b.bq, c.qWidth)
+            vector(b.bk, c.kvWidth)
+            vector(b.bv, c.kvWidth)
+            vector(b.bo, e)
+            vector(b.qNorm, d)
+            vector(b.kNorm, d)
+            vector(b.postAttnNorm, e)
+            vector(b.postFfnNorm, e)
+        }
+        if let r = repacked { ranges.append((UnsafeRawPointer(r.base), r.size)) }
+        let total = ranges.reduce(0) { $0 + $1.1 }
+        let chunk = 64 << 20
+        var done = 0
+        for (start, count) in ranges {
+            var at = 0
+            while at < count {
+                let n = min(chunk, count - at)
+                guard mlock(start + at, n) == 0 else {
+                    let code = errno
+                    var lim = rlimit()
+                    getrlimit(__rlimit_resource_t(__RLIMIT_MEMLOCK.rawValue), &lim)
+                    let limit = lim.rlim_cur == rlim_t.max ? "unlimited" : "\(lim.rlim_cur) bytes"
+                    throw LlamaError(
+                        .outOfMemory,
+                        "cannot lock the weights in memory (use_mlock): mlock failed with \(Syscalls.errnoText(code)); "
+                            + "\(total) bytes to lock, RLIMIT_MEMLOCK is \(limit) (raise it with ulimit -l, or "
+                            + "grant CAP_IPC_LOCK)")
+                }
+                at += n
+                done += n
+                progress?.report(total > 0 ? Double(done) / Double(total) : 1)
+                try progress?.check()
+            }
+        }
+        Log.debug("locked \(total) bytes of weights in \(ranges.count) ranges")
     }
 }
 
@@ -263,10 +328,11 @@ final class TensorTable {
 /// and Q5_0 then sum in the file layout's order). LLAMASWIFT_REPACK=0 in the environment turns
 /// it off (for comparisons).
 final class RepackedWeights: @unchecked Sendable {
-    private let base: UnsafeMutableRawPointer
-    private let size: Int
+    let base: UnsafeMutableRawPointer
+    let size: Int
 
-    init?(_ blocks: inout [BlockWeights], output: inout WeightMatrix, includeOutput: Bool) {
+    /// A cancel from `progress` stops the copying; the caller then checks it and throws.
+    init?(_ blocks: inout [BlockWeights], output: inout WeightMatrix, includeOutput: Bool, progress: LoadProgress? = nil) {
         if let e = getenv("LLAMASWIFT_REPACK"), String(cString: e) == "0" { return nil }
         func each(_ body: (inout WeightMatrix) -> Void) {
             for i in blocks.indices {
@@ -285,8 +351,9 @@ final class RepackedWeights: @unchecked Sendable {
         size = total
         var at = 0
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var packed = 0
         each { m in
-            guard let layout = m.fasterLayout else { return }
+            guard let layout = m.fasterLayout, !(progress?.cancelled ?? false) else { return }
             let bytes = m.rows * m.rowBytes
             if layout == .q4_0Groups {
                 Q4_0Groups.pack(m.data, p + at, rows: m.rows, rowBytes: m.rowBytes)
@@ -307,6 +374,8 @@ final class RepackedWeights: @unchecked Sendable {
             }
             m.use(UnsafeRawPointer(p + at), layout: layout)
             at += (m.bytes(in: layout) + 63) & ~63
+            packed = at
+            progress?.report(Double(packed) / Double(total))
         }
     }
 

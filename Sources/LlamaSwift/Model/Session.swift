@@ -46,7 +46,8 @@ public final class Session: @unchecked Sendable {
     let rope: RoPE
     /// RoPE of the sliding-window layers (Gemma 3: their own base, no scaling); nil otherwise.
     let ropeLocal: RoPE?
-    let pool: ThreadPool
+    /// Replaced (with `scores`) by setThreads between calls.
+    private(set) var pool: ThreadPool
     let cache: KVCache
 
     /// Tokens in the cache, in order (position == tokens.count).
@@ -73,7 +74,7 @@ public final class Session: @unchecked Sendable {
     let proj: ScratchBuffer<Float>  // [B, E] output of Wo / W_down
     let gate: ScratchBuffer<Float>  // [B, F]
     let up: ScratchBuffer<Float>  // [B, F]
-    let scores: ScratchBuffer<Float>  // [threads, n_ctx] attention weights per worker
+    var scores: ScratchBuffer<Float>  // [threads, n_ctx] attention weights per worker
     let ropeTable: ScratchBuffer<Float>  // [B, rot/2, 2] cos/sin
     let ropeTableLocal: ScratchBuffer<Float>?  // [B, rot/2, 2] for ropeLocal
     let acts: QuantizedActivations  // 8-bit activations of the current matmul input
@@ -103,8 +104,7 @@ public final class Session: @unchecked Sendable {
         contextLength = o.contextLength > 0 ? o.contextLength : min(config.contextLength, 4096)
         batchSize = min(o.batchSize > 0 ? o.batchSize : 512, contextLength)
         logitsAll = o.logitsAll
-        let cpus = Syscalls.usableCPUs()
-        let threads = o.threads > 0 ? (o.allowOversubscription ? o.threads : min(o.threads, cpus)) : min(8, cpus)
+        let threads = Self.threadCount(requested: o.threads, allowOversubscription: o.allowOversubscription)
 
         // RoPE: the model's settings, each overridable.
         let base = o.ropeFreqBase > 0 ? o.ropeFreqBase : config.ropeFreqBase
@@ -158,9 +158,46 @@ public final class Session: @unchecked Sendable {
         logits = try ScratchBuffer(config.vocabularySize, what: "logits")
         pendingLogits = try ScratchBuffer(config.vocabularySize, what: "logits")
         tokens.reserveCapacity(contextLength)
+        allowOversubscription = o.allowOversubscription
+        Log.info(
+            "session: n_ctx \(contextLength), n_batch \(batchSize), \(threads) thread(s), KV cache "
+                + "\(cache.type == .f16 ? "F16" : "F32") \(cache.bytes) bytes")
+    }
+
+    private let allowOversubscription: Bool
+
+    /// The worker count for a requested one: 0 = the CPUs (at most 8); more than the
+    /// usable CPUs is capped to them (logged as a warning).
+    static func threadCount(requested: Int, allowOversubscription: Bool) -> Int {
+        let cpus = Syscalls.usableCPUs()
+        if requested == 0 { return min(8, cpus) }
+        if allowOversubscription || requested <= cpus { return requested }
+        Log.warning("n_threads \(requested) capped to the \(cpus) CPU(s) this process may use")
+        return cpus
     }
 
     public var threadCount: Int { pool.threadCount }
+
+    /// Changes the number of worker threads between calls (0 = the default, capped as at
+    /// creation). Results do not depend on it. Starts the new workers first, so on
+    /// failure the session keeps its old ones.
+    /// Errors: INVALID_ARGUMENT (out of range, or called during a call on this session:
+    /// from a generate's callback), OUT_OF_MEMORY (threads or buffers).
+    public func setThreads(_ requested: Int) throws {
+        guard callDepth == 0 else {
+            throw LlamaError(.invalidArgument, "the thread count cannot change during a call on the session")
+        }
+        guard (0...SessionOptions.maxThreads).contains(requested) else {
+            throw LlamaError(.invalidArgument, "n_threads \(requested) is out of range (0 … \(SessionOptions.maxThreads))")
+        }
+        let n = Self.threadCount(requested: requested, allowOversubscription: allowOversubscription)
+        guard n != pool.threadCount else { return }
+        let newScores = n * contextLength > scores.count ? try ScratchBuffer<Float>(n * contextLength, what: "attention scores") : nil
+        let newPool = try ThreadPool(threads: n)
+        pool = newPool
+        if let newScores { scores = newScores }
+        Log.info("session: \(n) thread(s)")
+    }
     public var kvCacheBytes: Int { cache.bytes }
     public var kvIsF16: Bool { cache.type == .f16 }
 
