@@ -1,7 +1,7 @@
 # llamaswift — build, test, run, install.
 #   make          release build of libllamaswift.so and the llamaswift program
 #   make run      fetch the default model if missing, then the main job
-#   make test     every test: Swift engine tests, C tests, libffi harness, exports, Python
+#   make test     every test: Swift engine tests, C tests, libffi harness, exports, the program, Python
 #   make install  PREFIX=/usr/local DESTDIR=   (library with soname links, header, .pc, program)
 #   make deb      Debian packages in out/deb/ (libllamaswift0, libllamaswift-dev, llamaswift-tools)
 #   make test-packages   check them, install them into a scratch root, build and run against them
@@ -10,7 +10,7 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
-VERSION := 0.3.0
+VERSION := 0.2.0
 SOVERSION := 0
 SWIFT ?= swift
 # -enable-testing lets the test build share the release build's products.
@@ -28,7 +28,7 @@ PYVENV := out/pyenv
 PY := $(PYVENV)/bin/python
 DIST := out/dist
 
-.PHONY: all build run test test-swift test-c test-python test-rust test-ray wheel pyenv deps testdata model gemma3 install uninstall deb test-packages clean fuzz sanitize
+.PHONY: all build run test test-swift test-c test-cli test-python test-rust test-ray wheel pyenv deps testdata model gemma3 install uninstall deb test-packages clean fuzz sanitize
 
 all: build
 
@@ -54,7 +54,7 @@ deps:
 run: model build
 	$(BIN)/llamaswift run -m $(MODEL) -p "$(PROMPT)"
 
-test: deps model testdata build test-swift test-c test-python test-ray test-rust test-packages
+test: deps model testdata build test-swift test-c test-cli test-python test-ray test-rust test-packages
 	@echo "make test: all suites passed"
 
 test-swift:
@@ -73,6 +73,10 @@ sanitize: deps model testdata build
 
 test-c: build
 	bash Tests/capi/run-c-tests.sh
+
+# The llamaswift program: flag errors, --version, help, chat's Ctrl-C and full context.
+test-cli: build model
+	bash Tests/cli/run-cli-tests.sh
 
 pyenv:
 	bash scripts/python-venv.sh >/dev/null

@@ -37,6 +37,10 @@ let package = Package(
         // Installed as `llamaswift`; a SwiftPM product may not share the library's name.
         .executable(name: "llamaswift-cli", targets: ["llamaswift-cli"]),
     ],
+    dependencies: [
+        // The program's flag parsing; the library (libllamaswift.so) does not link it.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
     targets: [
         // The C header, imported into Swift so the compiler checks every @c function.
         .systemLibrary(name: "CLlamaSwift", path: "Sources/CLlamaSwift"),
@@ -65,8 +69,14 @@ let package = Package(
         // The program carries the Swift runtime inside it too (like the library), so
         // it runs on machines without a Swift toolchain (the llamaswift-tools package).
         .executableTarget(
-            name: "llamaswift-cli", dependencies: ["LlamaSwift"],
-            linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+            name: "llamaswift-cli",
+            dependencies: ["LlamaSwift", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // ArgumentParser uses FoundationEssentials, whose static archive needs these two
+            // (autolinking names neither); lld resolves them in any order.
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib", "-use-ld=lld"]), .linkedLibrary("_FoundationCollections"),
+                .linkedLibrary("_FoundationCShims"),
+            ]),
         .testTarget(name: "LlamaSwiftTests", dependencies: ["LlamaSwift", "LlamaSwiftKernels"]),
     ] + kernelLevelTargets,
     // The engine is pointer code whose thread rules are documented per type (models are

@@ -37,8 +37,10 @@ func writeOut(_ bytes: [UInt8]) {
 func err(_ s: String) { fputs(s, stderr) }
 
 func loadModel(_ o: Options, vocabOnly: Bool = false) throws -> Model {
-    let m = try Model(path: try o.requireModel(), vocabOnly: vocabOnly)
-    return m
+    var lo = LoadOptions()
+    lo.vocabOnly = vocabOnly
+    lo.lockMemory = o.mlock
+    return try Model(path: try o.requireModel(), options: lo)
 }
 
 func fmt(_ x: Double, _ digits: Int = 2) -> String {
@@ -87,7 +89,7 @@ func infoCommand(_ o: Options) throws {
 func tokenizeCommand(_ o: Options) throws {
     let model = try loadModel(o, vocabOnly: true)
     let text = try o.prompt.map { Array($0.utf8) } ?? o.file.map(readFile) ?? { throw CLIError("-p TEXT or -f FILE is required") }()
-    let parse = o.rest.contains("--parse-special")
+    let parse = o.parseSpecial
     let ids = try text.withUnsafeBytes { try model.tokenizer.tokenize($0, addSpecial: true, parseSpecial: parse) }
     for id in ids {
         let piece = model.tokenizer.piece(for: id) ?? []
@@ -105,7 +107,7 @@ func runCommand(_ o: Options) throws {
         throw CLIError("-p PROMPT or -f FILE is required")
     }
     let text: String
-    if o.rest.contains("--raw") {
+    if o.raw {
         text = prompt
     } else {
         var msgs: [ChatMessage] = []
@@ -136,38 +138,6 @@ func report(_ r: GenerateResult, threads: Int) {
     let tg = r.decodeSeconds > 0 ? Double(r.generatedTokens) / r.decodeSeconds : 0
     err("prompt \(r.promptTokens) tokens (\(r.promptTokensEvaluated) evaluated) at \(fmt(pp, 1)) t/s; "
         + "generated \(r.generatedTokens) at \(fmt(tg, 1)) t/s; stop: \(r.stopReason); threads \(threads)\n")
-}
-
-/// `chat`: interactive multi-turn chat; each turn re-evaluates only the new text.
-func chatCommand(_ o: Options) throws {
-    let model = try loadModel(o)
-    let session = try Session(model: model, options: o.sessionOptions)
-    let sampler = try Sampler(options: o.samplerOptions)
-    var msgs: [ChatMessage] = []
-    if let s = o.system { msgs.append(ChatMessage(role: "system", content: s)) }
-    err("chat with \(try o.requireModel()); an empty line or end of input quits\n")
-    while true {
-        err("> ")
-        guard let line = readLine(), !line.isEmpty else { break }
-        msgs.append(ChatMessage(role: "user", content: line))
-        let text = try ChatTemplate.render(
-            name: o.template, modelTemplate: model.chatTemplate, messages: msgs, addAssistant: true)
-        var go = GenerateOptions()
-        go.maxTokens = o.nPredict
-        var result = GenerateResult()
-        var answer: [UInt8] = []
-        let bytes = Array(text.utf8)
-        try bytes.withUnsafeBytes { p in
-            try Generator.generate(session: session, sampler: sampler, prompt: p, options: go, result: &result) {
-                answer += $0
-                writeOut($0)
-                return true
-            }
-        }
-        print("")
-        report(result, threads: session.threadCount)
-        msgs.append(ChatMessage(role: "assistant", content: String(decoding: answer, as: UTF8.self)))
-    }
 }
 
 /// `perplexity`: as llama.cpp's llama-perplexity scores a file: chunks of n_ctx tokens

@@ -1,4 +1,5 @@
-/// Command-line flags, spelled as llama.cpp spells them.
+/// The settings of one command, filled from its parsed flags (LlamaSwiftCommand.swift)
+/// and read by the commands (Commands.swift).
 struct Options {
     var model: String?
     var prompt: String?
@@ -18,56 +19,10 @@ struct Options {
     var reps = 5
     var pp = 512
     var tg = 128
-    var rest: [String] = []
-
-    init(_ args: [String]) throws {
-        var i = 0
-        func value(_ flag: String) throws -> String {
-            i += 1
-            guard i < args.count else { throw CLIError("\(flag) needs a value") }
-            return args[i]
-        }
-        func number<T: LosslessStringConvertible>(_ flag: String) throws -> T {
-            let v = try value(flag)
-            guard let n = T(v) else { throw CLIError("\(flag): '\(v)' is not a valid number") }
-            return n
-        }
-        while i < args.count {
-            let a = args[i]
-            switch a {
-            case "-m", "--model": model = try value(a)
-            case "-p", "--prompt": prompt = try value(a)
-            case "-f", "--file": file = try value(a)
-            case "-sys", "--system-prompt", "-s", "--system": system = try value(a)
-            case "-n", "--n-predict": nPredict = try number(a)
-            case "-c", "--ctx-size": ctx = try number(a)
-            case "-t", "--threads": threads = try number(a)
-            case "-b", "--batch-size": batch = try number(a)
-            case "--seed": seed = UInt64(bitPattern: Int64(try number(a) as Int))
-            case "--temp": temp = try number(a)
-            case "--top-k": topK = try number(a)
-            case "--top-p": topP = try number(a)
-            case "--min-p": minP = try number(a)
-            case "--repeat-penalty": repeatPenalty = try number(a)
-            case "--chat-template": template = try value(a)
-            case "-r", "--repetitions": reps = try number(a)
-            case "--pp": pp = try number(a)
-            case "--tg": tg = try number(a)
-            default: rest.append(a)
-            }
-            i += 1
-        }
-        guard ctx >= 0, threads >= 0, batch >= 0, nPredict >= -1, reps >= 1, pp >= 1, tg >= 1 else {
-            throw CLIError("numeric flags must not be negative (-r, --pp and --tg at least 1)")
-        }
-        // Upper bounds (the engine's own limits), so that no arithmetic on them overflows.
-        for (flag, v, limit) in [
-            ("-c", ctx, 1 << 20), ("-t", threads, 512), ("-b", batch, 1 << 16), ("-n", nPredict, Int(Int32.max)),
-            ("-r", reps, 1000), ("--pp", pp, 1 << 20), ("--tg", tg, 1 << 20), ("--top-k", topK, Int(Int32.max)),
-        ] where v > limit {
-            throw CLIError("\(flag) \(v) is over the limit of \(limit)")
-        }
-    }
+    var raw = false
+    var parseSpecial = false
+    /// Lock the weights in memory (--mlock).
+    var mlock = false
 
     func requireModel() throws -> String {
         guard let model else { throw CLIError("-m MODEL is required") }

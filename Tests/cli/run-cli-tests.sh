@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Tests of the `llamaswift` program as a user meets it: flags (unknown ones, missing
+# values, out-of-range numbers are usage errors, exit 64, with usage), --version, help
+# per command, llama.cpp's flag spellings, runtime errors (exit 1), and `chat`: piped
+# turns, Ctrl-C stopping an answer while the chat goes on, Ctrl-C at the prompt and
+# end of input quitting, a full context explained. Needs the release build and the model.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cli=$root/.build/release/llamaswift-cli
+model=$root/models/SmolLM2-135M-Instruct.Q4_1.gguf
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+
+# expect NAME STATUS PATTERN(in stdout+stderr, grep -E) -- COMMAND...
+expect() {
+    local name=$1 want=$2 pattern=$3
+    shift 4
+    "$@" >"$work/out" 2>&1 </dev/null
+    local got=$?
+    if [ "$got" != "$want" ]; then bad "$name: exit $got, want $want"; sed 's/^/    /' "$work/out" >&2; return; fi
+    if [ -n "$pattern" ] && ! grep -Eq -- "$pattern" "$work/out"; then
+        bad "$name: output lacks /$pattern/"; sed 's/^/    /' "$work/out" >&2; return
+    fi
+    ok
+}
+
+header_version=$(sed -n 's/^#define LLAMASWIFT_VERSION_STRING "\(.*\)"/\1/p' "$root/include/llamaswift.h")
+expect "--version is the header's" 0 "^$header_version\$" -- "$cli" --version
+
+# Usage errors: exit 64, the error and the usage.
+expect "unknown flag" 64 "Unknown option '--tmep'.*" -- "$cli" run -m "$model" -p hi --tmep 0
+expect "unknown flag shows usage" 64 "Usage: llamaswift run" -- "$cli" run -m "$model" -p hi --tmep 0
+expect "missing value" 64 "Missing value for '-n <n>'" -- "$cli" run -m "$model" -p hi -n
+expect "missing value before a flag" 64 "not a valid|Missing value|invalid" -- "$cli" run -m "$model" -p hi -n --temp 0
+expect "missing model" 64 "Missing expected argument '--model <file>'" -- "$cli" info
+expect "no prompt" 64 "-p TEXT or -f FILE" -- "$cli" run -m "$model"
+expect "bad number" 64 "Usage" -- "$cli" run -m "$model" -p hi --temp warm
+expect "threads out of range" 64 "-t 999 is out of range" -- "$cli" run -m "$model" -p hi -t 999
+expect "negative temperature" 64 "--temp -1.0 must be" -- "$cli" run -m "$model" -p hi --temp -1
+expect "bad seed" 64 "seed" -- "$cli" run -m "$model" -p hi -s -2
+expect "stray argument" 64 "Unexpected argument 'extra'" -- "$cli" run -m "$model" -p hi extra
+expect "unknown command" 64 "Unexpected argument 'frobnicate'|Usage" -- "$cli" frobnicate
+expect "no command shows help" 0 "SUBCOMMANDS" -- "$cli"
+
+# Help per command.
+for c in run chat info tokenize perplexity bench bench-tokenize; do
+    expect "$c --help" 0 "USAGE: llamaswift $c" -- "$cli" "$c" --help
+done
+expect "help chat" 0 "Ctrl-C during an answer" -- "$cli" help chat
+expect "-h" 0 "-sys, --system-prompt" -- "$cli" run -h
+
+# Runtime errors: exit 1 with the engine's message.
+expect "missing file" 1 "^llamaswift: cannot open '/nonexistent.gguf'" -- "$cli" info -m /nonexistent.gguf
+expect "perplexity of a tiny file" 1 "fewer than one chunk" -- "$cli" perplexity -m "$model" -f "$root/README.md" -c 1000000
+
+# llama.cpp's spellings, all at once.
+expect "llama.cpp flags" 0 "Paris" -- "$cli" run -m "$model" -p "What is the capital of France?" -sys "Answer in one sentence." \
+    -n 24 -c 512 -t 1 -b 64 -s 7 --temp 0 --top-k 40 --top-p 0.9 --min-p 0.05 --repeat-penalty 1.0
+expect "long spellings" 0 "Paris" -- "$cli" run --model "$model" --prompt "What is the capital of France?" \
+    --n-predict 24 --ctx-size 512 --threads 1 --batch-size 64 --seed 7 --temp 0 --system-prompt "Be brief."
+expect "--mlock" 0 "Paris" -- "$cli" run -m "$model" --mlock -p "What is the capital of France?" --temp 0 -n 24
+expect "tokenize --parse-special" 0 "^1	'<\|im_start\|>'" -- "$cli" tokenize -m "$model" -p "<|im_start|>user" --parse-special
+expect "info" 0 "layers +30" -- "$cli" info -m "$model"
+expect "bench" 0 "tg4: median" -- "$cli" bench -m "$model" --pp 8 --tg 4 -r 1 -t 1
+
+# chat, piped: two turns, end of input quits with 0.
+printf 'What is the capital of France?\nAnd of Italy?\n' >"$work/two"
+"$cli" chat -m "$model" --temp 0 -n 40 <"$work/two" >"$work/out" 2>&1
+st=$?
+if [ $st = 0 ] && grep -q Paris "$work/out" && grep -q Rome "$work/out"; then ok; else bad "chat two turns (exit $st)"; sed 's/^/    /' "$work/out" >&2; fi
+
+# wait_for FILE PATTERN SECONDS
+wait_for() {
+    local i
+    for ((i = 0; i < $3 * 10; i++)); do grep -Eq -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+    return 1
+}
+
+# chat, Ctrl-C during an answer: the answer stops, the chat goes on; end of input quits.
+mkfifo "$work/in"
+"$cli" chat -m "$model" --temp 0 -n -1 -c 4096 <"$work/in" >"$work/chat" 2>&1 &
+pid=$!
+exec 7>"$work/in"
+echo "Write the numbers from 1 to 3000 in words, one per line." >&7
+if wait_for "$work/chat" "[a-z]+.*[a-z]+.*[a-z]+" 60; then
+    sleep 1
+    kill -INT $pid
+    if wait_for "$work/chat" "answer stopped by Ctrl-C" 20; then ok; else bad "Ctrl-C did not stop the answer"; fi
+    grep -q "stop: cancelled" "$work/chat" && ok || bad "the stop reason is not 'cancelled'"
+    kill -0 $pid 2>/dev/null && ok || bad "chat quit on the first Ctrl-C"
+    echo "What is the capital of France?" >&7
+    if wait_for "$work/chat" "Paris" 60; then ok; else bad "no answer after Ctrl-C"; fi
+else
+    bad "chat never answered"
+fi
+exec 7>&-
+wait $pid
+st=$?
+[ $st = 0 ] && ok || bad "chat after end of input: exit $st, want 0"
+[ $failed = 0 ] || sed 's/^/    /' "$work/chat" >&2
+
+# chat, Ctrl-C at the prompt quits (130).
+rm -f "$work/in"
+mkfifo "$work/in"
+"$cli" chat -m "$model" <"$work/in" >"$work/chat2" 2>&1 &
+pid=$!
+exec 7>"$work/in"
+if wait_for "$work/chat2" "Ctrl-D quits" 60; then
+    kill -INT $pid
+    wait $pid
+    st=$?
+    [ $st = 130 ] && ok || bad "Ctrl-C at the prompt: exit $st, want 130"
+else
+    bad "chat did not start"; kill $pid
+fi
+exec 7>&-
+
+# chat, a full context: said, and the next message that does not fit is dropped.
+printf 'Write a long story about a dragon.\nAnd another one.\n' >"$work/full"
+"$cli" chat -m "$model" --temp 0 -n -1 -c 96 <"$work/full" >"$work/out" 2>&1
+st=$?
+if [ $st = 0 ] && grep -q "the context is full (96 tokens" "$work/out" && grep -q "no longer fits in the context" "$work/out"; then
+    ok
+else
+    bad "chat with a full context (exit $st)"; sed 's/^/    /' "$work/out" >&2
+fi
+
+echo "cli: $passed passed, $failed failed"
+[ $failed = 0 ]
