@@ -3,6 +3,7 @@ struct (fields, types, sizes and offsets as a C compiler lays them out), enum va
 constant of include/llamaswift.h must be in llamaswift.capi with the same types. A
 function added to the header without a binding fails here."""
 import ctypes
+import os
 import re
 import shutil
 import subprocess
@@ -240,6 +241,59 @@ def test_raw_api_size_then_fill_and_generate(model_path):
         assert result.n_generated == len(pieces) or b"".join(pieces)
         assert result.stop_reason in (capi.LLAMASWIFT_STOP_MAX_TOKENS, capi.LLAMASWIFT_STOP_END_OF_GENERATION)
         capi.llamaswift_sampler_free(smp)
+        capi.llamaswift_session_free(s)
+    finally:
+        capi.llamaswift_model_free(m)
+
+
+def test_raw_api_callbacks_and_threads(model_path):
+    """0.3's hooks through the raw functions: the log callback, the load-progress callback
+    (and cancelling a load with it), and a session's thread count changed between calls."""
+    messages = []
+
+    @capi.llamaswift_log_callback
+    def log(level, message, user):
+        messages.append((level, message.decode()))
+
+    capi.llamaswift_log_set(log, None)
+    try:
+        m = P(capi.llamaswift_model)()
+        with pytest.raises(LlamaSwiftError) as e:
+            capi.llamaswift_model_load(b"/nonexistent.gguf", None, ctypes.byref(m))
+        assert e.value.status is Status.IO
+        assert messages and messages[-1][0] == capi.LLAMASWIFT_LOG_ERROR and "/nonexistent.gguf" in messages[-1][1]
+    finally:
+        capi.llamaswift_log_set(capi.llamaswift_log_callback(), None)
+    count = len(messages)
+
+    seen = []
+
+    @capi.llamaswift_progress_callback
+    def progress(p, user):
+        seen.append(p)
+        return len(seen) < 2  # cancel at the second report
+
+    mp = capi.llamaswift_model_default_params()
+    assert not mp.use_mlock and not mp.progress_callback
+    mp.progress_callback = progress
+    with pytest.raises(LlamaSwiftError) as e:
+        capi.llamaswift_model_load(model_path.encode(), ctypes.byref(mp), ctypes.byref(m))
+    assert e.value.status is Status.CANCELLED and not m and seen[0] == 0.0 and len(seen) == 2
+    mp.progress_callback = capi.llamaswift_progress_callback()
+    capi.llamaswift_model_load(model_path.encode(), ctypes.byref(mp), ctypes.byref(m))
+    assert len(messages) == count  # logging is off again
+    try:
+        sp = capi.llamaswift_session_default_params()
+        sp.n_ctx = 64
+        sp.n_threads = 1
+        s = P(capi.llamaswift_session)()
+        capi.llamaswift_session_create(m, ctypes.byref(sp), ctypes.byref(s))
+        assert capi.llamaswift_session_get_threads(s) == 1
+        capi.llamaswift_session_set_threads(s, 2)
+        assert capi.llamaswift_session_get_threads(s) == min(2, len(os.sched_getaffinity(0)))
+        with pytest.raises(LlamaSwiftError) as e:
+            capi.llamaswift_session_set_threads(s, 513)
+        assert e.value.status is Status.INVALID_ARGUMENT
         capi.llamaswift_session_free(s)
     finally:
         capi.llamaswift_model_free(m)

@@ -26,6 +26,7 @@
 mod chat;
 mod error;
 mod generate;
+mod log;
 mod model;
 mod sampler;
 mod session;
@@ -35,11 +36,12 @@ pub use llamaswift_sys as sys;
 pub use chat::{chat_format, ChatMessage};
 pub use error::{Error, Result, Status};
 pub use generate::{GenerateParams, GenerateResult, StopReason, TextDecoder, Tokens};
+pub use log::{set_logger, LogLevel, Logger};
 pub use model::{Model, ModelInfo, ModelParams, RopeScaling, Token};
 pub use sampler::{Sampler, SamplerParams, TemperatureOrder};
 pub use session::{CancelHandle, KvType, Session, SessionParams};
 
-/// The library's version ("0.2.0"); the version of the header this crate was made from
+/// The library's version ("0.3.0"); the version of the header this crate was made from
 /// is [`sys::LLAMASWIFT_VERSION_STRING`].
 pub fn version() -> &'static str {
     // Safety: static NUL-terminated text.

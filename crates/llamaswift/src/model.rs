@@ -10,17 +10,45 @@ use crate::error::{c_string, check, Error, Result, Status};
 /// A token id of the model's vocabulary.
 pub type Token = i32;
 
-/// How to load a model (`llamaswift_model_params`).
+/// How to load a model (`llamaswift_model_params`). A progress callback is given to
+/// [`Model::load_with_progress`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ModelParams {
     /// Load only the tokenizer: no weights are checked or used, no sessions can be made.
     pub vocab_only: bool,
+    /// Lock the weights in RAM (`mlock`) until the model is dropped. Needs
+    /// RLIMIT_MEMLOCK ≥ the model's size or CAP_IPC_LOCK, else the load fails with
+    /// `OutOfMemory`.
+    pub use_mlock: bool,
 }
 
 impl ModelParams {
     /// Parameters that load only the vocabulary.
     pub fn vocab_only() -> ModelParams {
-        ModelParams { vocab_only: true }
+        ModelParams { vocab_only: true, ..ModelParams::default() }
+    }
+}
+
+/// The state a load's progress trampoline reaches through its user-data pointer.
+struct ProgressState<'a> {
+    f: &'a mut dyn FnMut(f32) -> bool,
+    panic: Option<Box<dyn std::any::Any + Send + 'static>>,
+}
+
+unsafe extern "C" fn progress_trampoline(progress: f32, user: *mut std::os::raw::c_void) -> bool {
+    // Safety: `user` is the &mut ProgressState that load_with_progress passes, alive
+    // for the whole load, on this thread only.
+    let state = unsafe { &mut *(user as *mut ProgressState<'_>) };
+    if state.panic.is_some() {
+        return false;
+    }
+    // A panic may not unwind through the library's frames: stop the load, resume it after.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (state.f)(progress))) {
+        Ok(go_on) => go_on,
+        Err(payload) => {
+            state.panic = Some(payload);
+            false
+        }
     }
 }
 
@@ -118,9 +146,45 @@ impl Model {
         let c_path = c_string("path", text)?;
         let mut p = sys::llamaswift_model_default_params();
         p.vocab_only = params.vocab_only;
+        p.use_mlock = params.use_mlock;
         let mut out = ptr::null_mut();
         // Safety: valid NUL-terminated path, params and out-pointer for the call.
         check(unsafe { sys::llamaswift_model_load(c_path.as_ptr(), &p, &mut out) })?;
+        let raw = NonNull::new(out).ok_or_else(|| Error::new(Status::Internal, "model_load returned OK and NULL"))?;
+        Ok(Model { raw })
+    }
+
+    /// Loads a GGUF file, calling `progress` on this thread with the fraction done (0
+    /// first, 1 last when it succeeds, increasing). Returning false cancels the load:
+    /// the error is then `Cancelled`. A panic in `progress` cancels the load and is
+    /// resumed here.
+    pub fn load_with_progress(
+        path: impl AsRef<Path>,
+        params: &ModelParams,
+        mut progress: impl FnMut(f32) -> bool,
+    ) -> Result<Model> {
+        let path = path.as_ref();
+        let text = path
+            .to_str()
+            .ok_or_else(|| Error::new(Status::InvalidArgument, format!("path is not UTF-8: {}", path.display())))?;
+        let c_path = c_string("path", text)?;
+        let mut state = ProgressState { f: &mut progress, panic: None };
+        let mut p = sys::llamaswift_model_default_params();
+        p.vocab_only = params.vocab_only;
+        p.use_mlock = params.use_mlock;
+        p.progress_callback = Some(progress_trampoline);
+        p.progress_callback_user_data = &mut state as *mut ProgressState<'_> as *mut std::os::raw::c_void;
+        let mut out = ptr::null_mut();
+        // Safety: valid path, params and out-pointer; the callback's state outlives the call.
+        let st = unsafe { sys::llamaswift_model_load(c_path.as_ptr(), &p, &mut out) };
+        if let Some(payload) = state.panic.take() {
+            if !out.is_null() {
+                // Safety: a model the library returned; freed once.
+                unsafe { sys::llamaswift_model_free(out) };
+            }
+            std::panic::resume_unwind(payload);
+        }
+        check(st)?;
         let raw = NonNull::new(out).ok_or_else(|| Error::new(Status::Internal, "model_load returned OK and NULL"))?;
         Ok(Model { raw })
     }

@@ -201,6 +201,20 @@ impl Session {
         }
     }
 
+    /// Sets the number of worker threads for the calls that follow (0: the CPUs, at most
+    /// 8; more than the usable CPUs is capped). Results do not depend on it.
+    /// Errors: `InvalidArgument` (over 512), `OutOfMemory`.
+    pub fn set_threads(&mut self, n_threads: u32) -> Result<()> {
+        // Safety: exclusive access to a live handle; not inside a call on it (&mut self).
+        check(unsafe { sys::llamaswift_session_set_threads(self.as_ptr(), n_threads) })
+    }
+
+    /// The number of worker threads the session uses now.
+    pub fn threads(&self) -> u32 {
+        // Safety: live handle; only reads.
+        unsafe { sys::llamaswift_session_get_threads(self.as_ptr()) }
+    }
+
     /// Tokens in the session's cache.
     pub fn position(&self) -> u32 {
         // Safety: live handle; only reads.

@@ -42,9 +42,9 @@ __all__ = ["LlamaSwiftError", "Status", "library_path", "lib"]
 # ------------------------------------------------------------------------------------
 
 LLAMASWIFT_VERSION_MAJOR = 0
-LLAMASWIFT_VERSION_MINOR = 2
+LLAMASWIFT_VERSION_MINOR = 3
 LLAMASWIFT_VERSION_PATCH = 0
-LLAMASWIFT_VERSION_STRING = "0.2.0"
+LLAMASWIFT_VERSION_STRING = "0.3.0"
 LLAMASWIFT_VERSION_NUMBER = LLAMASWIFT_VERSION_MAJOR * 10000 + LLAMASWIFT_VERSION_MINOR * 100 + LLAMASWIFT_VERSION_PATCH
 
 # ------------------------------------------------------------------------------------
@@ -77,6 +77,15 @@ class Status(enum.IntEnum):
     CANCELLED = 7
     OUT_OF_MEMORY = 8
     INTERNAL = 9
+
+
+class LogLevel(enum.IntEnum):
+    """llamaswift_log_level (since 0.3)."""
+
+    LLAMASWIFT_LOG_ERROR = 1
+    LLAMASWIFT_LOG_WARNING = 2
+    LLAMASWIFT_LOG_INFO = 3
+    LLAMASWIFT_LOG_DEBUG = 4
 
 
 class RopeScaling(enum.IntEnum):
@@ -118,6 +127,7 @@ class StopReason(enum.IntEnum):
 # The header's enum names, for the coverage test and for callers who look them up.
 ENUMS: Dict[str, type] = {
     "llamaswift_status": Status,
+    "llamaswift_log_level": LogLevel,
     "llamaswift_rope_scaling": RopeScaling,
     "llamaswift_kv_type": KvType,
     "llamaswift_temperature_order": TemperatureOrder,
@@ -178,8 +188,24 @@ class llamaswift_sampler(Structure):
     """Opaque; only pointers to it exist."""
 
 
+# typedef bool (*llamaswift_progress_callback)(float progress, void *user_data);  (since 0.3)
+# Keep a reference to the callback object until the load that uses it has returned.
+llamaswift_progress_callback = CFUNCTYPE(c_bool, c_float, c_void_p)
+
+# typedef void (*llamaswift_log_callback)(llamaswift_log_level level, const char *message, void *user_data);
+# (since 0.3) Keep a reference to the callback object while it is installed.
+llamaswift_log_callback = CFUNCTYPE(None, c_int, c_char_p, c_void_p)
+
+
 class llamaswift_model_params(Structure):
-    _fields_ = [("struct_size", c_uint32), ("vocab_only", c_bool)]
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("vocab_only", c_bool),
+        # since 0.3
+        ("progress_callback", llamaswift_progress_callback),
+        ("progress_callback_user_data", c_void_p),
+        ("use_mlock", c_bool),
+    ]
 
 
 class llamaswift_model_info(Structure):
@@ -336,6 +362,7 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "llamaswift_version": (c_char_p, []),
     "llamaswift_status_string": (c_char_p, [c_int]),
     "llamaswift_last_error": (c_char_p, []),
+    "llamaswift_log_set": (None, [llamaswift_log_callback, c_void_p]),
     # models
     "llamaswift_model_params_init": (_S, [_P(llamaswift_model_params), c_size_t]),
     "llamaswift_model_load": (_S, [c_char_p, _P(llamaswift_model_params), _P(_model_p)]),
@@ -360,6 +387,8 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "llamaswift_session_position": (c_uint32, [_session_p]),
     "llamaswift_session_rewind": (_S, [_session_p, c_uint32]),
     "llamaswift_session_cancel": (None, [_session_p]),
+    "llamaswift_session_set_threads": (_S, [_session_p, c_uint32]),
+    "llamaswift_session_get_threads": (c_uint32, [_session_p]),
     "llamaswift_session_state_save": (_S, [_session_p, c_void_p, c_size_t, _P(c_size_t)]),
     "llamaswift_session_state_load": (_S, [_session_p, c_void_p, c_size_t]),
     "llamaswift_session_state_save_file": (_S, [_session_p, c_char_p]),
@@ -471,5 +500,5 @@ def status_string(status: int) -> str:
 
 
 def version() -> str:
-    """The loaded library's version ("0.2.0")."""
+    """The loaded library's version ("0.3.0")."""
     return bytes(llamaswift_version()).decode()

@@ -231,9 +231,10 @@ class Llama:
     ``n_threads``: worker threads (None = the CPUs this process may use, at most 8).
     ``seed``: the sampling seed of every call that gives none (None, -1 or 0xFFFFFFFF:
     random). ``chat_format``: a built-in template name ("chatml", "llama2", "llama3",
-    "gemma", ...) instead of the model's own. ``n_gpu_layers``, ``use_mmap``, ``use_mlock``
-    and ``verbose`` are accepted for llama-cpp-python compatibility and have no effect
-    (the engine runs on the CPU and always maps the file).
+    "gemma", ...) instead of the model's own. ``use_mlock``: lock the weights in RAM
+    (needs RLIMIT_MEMLOCK ≥ the model's size or CAP_IPC_LOCK, else OUT_OF_MEMORY).
+    ``n_gpu_layers``, ``use_mmap`` and ``verbose`` are accepted for llama-cpp-python
+    compatibility and have no effect (the engine runs on the CPU and always maps the file).
 
     Errors from the library raise :class:`LlamaSwiftError` with its ``status``; using a
     closed Llama raises ValueError.
@@ -252,6 +253,7 @@ class Llama:
         self.seed = capi.LLAMASWIFT_SEED_RANDOM if seed in _RANDOM_SEEDS else int(seed) & 0xFFFF_FFFF_FFFF_FFFF
         mp = capi.llamaswift_model_default_params()
         mp.vocab_only = vocab_only
+        mp.use_mlock = bool(use_mlock)
         model = ctypes.POINTER(capi.llamaswift_model)()
         capi.llamaswift_model_load(self.model_path.encode(), ctypes.byref(mp), ctypes.byref(model))  # type: ignore[attr-defined]
         self._model = model
