@@ -12,7 +12,7 @@ let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
 // x86-64-v4 with AVX512_VNNI (`vpdpbusd` for the byte dot products); the engine picks a build at load time from CPUID (CLlamaSwiftCPU),
 // so the shipped library runs on any x86-64 CPU. Elsewhere (aarch64) only the portable
 // build exists.
-let kernelDependencies: [Target.Dependency] = ["CLlamaSwiftCPU", "LlamaSwiftKernelSet"]
+let kernelDependencies: [Target.Dependency] = ["CLlamaSwiftCPU", "LlamaSwiftFormats"]
 #if arch(x86_64)
 let kernelLevelTargets: [Target] = [
     .target(
@@ -44,13 +44,15 @@ let package = Package(
     targets: [
         // The C header, imported into Swift so the compiler checks every @c function.
         .systemLibrary(name: "CLlamaSwift", path: "Sources/CLlamaSwift"),
-        // The table type every kernel build fills (KernelSet).
-        .target(name: "LlamaSwiftKernelSet"),
+        // The bottom module the engine and every kernel build import: the weight type
+        // table (WeightType), the WeightLayout value, the kernels' operand structs and the
+        // table type every kernel build fills (KernelSet).
+        .target(name: "LlamaSwiftFormats"),
         .target(name: "LlamaSwiftKernels", dependencies: kernelDependencies, swiftSettings: kernelFlags),
         .target(name: "CLlamaSwiftCPU"),
         .target(
             name: "LlamaSwift",
-            dependencies: ["LlamaSwiftKernels", "LlamaSwiftKernelSet", "CLlamaSwiftCPU"] + kernelLevelTargets.map { .target(name: $0.name) }),
+            dependencies: ["LlamaSwiftKernels", "LlamaSwiftFormats", "CLlamaSwiftCPU"] + kernelLevelTargets.map { .target(name: $0.name) }),
         .target(
             name: "llamaswift",
             dependencies: ["LlamaSwift", "CLlamaSwift"],
@@ -77,7 +79,7 @@ let package = Package(
                 .unsafeFlags(["-static-stdlib", "-use-ld=lld"]), .linkedLibrary("_FoundationCollections"),
                 .linkedLibrary("_FoundationCShims"),
             ]),
-        .testTarget(name: "LlamaSwiftTests", dependencies: ["LlamaSwift", "LlamaSwiftKernels"]),
+        .testTarget(name: "LlamaSwiftTests", dependencies: ["LlamaSwift", "LlamaSwiftKernels", "LlamaSwiftFormats"]),
     ] + kernelLevelTargets,
     // The engine is pointer code whose thread rules are documented per type (models are
     // immutable, sessions single-threaded); Swift 5 mode keeps strict-concurrency

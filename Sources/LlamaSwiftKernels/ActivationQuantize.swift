@@ -1,3 +1,5 @@
+import LlamaSwiftFormats
+
 /// Quantization of activation rows to 8 bits, done once per matmul so that the dot
 /// products with quantized weights run on integers. Two layouts, as llama.cpp uses them:
 ///

@@ -1,3 +1,5 @@
+import LlamaSwiftFormats
+
 /// The inner loops of attention over the KV cache: a query·key dot product and a
 /// weighted accumulation of a value row, for F16 and F32 cache rows.
 public enum AttentionKernels {

@@ -1,61 +1,62 @@
+import LlamaSwiftFormats
+
 /// Scalar dequantization of whole rows: used for embedding lookups (one row per token)
 /// and as the reference that the dot kernels are tested against.
 public enum Dequantize {
-    /// Writes `n` floats of a row of type `typeID` (ggml id) to `out`. `n` is a whole number
-    /// of blocks (the loader checked). Returns false for a type it does not know.
-    public static func row(typeID: UInt32, _ src: UnsafeRawPointer, _ out: UnsafeMutablePointer<Float>, _ n: Int) -> Bool {
-        switch typeID {
-        case 0:
+    /// Writes `n` floats of a row of `type` to `out`. `n` is a whole number of blocks (the
+    /// loader checked); `type` is one the file-order layouts accept (a precondition).
+    public static func row(_ type: WeightType, _ src: UnsafeRawPointer, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
+        switch type {
+        case .f32:
             for i in 0..<n { out[i] = src.loadUnaligned(fromByteOffset: 4 * i, as: Float.self) }
-        case 1:
+        case .f16:
             for i in 0..<n { out[i] = halfToFloat(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
-        case 30:
+        case .bf16:
             for i in 0..<n { out[i] = bfloat16ToFloat(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
-        case 2, 3, 6, 7, 8:
-            let bytes = typeID == 2 ? 18 : typeID == 3 ? 20 : typeID == 6 ? 22 : typeID == 7 ? 24 : 34
+        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0:
+            let bytes = type.blockBytes
             withUnsafeTemporaryAllocation(of: Int8.self, capacity: 32) { qb in
                 let q = qb.baseAddress!
                 for b in 0..<(n / 32) {
-                    let (d, m) = decode32(typeID: typeID, src + b * bytes, q)
+                    let (d, m) = decode32(type, src + b * bytes, q)
                     for i in 0..<32 { out[b * 32 + i] = Float(q[i]) * d + m }
                 }
             }
-        case 12, 13, 14:
-            let bytes = typeID == 12 ? 144 : typeID == 13 ? 176 : 210
+        case .q4_K, .q5_K, .q6_K:
+            let bytes = type.blockBytes
             withUnsafeTemporaryAllocation(of: Int8.self, capacity: 256) { qb in
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { fb in
                     let q = qb.baseAddress!, scales = fb.baseAddress!, mins = fb.baseAddress! + 16
                     for b in 0..<(n / 256) {
-                        decodeK(typeID: typeID, src + b * bytes, q, scales, mins)
+                        decodeK(type, src + b * bytes, q, scales, mins)
                         for i in 0..<256 { out[b * 256 + i] = Float(q[i]) * scales[i / 16] - mins[i / 16] }
                     }
                 }
             }
         default:
-            return false
+            preconditionFailure("no dequantization for \(type)")
         }
-        return true
     }
 
     /// Decodes one 32-element block to integers q (so value = q·d + m). Returns (d, m).
     @inline(__always)
-    public static func decode32(typeID: UInt32, _ blk: UnsafeRawPointer, _ q: UnsafeMutablePointer<Int8>) -> (Float, Float) {
-        switch typeID {
-        case 2:  // Q4_0
+    public static func decode32(_ type: WeightType, _ blk: UnsafeRawPointer, _ q: UnsafeMutablePointer<Int8>) -> (Float, Float) {
+        switch type {
+        case .q4_0:
             let qs = (blk + 2).assumingMemoryBound(to: UInt8.self)
             for j in 0..<16 {
                 q[j] = Int8(qs[j] & 0xF) - 8
                 q[j + 16] = Int8(qs[j] >> 4) - 8
             }
             return (loadHalf(blk, 0), 0)
-        case 3:  // Q4_1
+        case .q4_1:
             let qs = (blk + 4).assumingMemoryBound(to: UInt8.self)
             for j in 0..<16 {
                 q[j] = Int8(qs[j] & 0xF)
                 q[j + 16] = Int8(qs[j] >> 4)
             }
             return (loadHalf(blk, 0), loadHalf(blk, 2))
-        case 6:  // Q5_0
+        case .q5_0:
             let qh = blk.loadUnaligned(fromByteOffset: 2, as: UInt32.self)
             let qs = (blk + 6).assumingMemoryBound(to: UInt8.self)
             for j in 0..<16 {
@@ -63,7 +64,7 @@ public enum Dequantize {
                 q[j + 16] = Int8((qs[j] >> 4) | UInt8((qh >> (j + 16)) & 1) << 4) - 16
             }
             return (loadHalf(blk, 0), 0)
-        case 7:  // Q5_1
+        case .q5_1:
             let qh = blk.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
             let qs = (blk + 8).assumingMemoryBound(to: UInt8.self)
             for j in 0..<16 {
@@ -71,7 +72,7 @@ public enum Dequantize {
                 q[j + 16] = Int8((qs[j] >> 4) | UInt8((qh >> (j + 16)) & 1) << 4)
             }
             return (loadHalf(blk, 0), loadHalf(blk, 2))
-        default:  // Q8_0
+        default:  // .q8_0
             let qs = (blk + 2).assumingMemoryBound(to: Int8.self)
             for j in 0..<32 { q[j] = qs[j] }
             return (loadHalf(blk, 0), 0)
@@ -89,10 +90,10 @@ public enum Dequantize {
     /// 0–1, low nibble of ql[l+32] with bits 2–3, high nibble of ql[l] with bits 4–5, high
     /// nibble of ql[l+32] with bits 6–7), each minus 32; scales are int8, one per 16.
     public static func decodeK(
-        typeID: UInt32, _ blk: UnsafeRawPointer, _ q: UnsafeMutablePointer<Int8>,
+        _ type: WeightType, _ blk: UnsafeRawPointer, _ q: UnsafeMutablePointer<Int8>,
         _ scale: UnsafeMutablePointer<Float>, _ min: UnsafeMutablePointer<Float>
     ) {
-        if typeID == 14 {
+        if type == .q6_K {
             let ql = blk.assumingMemoryBound(to: UInt8.self)
             let qh = (blk + 128).assumingMemoryBound(to: UInt8.self)
             let sc = (blk + 192).assumingMemoryBound(to: Int8.self)
@@ -115,7 +116,7 @@ public enum Dequantize {
         let d = loadHalf(blk, 0)
         let dmin = loadHalf(blk, 2)
         let scales = (blk + 4).assumingMemoryBound(to: UInt8.self)
-        let five = typeID == 13
+        let five = type == .q5_K
         let qh = (blk + 16).assumingMemoryBound(to: UInt8.self)
         let qs = (blk + (five ? 48 : 16)).assumingMemoryBound(to: UInt8.self)
         for c in 0..<4 {

@@ -1,3 +1,5 @@
+import LlamaSwiftFormats
+
 /// Dot products of float weight rows (F32, F16, BF16) with float activations, with
 /// eight-lane accumulators so the loop vectorizes (float addition is not reassociated
 /// by the compiler on its own). `n` is a multiple of 1; the tail is handled.
@@ -57,5 +59,28 @@ public enum FloatDot {
             i += 1
         }
         return sum
+    }
+}
+
+extension FloatDot {
+    /// F32, F16 and BF16 matrices in the file's rows × float activations, one row and one
+    /// token at a time.
+    public static let layout = WeightLayout(
+        name: "float rows", activations: .float, accepts: { type, _ in type == .f32 || type == .f16 || type == .bf16 },
+        packing: nil, multiply: { multiply($0) }, dequantizeRow: { Dequantize.row($0, $1, $2, $3) })
+
+    static func multiply(_ o: MatmulOperands) {
+        let cols = o.cols
+        for t in 0..<o.tokens {
+            for r in o.rows {
+                let w = o.weights + r * o.rowBytes, x = o.floats + t * cols
+                o.out[t * o.outStride + r] =
+                    switch o.type {
+                    case .f32: f32(w, x, cols)
+                    case .f16: f16(w, x, cols)
+                    default: bf16(w, x, cols)
+                    }
+            }
+        }
     }
 }

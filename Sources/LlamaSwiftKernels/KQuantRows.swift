@@ -1,3 +1,5 @@
+import LlamaSwiftFormats
+
 #if LLAMASWIFT_AVX2
 import _Builtin_intrinsics.intel
 #endif
@@ -7,7 +9,7 @@ import _Builtin_intrinsics.intel
 /// build computes the same exact integer sums per block with AVX2 (`vpmaddubsw` for the
 /// byte products, `vpmaddwd` multiplying the 16-bit pair sums by the sub-block scales),
 /// then exactly the reference's float operations — so both builds give the same bits.
-enum KQuantRows {
+public enum KQuantRows {
     #if !LLAMASWIFT_AVX2
     @inline(__always)
     static func q45_K(
@@ -127,4 +129,30 @@ enum KQuantRows {
         return total
     }
     #endif
+}
+
+extension KQuantRows {
+    /// Q4_K, Q5_K and Q6_K in the file's rows × q8Blocks256 activations, one row and one
+    /// token at a time.
+    public static let layout = WeightLayout(
+        name: "K-quants in the file's rows", activations: .q8Blocks256,
+        accepts: { type, _ in type == .q4_K || type == .q5_K || type == .q6_K }, packing: nil,
+        multiply: { multiply($0) }, dequantizeRow: { Dequantize.row($0, $1, $2, $3) })
+
+    static func multiply(_ o: MatmulOperands) {
+        let a = o.quantized!
+        let nb = o.cols / 256, cols = o.cols, qs = a.values, d = a.scales, bsums = a.sums
+        for t in 0..<o.tokens {
+            for r in o.rows {
+                let w = o.weights + r * o.rowBytes
+                let x = qs + t * cols, dt = d + t * nb, st = bsums + t * nb * 16
+                o.out[t * o.outStride + r] =
+                    switch o.type {
+                    case .q4_K: q45_K(w, x, dt, st, nb, five: false)
+                    case .q5_K: q45_K(w, x, dt, st, nb, five: true)
+                    default: q6_K(w, x, dt, st, nb)
+                    }
+            }
+        }
+    }
 }

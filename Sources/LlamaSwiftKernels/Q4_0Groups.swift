@@ -1,3 +1,5 @@
+import LlamaSwiftFormats
+
 /// Q4_0 matrices stored in groups of 8 rows, and their matrix × activation kernels.
 ///
 /// Why: in the file's layout every row's block is summed in 8 float lanes and needs its
@@ -197,3 +199,13 @@ extension Q4_0Groups {
     }
 }
 #endif
+
+extension Q4_0Groups {
+    /// Q4_0 matrices whose row count is a multiple of 8, in groups of 8 rows.
+    public static let layout = WeightLayout(
+        name: "Q4_0 in groups of 8 rows", activations: .q8Blocks32, accepts: acceptsGroups(of: .q4_0),
+        packing: .init(
+            bytes: { type, rows, cols in rows * (type.rowBytes(cols) ?? 0) },
+            pack: { pack($0.source, $0.destination, rows: $0.rows, rowBytes: $0.rowBytes) }),
+        multiply: { run($0) })
+}

@@ -1,3 +1,5 @@
+import LlamaSwiftFormats
+
 /// Q4_K matrices stored in groups of 8 rows, and their matrix × Q8_K activation kernels
 /// — the Q4_0Groups idea for Q4_K: one 32-byte load holds 4 quant bytes of each of 8
 /// rows, so each 32-bit lane is one row's sum, and the sub-block scales, mins and the
@@ -228,3 +230,14 @@ extension Q4_KGroups {
     }
 }
 #endif
+
+extension Q4_KGroups {
+    /// Q4_K matrices whose row count is a multiple of 8, in groups of 8 rows (2.8% larger
+    /// than the file's rows: the scales unpacked).
+    public static let layout = WeightLayout(
+        name: "Q4_K in groups of 8 rows", activations: .q8Blocks256, accepts: acceptsGroups(of: .q4_K),
+        packing: .init(
+            bytes: { _, rows, cols in packedBytes(rows: rows, cols: cols) },
+            pack: { pack($0.source, $0.destination, rows: $0.rows, cols: $0.cols) }),
+        multiply: { run($0) })
+}

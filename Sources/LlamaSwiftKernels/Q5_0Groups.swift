@@ -1,3 +1,5 @@
+import LlamaSwiftFormats
+
 /// Q5_0 matrices stored in groups of 8 rows, and their kernels: Q4_0Groups plus each
 /// element's fifth bit. (Q4_K_M files of models whose width is not a multiple of 256,
 /// such as SmolLM2's 576, store most matrices as Q5_0.)
@@ -170,3 +172,13 @@ extension Q5_0Groups {
     }
 }
 #endif
+
+extension Q5_0Groups {
+    /// Q5_0 matrices whose row count is a multiple of 8, in groups of 8 rows.
+    public static let layout = WeightLayout(
+        name: "Q5_0 in groups of 8 rows", activations: .q8Blocks32, accepts: acceptsGroups(of: .q5_0),
+        packing: .init(
+            bytes: { type, rows, cols in rows * (type.rowBytes(cols) ?? 0) },
+            pack: { pack($0.source, $0.destination, rows: $0.rows, rowBytes: $0.rowBytes) }),
+        multiply: { run($0) })
+}

@@ -1,3 +1,5 @@
+import LlamaSwiftFormats
+
 /// Q6_K matrices stored in groups of 8 rows, and their matrix × Q8_K activation kernels
 /// (the Q4_0Groups idea for Q6_K, which Q4_K_M files use for the output matrix and for
 /// half of the attention-value and feed-forward-down matrices).
@@ -234,3 +236,13 @@ extension Q6_KGroups {
     }
 }
 #endif
+
+extension Q6_KGroups {
+    /// Q6_K matrices whose row count is a multiple of 8, in groups of 8 rows.
+    public static let layout = WeightLayout(
+        name: "Q6_K in groups of 8 rows", activations: .q8Blocks256, accepts: acceptsGroups(of: .q6_K),
+        packing: .init(
+            bytes: { type, rows, cols in rows * (type.rowBytes(cols) ?? 0) },
+            pack: { pack($0.source, $0.destination, rows: $0.rows, cols: $0.cols) }),
+        multiply: { run($0) })
+}

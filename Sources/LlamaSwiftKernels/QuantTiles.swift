@@ -1,3 +1,5 @@
+import LlamaSwiftFormats
+
 /// Matrix × activation-rows kernels for the 32-element block types (Q4_0, Q4_1, Q5_0,
 /// Q5_1, Q8_0) against 8-bit activations: a tile of R weight rows × T tokens per pass, so
 /// each weight block is decoded once for T tokens and each activation block once for R
@@ -15,47 +17,41 @@
 /// Results are therefore bit-identical to the reference for any tile shape, row range or
 /// token count, which keeps the engine's logits independent of threads and batching.
 public enum QuantTiles {
-    /// out[t·ldo + r] = dot(row r of w, token t) for r in `rows`, t in 0..<tokens.
-    /// Activation token t: qs + t·cols, d + t·cols/32, s + t·cols/32 (see ActivationQuantize.q8).
-    public static func q4_0(
-        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
-        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, cols: Int,
-        _ out: UnsafeMutablePointer<Float>, ldo: Int, interleaved: Bool = false
-    ) {
-        run(Q4_0Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
+    /// The 32-element types the tiles multiply.
+    static let types: Set<WeightType> = [.q4_0, .q4_1, .q5_0, .q5_1, .q8_0]
+
+    /// out[t·outStride + r] = dot(row r, token t) for r in `o.rows`, t in 0..<o.tokens,
+    /// against q8Blocks32 activations; `interleaved`: the weights are in the layout of
+    /// `interleave` (rows in groups of 4).
+    static func multiply(_ o: MatmulOperands, interleaved: Bool) {
+        let a = o.quantized!
+        let (w, rb, rows, tokens, qs, d, s, cols, out, ldo) = (
+            o.weights, o.rowBytes, o.rows, o.tokens, a.values, a.scales, a.scaledSums, o.cols, o.out, o.outStride
+        )
+        switch o.type {
+        case .q4_0: run(Q4_0Blocks.self, w, rb, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
+        case .q4_1: run(Q4_1Blocks.self, w, rb, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
+        case .q5_0: run(Q5_0Blocks.self, w, rb, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
+        case .q5_1: run(Q5_1Blocks.self, w, rb, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
+        case .q8_0: run(Q8_0Blocks.self, w, rb, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
+        default: preconditionFailure("QuantTiles cannot multiply \(o.type)")
+        }
     }
 
-    public static func q4_1(
-        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
-        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, cols: Int,
-        _ out: UnsafeMutablePointer<Float>, ldo: Int, interleaved: Bool = false
-    ) {
-        run(Q4_1Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
-    }
+    /// Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 in the file's rows.
+    public static let rowsLayout = WeightLayout(
+        name: "32-element blocks in the file's rows", activations: .q8Blocks32, accepts: { type, _ in types.contains(type) },
+        packing: nil, multiply: { multiply($0, interleaved: false) }, dequantizeRow: { Dequantize.row($0, $1, $2, $3) })
 
-    public static func q5_0(
-        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
-        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, cols: Int,
-        _ out: UnsafeMutablePointer<Float>, ldo: Int, interleaved: Bool = false
-    ) {
-        run(Q5_0Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
-    }
-
-    public static func q5_1(
-        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
-        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, cols: Int,
-        _ out: UnsafeMutablePointer<Float>, ldo: Int, interleaved: Bool = false
-    ) {
-        run(Q5_1Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
-    }
-
-    public static func q8_0(
-        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
-        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ s: UnsafePointer<Float>, cols: Int,
-        _ out: UnsafeMutablePointer<Float>, ldo: Int, interleaved: Bool = false
-    ) {
-        run(Q8_0Blocks.self, w, rowBytes, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
-    }
+    /// The same types, rows a multiple of 4, interleaved by 4 rows (`interleave`): the same
+    /// sums as `rowsLayout`; decode reads 4 rows as one sequential stream.
+    public static let interleavedLayout = WeightLayout(
+        name: "32-element blocks interleaved by 4 rows", activations: .q8Blocks32,
+        accepts: { type, rows in types.contains(type) && rows > 0 && rows % 4 == 0 },
+        packing: .init(
+            bytes: { type, rows, cols in rows * (type.rowBytes(cols) ?? 0) },
+            pack: { interleave($0.source, $0.destination, rows: $0.rows, rowBytes: $0.rowBytes, blockBytes: $0.type.blockBytes) }),
+        multiply: { multiply($0, interleaved: true) })
 
     /// Decode (one token): one row per pass, so the weights are read as one sequential
     /// stream — measured on this machine's EPYC, 16-byte loads striding through one row
@@ -175,61 +171,4 @@ protocol Q32Blocks {
 @inline(__always)
 func hsum8(_ a: SIMD8<Float>) -> Float {
     ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]))
-}
-
-
-/// Row-range entry points for the K-quants and float weights, with the same shape as the
-/// 32-element tiles (so the engine calls every type through one table per CPU level).
-/// K-quants run KQuantRows (AVX2 in the v3 build, QuantDot's reference loops otherwise),
-/// float weights FloatDot, one row and one token at a time.
-extension QuantTiles {
-    public static func q4_K(
-        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
-        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ bsums: UnsafePointer<Int32>, cols: Int,
-        _ out: UnsafeMutablePointer<Float>, ldo: Int
-    ) {
-        let nb = cols / 256
-        for t in 0..<tokens {
-            for r in rows {
-                out[t * ldo + r] = KQuantRows.q45_K(w + r * rowBytes, qs + t * cols, d + t * nb, bsums + t * nb * 16, nb, five: false)
-            }
-        }
-    }
-
-    public static func q5_K(
-        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
-        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ bsums: UnsafePointer<Int32>, cols: Int,
-        _ out: UnsafeMutablePointer<Float>, ldo: Int
-    ) {
-        let nb = cols / 256
-        for t in 0..<tokens {
-            for r in rows {
-                out[t * ldo + r] = KQuantRows.q45_K(w + r * rowBytes, qs + t * cols, d + t * nb, bsums + t * nb * 16, nb, five: true)
-            }
-        }
-    }
-
-    public static func q6_K(
-        _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
-        _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>, _ bsums: UnsafePointer<Int32>, cols: Int,
-        _ out: UnsafeMutablePointer<Float>, ldo: Int
-    ) {
-        let nb = cols / 256
-        for t in 0..<tokens {
-            for r in rows { out[t * ldo + r] = KQuantRows.q6_K(w + r * rowBytes, qs + t * cols, d + t * nb, bsums + t * nb * 16, nb) }
-        }
-    }
-
-    /// Float weights (typeID 0 F32, 1 F16, 30 BF16) × float activations.
-    public static func float(
-        typeID: Int, _ w: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>, tokens: Int,
-        _ x: UnsafePointer<Float>, cols: Int, _ out: UnsafeMutablePointer<Float>, ldo: Int
-    ) {
-        for t in 0..<tokens {
-            for r in rows {
-                let wr = w + r * rowBytes, xt = x + t * cols
-                out[t * ldo + r] = typeID == 0 ? FloatDot.f32(wr, xt, cols) : typeID == 1 ? FloatDot.f16(wr, xt, cols) : FloatDot.bf16(wr, xt, cols)
-            }
-        }
-    }
 }

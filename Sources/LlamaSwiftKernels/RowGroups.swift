@@ -1,3 +1,5 @@
+import LlamaSwiftFormats
+
 /// What the row-group layouts (Q4_0Groups, Q5_0Groups, Q4_KGroups, Q6_KGroups) share:
 /// a matrix is stored as groups of 8 rows, each group as its blocks in column order, and
 /// a kernel computes one group for 1 or 4 tokens per pass (8 outputs per token). The
@@ -20,19 +22,18 @@ protocol RowGroupKernels {
 }
 
 extension RowGroupKernels {
-    /// out[t·ldo + r] = dot(row r, token t) for r in `rows` (both ends multiples of 8: whole
-    /// groups) and t in 0..<tokens. Token t's activations: qs + t·cols, scales
-    /// d + t·nb, sums + t·nb·sumsPerBlock. Prefill runs 4 tokens per pass over a group, so
-    /// its blocks (≤ 50 KB for 11,008 columns) are decoded once per 4 tokens and stay in
-    /// cache for the next pass.
+    /// out[t·outStride + r] = dot(row r, token t) for r in `o.rows` (both ends multiples of
+    /// 8: whole groups) and t in 0..<o.tokens, from the activations quantized in this
+    /// layout's format. Prefill runs 4 tokens per pass over a group, so its blocks (≤ 50 KB
+    /// for 11,008 columns) are decoded once per 4 tokens and stay in cache for the next pass.
     @inline(__always)
-    static func run(
-        _ w: UnsafeRawPointer, rows: Range<Int>, tokens: Int, _ qs: UnsafePointer<Int8>, _ d: UnsafePointer<Float>,
-        _ sums: UnsafePointer<Int32>, cols: Int, _ out: UnsafeMutablePointer<Float>, ldo: Int
-    ) {
+    static func run(_ o: MatmulOperands) {
+        let a = o.quantized!
+        let qs = a.values, d = a.scales, sums = a.sums
+        let cols = o.cols, tokens = o.tokens, out = o.out, ldo = o.outStride
         let nb = cols / blockElements, sumStride = nb * sumsPerBlock
-        for g in (rows.lowerBound / 8)..<(rows.upperBound / 8) {
-            let gp = w + g * nb * groupBlockBytes
+        for g in (o.rows.lowerBound / 8)..<(o.rows.upperBound / 8) {
+            let gp = o.weights + g * nb * groupBlockBytes
             var t = 0
             while t + 4 <= tokens {
                 group8x4(gp, nb, UnsafeRawPointer(qs + t * cols), cols, d + t * nb, sums + t * sumStride, out + t * ldo + 8 * g, ldo)
@@ -43,6 +44,11 @@ extension RowGroupKernels {
                 t += 1
             }
         }
+    }
+
+    /// Whether a matrix of `type` with `rows` rows fits groups of 8 rows of `groupType`.
+    static func acceptsGroups(of groupType: WeightType) -> @Sendable (WeightType, Int) -> Bool {
+        { type, rows in type == groupType && rows > 0 && rows % 8 == 0 }
     }
 }
 

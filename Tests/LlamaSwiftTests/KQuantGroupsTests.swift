@@ -1,5 +1,6 @@
 import Testing
 import CLlamaSwiftCPU
+import LlamaSwiftFormats
 import LlamaSwiftKernels
 @testable import LlamaSwift
 
@@ -48,8 +49,12 @@ import LlamaSwiftKernels
             for build in KernelSet.runnable {
                 for lo in Set([0, rows > 8 ? 8 : 0]) {
                     var got = [Float](repeating: .nan, count: tokens * rows)
-                    let kernel = six ? build.q6_KGroups : build.q4_KGroups
-                    packed.withUnsafeBytes { pp in kernel(pp.baseAddress!, 0, lo..<rows, tokens, qs, d, bs, cols, &got, rows) }
+                    let layout = build.layout(named: (six ? Q6_KGroups.layout : Q4_KGroups.layout).name)
+                    packed.withUnsafeBytes { pp in
+                        layout.callMultiply(
+                            pp.baseAddress!, type: six ? .q6_K : .q4_K, cols: cols, rows: lo..<rows, tokens: tokens, values: qs,
+                            scales: d, sums: bs, out: &got, outStride: rows)
+                    }
                     for t in 0..<tokens {
                         for r in lo..<rows {
                             let (g, e) = (got[t * rows + r], want[t * rows + r])

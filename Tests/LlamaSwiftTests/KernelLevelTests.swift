@@ -3,6 +3,7 @@ import Testing
 import Glibc
 #endif
 import CLlamaSwiftCPU
+import LlamaSwiftFormats
 import LlamaSwiftKernels
 @testable import LlamaSwift
 
@@ -23,55 +24,85 @@ import LlamaSwiftKernels
         #endif
     }
 
+    /// The 32-element reference (QuantDotLanes, compiled in every build) for row r, token t.
+    static func reference32(
+        _ type: WeightType, _ w: [UInt8], row r: Int, token t: Int, cols: Int, _ qs: [Int8], _ d: [Float], _ s: [Float]
+    ) -> Float {
+        let nb = cols / 32
+        return w.withUnsafeBytes { wp in
+            qs.withUnsafeBufferPointer { q in
+                d.withUnsafeBufferPointer { dp in
+                    s.withUnsafeBufferPointer { sp in
+                        let row = wp.baseAddress! + r * nb * type.blockBytes
+                        let a = q.baseAddress! + t * cols, dd = dp.baseAddress! + t * nb, ss = sp.baseAddress! + t * nb
+                        switch type {
+                        case .q4_0: return QuantDotLanes.q4_0(row, a, dd, nb)
+                        case .q4_1: return QuantDotLanes.q4_1(row, a, dd, ss, nb)
+                        case .q5_0: return QuantDotLanes.q5_0(row, a, dd, nb)
+                        case .q5_1: return QuantDotLanes.q5_1(row, a, dd, ss, nb)
+                        default: return QuantDotLanes.q8_0(row, a, dd, nb)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every build this CPU runs (the baseline always), in the file's rows and interleaved
+    /// by 4 rows, against the scalar reference in the same process.
     @Test(arguments: [32, 96, 2048])
-    func higherTilesEqualBaselineBitForBit(cols: Int) throws {
-        for build in Self.higherBuilds {
+    func tilesOfEveryBuildEqualTheReferenceBitForBit(cols: Int) throws {
+        var compared = 0
+        for build in KernelSet.runnable {
             var rng = KernelTests.Rng(s: UInt64(cols) &* 977)
-            var compared = 0
-            let tables: [(UInt32, KernelSet.Tiles32, KernelSet.Tiles32)] = [
-                (2, KernelSet.base.q4_0, build.q4_0), (3, KernelSet.base.q4_1, build.q4_1),
-                (6, KernelSet.base.q5_0, build.q5_0), (7, KernelSet.base.q5_1, build.q5_1),
-                (8, KernelSet.base.q8_0, build.q8_0),
-            ]
-            for (id, base, v3) in tables {
-                let type = KernelTests.types.first { $0.id == id }!
+            let rowsLayout = build.layout(named: QuantTiles.rowsLayout.name)
+            let interleaved = build.layout(named: QuantTiles.interleavedLayout.name)
+            for type in [WeightType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0] {
                 for (rows, tokens) in [(1, 1), (4, 1), (7, 1), (4, 2), (9, 3), (12, 7)] {
-                    let w = KernelTests().randomRows(type: type, rows: rows, cols: cols, rng: &rng)
+                    let w = KernelTests().randomRows(type: (type.rawValue, type.blockBytes), rows: rows, cols: cols, rng: &rng)
                     // Activations spanning the whole int8 range, including ±127 in every block.
                     var x = (0..<(tokens * cols)).map { _ in rng.float() * 4 }
                     for i in stride(from: 0, to: x.count, by: 32) { x[i + Int(rng.next() % 32)] = rng.next() % 2 == 0 ? 9 : -9 }
                     let (qs, d, s) = KernelTests.q8(x, tokens: tokens, cols: cols)
+                    var want = [Float](repeating: .nan, count: tokens * rows)
+                    for t in 0..<tokens {
+                        for r in 0..<rows { want[t * rows + r] = Self.reference32(type, w, row: r, token: t, cols: cols, qs, d, s) }
+                    }
+                    #expect(!want.contains { $0.isNaN })
                     var a = [Float](repeating: .nan, count: tokens * rows)
-                    var b = [Float](repeating: .nan, count: tokens * rows)
                     w.withUnsafeBytes { wp in
-                        base(wp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &a, rows, false)
-                        v3(wp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &b, rows, false)
+                        rowsLayout.callMultiply(
+                            wp.baseAddress!, type: type, cols: cols, rows: 0..<rows, tokens: tokens, values: qs, scales: d,
+                            scaledSums: s, out: &a, outStride: rows)
                     }
-                    #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(build.name) type \(id) cols \(cols) rows \(rows) tokens \(tokens)")
-                    #expect(!a.contains { $0.isNaN })
+                    #expect(a.map(\.bitPattern) == want.map(\.bitPattern), "\(build.name) \(type) cols \(cols) rows \(rows) tokens \(tokens)")
                     compared += a.count
-                    // The interleaved layout (rows a multiple of 4) gives the same bits in both builds.
-                    if rows % 4 == 0 {
-                        var packed = [UInt8](repeating: 0, count: w.count)
-                        var c = [Float](repeating: .nan, count: tokens * rows), e = c
-                        w.withUnsafeBytes { wp in
-                            packed.withUnsafeMutableBytes { pp in
-                                QuantTiles.interleave(wp.baseAddress!, pp.baseAddress!, rows: rows, rowBytes: cols / 32 * type.bytes, blockBytes: type.bytes)
-                            }
+                    // The interleaved layout (rows a multiple of 4) gives the same bits.
+                    guard interleaved.accepts(type, rows) else { continue }
+                    var packed = [UInt8](repeating: 0, count: w.count)
+                    w.withUnsafeBytes { wp in
+                        packed.withUnsafeMutableBytes { pp in
+                            interleaved.packing!.pack(
+                                PackOperands(
+                                    source: wp.baseAddress!, destination: pp.baseAddress!, type: type, rows: rows, cols: cols,
+                                    rowBytes: type.rowBytes(cols)!))
                         }
-                        if cols > 32 { #expect(packed != w) }  // one block per row: nothing moves
-                        packed.withUnsafeBytes { pp in
-                            base(pp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &c, rows, true)
-                            v3(pp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &e, rows, true)
-                        }
-                        #expect(c.map(\.bitPattern) == a.map(\.bitPattern), "interleaved base: type \(id) rows \(rows) tokens \(tokens)")
-                        #expect(e.map(\.bitPattern) == a.map(\.bitPattern), "interleaved \(build.name): type \(id) rows \(rows) tokens \(tokens)")
-                        compared += 1
                     }
+                    if cols > 32 { #expect(packed != w) }  // one block per row: nothing moves
+                    var c = [Float](repeating: .nan, count: tokens * rows)
+                    packed.withUnsafeBytes { pp in
+                        interleaved.callMultiply(
+                            pp.baseAddress!, type: type, cols: cols, rows: 0..<rows, tokens: tokens, values: qs, scales: d,
+                            scaledSums: s, out: &c, outStride: rows)
+                    }
+                    #expect(c.map(\.bitPattern) == want.map(\.bitPattern), "interleaved \(build.name): \(type) rows \(rows) tokens \(tokens)")
+                    compared += c.count
                 }
             }
-            #expect(compared == 5 * (1 + 4 + 7 + 8 + 27 + 84) + 5 * 3)
         }
+        // Rows only: 1+4+7+8+27+84 outputs per type; interleaved adds the 4-, 8- and 84-output cases.
+        #expect(compared == KernelSet.runnable.count * 5 * ((1 + 4 + 7 + 8 + 27 + 84) + (4 + 8 + 84)))
+        #expect(compared > 0)
     }
 }
 
@@ -118,7 +149,11 @@ import LlamaSwiftKernels
                 var out = [Float](repeating: .nan, count: hd)
                 keys.withUnsafeBytes { k in
                     values.withUnsafeBytes { v in
-                        head(q, hd, last, k.baseAddress!, v.baseAddress!, 2 * rowElems, offset, true, 0.125, &qbuf, &scores, &out)
+                        head(
+                            AttentionOperands(
+                                query: q, headDim: hd, last: last, keys: k.baseAddress!, values: v.baseAddress!,
+                                rowBytes: 2 * rowElems, kvOffset: offset, f16: true, scale: 0.125, queryScratch: &qbuf,
+                                scores: &scores, out: &out))
                     }
                 }
                 #expect(out.map(\.bitPattern) == want.map(\.bitPattern), "\(name) hd \(hd) last \(last)")
@@ -127,36 +162,49 @@ import LlamaSwiftKernels
     }
 }
 
-/// K-quant rows: the higher builds (AVX2 integer sums) against the baseline build
-/// (QuantDot's reference loops), bit for bit, on random blocks and activations.
+/// K-quant rows: every build this CPU runs (AVX2 integer sums in v3/v4, the reference
+/// loops in the baseline) against QuantDot's reference loops, bit for bit, in one process.
 @Suite struct KQuantLevelTests {
     @Test(arguments: [256, 768])
-    func higherBuildsEqualReference(cols: Int) {
-        for build in KernelLevelTests.higherBuilds {
-        var rng = KernelTests.Rng(s: UInt64(cols) &+ 12345)
-        let nb = cols / 256
-        // (type, block bytes, half-scale offsets, base tiles, v3 tiles)
-        let types: [(String, Int, [Int], KernelSet.TilesK, KernelSet.TilesK)] = [
-            ("q4_K", 144, [0, 2], KernelSet.base.q4_K, build.q4_K),
-            ("q5_K", 176, [0, 2], KernelSet.base.q5_K, build.q5_K),
-            ("q6_K", 210, [208], KernelSet.base.q6_K, build.q6_K),
-        ]
+    func everyBuildEqualsReference(cols: Int) {
         var compared = 0
-        for (name, bytes, halves, base, v3) in types {
-            for (rows, tokens) in [(1, 1), (5, 1), (3, 4)] {
-                let w = KernelTests.randomKBlocks(count: rows * nb, bytes: bytes, halves: halves, rng: &rng)
-                let (qs, d, bs) = KernelTests.randomQ8K(tokens: tokens, cols: cols, rng: &rng)
-                var a = [Float](repeating: .nan, count: rows * tokens), b = a
-                w.withUnsafeBytes { wp in
-                    base(wp.baseAddress!, nb * bytes, 0..<rows, tokens, qs, d, bs, cols, &a, rows)
-                    v3(wp.baseAddress!, nb * bytes, 0..<rows, tokens, qs, d, bs, cols, &b, rows)
+        for build in KernelSet.runnable {
+            var rng = KernelTests.Rng(s: UInt64(cols) &+ 12345)
+            let nb = cols / 256
+            let layout = build.layout(named: KQuantRows.layout.name)
+            // (type, half-scale offsets)
+            for (type, halves) in [(WeightType.q4_K, [0, 2]), (.q5_K, [0, 2]), (.q6_K, [208])] {
+                for (rows, tokens) in [(1, 1), (5, 1), (3, 4)] {
+                    let w = KernelTests.randomKBlocks(count: rows * nb, bytes: type.blockBytes, halves: halves, rng: &rng)
+                    let (qs, d, bs) = KernelTests.randomQ8K(tokens: tokens, cols: cols, rng: &rng)
+                    var want = [Float](repeating: .nan, count: rows * tokens), got = want
+                    w.withUnsafeBytes { wp in
+                        for t in 0..<tokens {
+                            for r in 0..<rows {
+                                let row = wp.baseAddress! + r * nb * type.blockBytes
+                                want[t * rows + r] = qs.withUnsafeBufferPointer { q in
+                                    d.withUnsafeBufferPointer { dp in
+                                        bs.withUnsafeBufferPointer { b in
+                                            let a = q.baseAddress! + t * cols, dd = dp.baseAddress! + t * nb
+                                            return type == .q6_K
+                                                ? QuantDot.q6_K(row, a, dd, nb)
+                                                : QuantDot.q45_K(row, a, dd, b.baseAddress! + t * nb * 16, nb, five: type == .q5_K)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        layout.callMultiply(
+                            wp.baseAddress!, type: type, cols: cols, rows: 0..<rows, tokens: tokens, values: qs, scales: d,
+                            sums: bs, out: &got, outStride: rows)
+                    }
+                    #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(build.name) \(type) cols \(cols) rows \(rows) tokens \(tokens)")
+                    #expect(!want.contains { $0.isNaN })
+                    compared += got.count
                 }
-                #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(build.name) \(name) cols \(cols) rows \(rows) tokens \(tokens)")
-                #expect(!a.contains { $0.isNaN })
-                compared += a.count
             }
         }
-        #expect(compared == 3 * (1 + 5 + 12))
-        }
+        #expect(compared == KernelSet.runnable.count * 3 * (1 + 5 + 12))
+        #expect(compared > 0)
     }
 }

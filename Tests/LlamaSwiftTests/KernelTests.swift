@@ -1,4 +1,5 @@
 import Testing
+import LlamaSwiftFormats
 import LlamaSwiftKernels
 
 /// The fast tiled kernels against the per-row reference kernels (QuantDotLanes), bit for
@@ -96,15 +97,9 @@ import LlamaSwiftKernels
                 let (qs, d, s) = KernelTests.q8(x, tokens: tokens, cols: cols)
                 var fast = [Float](repeating: .nan, count: tokens * rows)
                 w.withUnsafeBytes { wp in
-                    let f: (UnsafeRawPointer, Int, Range<Int>, Int, UnsafePointer<Int8>, UnsafePointer<Float>, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, Int) -> Void
-                    switch type.id {
-                    case 2: f = { QuantTiles.q4_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) }
-                    case 3: f = { QuantTiles.q4_1($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) }
-                    case 6: f = { QuantTiles.q5_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) }
-                    case 7: f = { QuantTiles.q5_1($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) }
-                    default: f = { QuantTiles.q8_0($0, rowBytes: $1, rows: $2, tokens: $3, $4, $5, $6, cols: $7, $8, ldo: $9) }
-                    }
-                    f(wp.baseAddress!, cols / 32 * type.bytes, 0..<rows, tokens, qs, d, s, cols, &fast, rows)
+                    QuantTiles.rowsLayout.callMultiply(
+                        wp.baseAddress!, type: WeightType(rawValue: type.id)!, cols: cols, rows: 0..<rows, tokens: tokens,
+                        values: qs, scales: d, scaledSums: s, out: &fast, outStride: rows)
                 }
                 let nb = cols / 32
                 for t in 0..<tokens {
@@ -126,7 +121,7 @@ import LlamaSwiftKernels
                                 "type \(type.id) cols \(cols) rows \(rows) tokens \(tokens) at (\(t), \(r)): \(fast[t * rows + r]) vs \(ref)")
                         // And the reference is a dot product of the dequantized row.
                         var deq = [Float](repeating: 0, count: cols)
-                        w.withUnsafeBytes { _ = Dequantize.row(typeID: type.id, $0.baseAddress! + r * nb * type.bytes, &deq, cols) }
+                        w.withUnsafeBytes { Dequantize.row(WeightType(rawValue: type.id)!, $0.baseAddress! + r * nb * type.bytes, &deq, cols) }
                         // Rounding each activation to 1/254 of its block's largest magnitude
                         // (plus the half-precision scale) bounds the difference.
                         var exact: Float = 0, bound: Float = 1e-4

@@ -1,5 +1,6 @@
 import Testing
 import CLlamaSwiftCPU
+import LlamaSwiftFormats
 import LlamaSwiftKernels
 @testable import LlamaSwift
 
@@ -36,7 +37,7 @@ import LlamaSwiftKernels
     @Test(arguments: [(32, false), (64, false), (96, false), (2048, false), (32, true), (96, true), (2048, true)])
     func kernelsEqualReference(cols: Int, five: Bool) {
         var rng = KernelTests.Rng(s: UInt64(cols) &* 31 &+ (five ? 6 : 5))
-        let kernels = KernelSet.runnable.map { ($0.name, five ? $0.q5_0Groups : $0.q4_0Groups) }
+        let kernels = KernelSet.runnable.map { ($0.name, $0.layout(named: (five ? Q5_0Groups.layout : Q4_0Groups.layout).name)) }
         let bytes = five ? 22 : 18
         let nb = cols / 32, rowBytes = bytes * nb
         var compared = 0
@@ -69,7 +70,11 @@ import LlamaSwiftKernels
                 // The whole matrix, and the groups after the first (as a second thread runs them).
                 for lo in Set([0, rows > 8 ? 8 : 0]) {
                     var got = [Float](repeating: .nan, count: tokens * rows)
-                    packed.withUnsafeBytes { pp in k(pp.baseAddress!, rowBytes, lo..<rows, tokens, qs, d, sums, cols, &got, rows) }
+                    packed.withUnsafeBytes { pp in
+                        k.callMultiply(
+                            pp.baseAddress!, type: five ? .q5_0 : .q4_0, cols: cols, rows: lo..<rows, tokens: tokens, values: qs,
+                            scales: d, sums: sums, out: &got, outStride: rows)
+                    }
                     for t in 0..<tokens {
                         for r in lo..<rows {
                             let (g, e) = (got[t * rows + r], want[t * rows + r])

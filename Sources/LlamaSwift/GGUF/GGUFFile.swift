@@ -11,7 +11,7 @@ public final class GGUFFile: @unchecked Sendable {
         public let name: String
         /// ggml order: dims[0] is the row length (contiguous), dims[1] the row count, …
         public let dims: [Int]
-        public let type: GGMLType
+        public let type: WeightType
         /// Offset of the data from the start of the file.
         public let fileOffset: Int
         public let byteCount: Int
@@ -82,7 +82,7 @@ public final class GGUFFile: @unchecked Sendable {
         }
         self.alignment = alignment
 
-        struct Raw { let name: String; let dims: [Int]; let type: GGMLType; let offset: Int; let bytes: Int }
+        struct Raw { let name: String; let dims: [Int]; let type: WeightType; let offset: Int; let bytes: Int }
         var raws: [Raw] = []
         raws.reserveCapacity(tensorCount)
         var index: [String: Int] = [:]
@@ -112,11 +112,11 @@ public final class GGUFFile: @unchecked Sendable {
             }
             let typeAt = c.offset
             let rawType = try c.u32()
-            guard let type = GGMLType.fromRaw(rawType) else {
+            guard let type = WeightType(rawValue: rawType) else {
                 throw LlamaError.unsupported("tensor '\(name)': unknown ggml type \(rawType) at offset \(typeAt)")
             }
             guard let rowBytes = type.rowBytes(dims[0]) else {
-                throw LlamaError.format("tensor '\(name)': row length \(dims[0]) is not a multiple of the \(type) block size \(type.blockSize)")
+                throw LlamaError.format("tensor '\(name)': row length \(dims[0]) is not a multiple of the \(type) block size \(type.blockElements)")
             }
             let (bytes, o) = rowBytes.multipliedReportingOverflow(by: elements / dims[0])
             guard !o else { throw LlamaError.format("tensor '\(name)': byte size overflows") }

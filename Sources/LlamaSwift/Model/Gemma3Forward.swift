@@ -50,15 +50,16 @@ extension Session {
 
             // Attention sub-layer.
             perToken(n) { t in Ops.rmsNorm(x + t * E, w.attnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
-            Matmul.multiply(w.wq, xb, tokens: n, into: q, acts: acts, pool: pool, reuse: false)
-            Matmul.multiply(w.wk, xb, tokens: n, into: k, acts: acts, pool: pool, reuse: true)
-            Matmul.multiply(w.wv, xb, tokens: n, into: v, acts: acts, pool: pool, reuse: true)
+            let h = quantize(xb, n, for: w.wq, w.wk, w.wv)
+            multiply(w.wq, h, into: q)
+            multiply(w.wk, h, into: k)
+            multiply(w.wv, h, into: v)
             if let qn = w.qNorm { normalizeHeads(q, qn, heads: c.headCount, n: n) }
             if let kn = w.kNorm { normalizeHeads(k, kn, heads: c.headCountKV, n: n) }
             rotate(local ? localRope : rope, table: local ? localTable : globalTable, n: n)
             storeKV(layer: layer, start: start, n: n)
             attention(layer: layer, start: start, n: n, window: local ? c.slidingWindow : 0)
-            Matmul.multiply(w.wo, attnOut, tokens: n, into: proj, acts: acts, pool: pool, reuse: false)
+            multiply(w.wo, quantize(attnOut, n, for: w.wo), into: proj)
             if let pn = w.postAttnNorm {
                 perToken(n) { t in Ops.rmsNorm(proj + t * E, pn, proj + t * E, E, eps: c.rmsEpsilon) }
             }
@@ -66,11 +67,12 @@ extension Session {
 
             // Feed-forward sub-layer (GELU-gated).
             perToken(n) { t in Ops.rmsNorm(x + t * E, w.ffnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
-            Matmul.multiply(w.wGate, xb, tokens: n, into: gate, acts: acts, pool: pool, reuse: false)
-            Matmul.multiply(w.wUp, xb, tokens: n, into: up, acts: acts, pool: pool, reuse: true)
+            let hf = quantize(xb, n, for: w.wGate, w.wUp)
+            multiply(w.wGate, hf, into: gate)
+            multiply(w.wUp, hf, into: up)
             let f16 = cache.type == .f16
             perToken(n) { t in Ops.geglu(gate + t * F, up + t * F, F, f16Table: f16) }
-            Matmul.multiply(w.wDown, gate, tokens: n, into: proj, acts: acts, pool: pool, reuse: false)
+            multiply(w.wDown, quantize(gate, n, for: w.wDown), into: proj)
             if let pn = w.postFfnNorm {
                 perToken(n) { t in Ops.rmsNorm(proj + t * E, pn, proj + t * E, E, eps: c.rmsEpsilon) }
             }

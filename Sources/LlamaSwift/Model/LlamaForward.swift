@@ -41,25 +41,27 @@ extension Session {
 
             // Attention sub-layer.
             perToken(n) { t in Ops.rmsNorm(x + t * E, w.attnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
-            Matmul.multiply(w.wq, xb, tokens: n, into: q, acts: acts, pool: pool, reuse: false)
-            Matmul.multiply(w.wk, xb, tokens: n, into: k, acts: acts, pool: pool, reuse: true)
-            Matmul.multiply(w.wv, xb, tokens: n, into: v, acts: acts, pool: pool, reuse: true)
+            let h = quantize(xb, n, for: w.wq, w.wk, w.wv)
+            multiply(w.wq, h, into: q)
+            multiply(w.wk, h, into: k)
+            multiply(w.wv, h, into: v)
             addBias(q, w.bq, width: Q, n: n)
             addBias(k, w.bk, width: KV, n: n)
             addBias(v, w.bv, width: KV, n: n)
             rotate(rope, table: table, n: n)
             storeKV(layer: layer, start: start, n: n)
             attention(layer: layer, start: start, n: n)
-            Matmul.multiply(w.wo, attnOut, tokens: n, into: proj, acts: acts, pool: pool, reuse: false)
+            multiply(w.wo, quantize(attnOut, n, for: w.wo), into: proj)
             addBias(proj, w.bo, width: E, n: n)
             perToken(n) { t in Ops.add(x + t * E, proj + t * E, E) }
 
             // Feed-forward sub-layer (SwiGLU).
             perToken(n) { t in Ops.rmsNorm(x + t * E, w.ffnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
-            Matmul.multiply(w.wGate, xb, tokens: n, into: gate, acts: acts, pool: pool, reuse: false)
-            Matmul.multiply(w.wUp, xb, tokens: n, into: up, acts: acts, pool: pool, reuse: true)
+            let hf = quantize(xb, n, for: w.wGate, w.wUp)
+            multiply(w.wGate, hf, into: gate)
+            multiply(w.wUp, hf, into: up)
             perToken(n) { t in Ops.swiglu(gate + t * F, up + t * F, F) }
-            Matmul.multiply(w.wDown, gate, tokens: n, into: proj, acts: acts, pool: pool, reuse: false)
+            multiply(w.wDown, quantize(gate, n, for: w.wDown), into: proj)
             perToken(n) { t in Ops.add(x + t * E, proj + t * E, E) }
         }
 

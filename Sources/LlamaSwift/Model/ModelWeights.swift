@@ -5,56 +5,50 @@ import Musl
 #endif
 import LlamaSwiftKernels
 
-/// A 2-D weight matrix used in place from the mapping: `rows` rows of `cols` elements,
-/// each row `rowBytes` bytes of `type` blocks. (ggml stores a matrix with dims
-/// [cols, rows]: dims[0] is contiguous.)
+/// A 2-D weight matrix: `rows` rows of `cols` elements of `type`, `rowBytes` bytes a row
+/// in the file's order, stored in `layout` (WeightLayout: the file's rows in place from
+/// the mapping, or a copy in a layout its kernel reads faster). (ggml stores a matrix
+/// with dims [cols, rows]: dims[0] is contiguous.)
 public struct WeightMatrix: @unchecked Sendable {
     public let name: String
-    public let type: GGMLType
+    public let type: WeightType
     public let rows: Int
     public let cols: Int
     public let rowBytes: Int
     public private(set) var data: UnsafeRawPointer
-    /// Where the blocks are; in any layout but `.rows` they are a copy in memory owned by
-    /// the model, not in the file's row order, and `row(_:)` is invalid.
-    public private(set) var layout: WeightLayout = .rows
+    /// How the blocks at `data` are ordered and multiplied. In a packed layout they are a
+    /// copy owned by the model, not in the file's row order, and `row(_:)` is invalid.
+    public private(set) var layout: WeightLayout
 
-    init(name: String, type: GGMLType, rows: Int, cols: Int, rowBytes: Int, data: UnsafeRawPointer) {
+    init(name: String, type: WeightType, rows: Int, cols: Int, rowBytes: Int, data: UnsafeRawPointer, layout: WeightLayout) {
         self.name = name
         self.type = type
         self.rows = rows
         self.cols = cols
         self.rowBytes = rowBytes
         self.data = data
+        self.layout = layout
     }
 
+    /// Row r in the file's order (file-order layouts only).
     public func row(_ r: Int) -> UnsafeRawPointer { data + r * rowBytes }
 
     /// Rows first ..< first+count as a matrix of their own (a view into the same data):
     /// how a fused tensor (Phi-3's attn_qkv, its gate·up) becomes its parts.
     func rows(_ first: Int, _ count: Int) throws -> WeightMatrix {
-        guard layout == .rows, first >= 0, count > 0, first + count <= rows else {
+        guard layout.isFileOrder, first >= 0, count > 0, first + count <= rows else {
             throw LlamaError.format("tensor '\(name)': rows \(first)..<\(first + count) are out of range")
         }
         return WeightMatrix(
             name: "\(name)[\(first)..<\(first + count)]", type: type, rows: count, cols: cols, rowBytes: rowBytes,
-            data: data + first * rowBytes)
+            data: data + first * rowBytes, layout: layout)
     }
 
-    /// The layout the matmul kernels read fastest, if not the file's: Q4_0 in groups of 8
-    /// rows; the other 32-element types interleaved by 4 rows.
-    var fasterLayout: WeightLayout? {
-        guard rows > 0 else { return nil }
-        if type == .q4_0 && rows % 8 == 0 { return .q4_0Groups }
-        if type == .q5_0 && rows % 8 == 0 { return .q5_0Groups }
-        if type == .q4_K && rows % 8 == 0 { return .q4_KGroups }
-        if type == .q6_K && rows % 8 == 0 { return .q6_KGroups }
-        return [.q4_0, .q4_1, .q5_0, .q5_1, .q8_0].contains(type) && rows % 4 == 0 ? .interleaved4 : nil
-    }
-
-    /// Bytes of the matrix in `layout` (Q4_K groups hold unpacked scales: 2.8% more).
-    func bytes(in layout: WeightLayout) -> Int {
-        layout == .q4_KGroups ? Q4_KGroups.packedBytes(rows: rows, cols: cols) : rows * rowBytes
+    /// The layout the matmul kernels read fastest, if it is a packed copy (the first layout
+    /// of the active kernel build that accepts this matrix).
+    var packedLayout: WeightLayout? {
+        guard let l = KernelSet.active.layout(for: type, rows: rows, packed: true), !l.isFileOrder else { return nil }
+        return l
     }
 
     /// Points the matrix at a copy of its blocks in `layout`.
@@ -62,23 +56,6 @@ public struct WeightMatrix: @unchecked Sendable {
         data = p
         self.layout = layout
     }
-}
-
-/// How a matrix's blocks are ordered in memory.
-public enum WeightLayout: Sendable {
-    /// Row by row, as in the file.
-    case rows
-    /// Groups of 4 rows, block by block (QuantTiles.interleave): the same summation as `.rows`.
-    case interleaved4
-    /// Q4_0 in groups of 8 rows (Q4_0Groups), with that layout's own summation order
-    /// (llama.cpp's for such matrices on AVX2 CPUs).
-    case q4_0Groups
-    /// Q5_0 in groups of 8 rows (Q5_0Groups), summed in the order of `.q4_0Groups`.
-    case q5_0Groups
-    /// Q4_K in groups of 8 rows (Q4_KGroups), same sums as `.rows`.
-    case q4_KGroups
-    /// Q6_K in groups of 8 rows (Q6_KGroups), same sums as `.rows`.
-    case q6_KGroups
 }
 
 /// The tensors of one decoder block. The optional ones exist in some families only
@@ -280,13 +257,14 @@ final class TensorTable {
         guard t.dims.count <= 2, t.dims[0] == cols, (t.dims.count == 2 ? t.dims[1] : 1) == rows else {
             throw LlamaError.format("tensor '\(name)' has shape \(t.dims), expected [\(cols), \(rows)]")
         }
-        guard t.type.isSupportedForCompute else {
+        guard let layout = KernelSet.active.layout(for: t.type, rows: rows, packed: false) else {
             throw LlamaError.unsupported("tensor '\(name)' has type \(t.type), which this engine cannot compute with")
         }
         read.insert(name)
         // rowBytes exists: the parser checked cols is a whole number of blocks.
         let rb = t.type.rowBytes(cols) ?? 0
-        return WeightMatrix(name: name, type: t.type, rows: rows, cols: cols, rowBytes: rb, data: gguf.data(of: t))
+        return WeightMatrix(
+            name: name, type: t.type, rows: rows, cols: cols, rowBytes: rb, data: gguf.data(of: t), layout: layout)
     }
 
     /// An F32 vector of n elements (norm weights, biases, RoPE factors).
@@ -315,18 +293,16 @@ final class TensorTable {
 }
 
 /// Copies of the quantized matrices in the layout their kernels read fastest
-/// (WeightMatrix.fasterLayout): Q4_0, Q5_0, Q4_K and Q6_K in groups of 8 rows (Q4_0Groups,
-/// Q5_0Groups, Q4_KGroups, Q6_KGroups: 8 rows' sums per instruction); the other 32-element types
-/// interleaved by 4 rows (QuantTiles.interleave: 4 rows as one sequential stream with 4
-/// independent sums; TinyLlama-shaped Q4_0 measured ~20% faster per token than row by
-/// row). The decoder blocks' matrices are copied, and the output matrix when it is not
-/// the token embedding (which is read by row). The copies live in anonymous memory
-/// (transparent huge pages asked for); the file's pages of each copied tensor are
-/// released from this process (`MADV_DONTNEED` on the private mapping: the page cache
-/// keeps them, our resident set does not), so resident memory stays about one copy of
-/// the weights. If the memory cannot be had, the matrices stay in place (slower; Q4_0
-/// and Q5_0 then sum in the file layout's order). LLAMASWIFT_REPACK=0 in the environment turns
-/// it off (for comparisons).
+/// (WeightMatrix.packedLayout: the first of the kernel build's layouts that accepts the
+/// matrix; today Q4_0, Q5_0, Q4_K and Q6_K in groups of 8 rows, the other 32-element
+/// types interleaved by 4 rows). The decoder blocks' matrices are copied, and the output
+/// matrix when it is not the token embedding (which is read by row). The copies live in
+/// anonymous memory (transparent huge pages asked for); the file's pages of each copied
+/// tensor are released from this process (`MADV_DONTNEED` on the private mapping: the
+/// page cache keeps them, our resident set does not), so resident memory stays about one
+/// copy of the weights. If the memory cannot be had, the matrices stay in the file's rows
+/// (slower; Q4_0 and Q5_0 then sum in the file layout's order). LLAMASWIFT_REPACK=0 in
+/// the environment turns it off (for comparisons).
 final class RepackedWeights: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
     let size: Int
@@ -341,8 +317,9 @@ final class RepackedWeights: @unchecked Sendable {
             }
             if includeOutput { body(&output) }
         }
+        func bytes(_ m: WeightMatrix, _ l: WeightLayout) -> Int { l.packing!.bytes(m.type, m.rows, m.cols) }
         var total = 0
-        each { m in if let l = m.fasterLayout { total += (m.bytes(in: l) + 63) & ~63 } }
+        each { m in if let l = m.packedLayout { total += (bytes(m, l) + 63) & ~63 } }
         guard total > 0,
             let p = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED
         else { return nil }
@@ -353,27 +330,17 @@ final class RepackedWeights: @unchecked Sendable {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         var packed = 0
         each { m in
-            guard let layout = m.fasterLayout, !(progress?.cancelled ?? false) else { return }
-            let bytes = m.rows * m.rowBytes
-            if layout == .q4_0Groups {
-                Q4_0Groups.pack(m.data, p + at, rows: m.rows, rowBytes: m.rowBytes)
-            } else if layout == .q5_0Groups {
-                Q5_0Groups.pack(m.data, p + at, rows: m.rows, rowBytes: m.rowBytes)
-            } else if layout == .q4_KGroups {
-                Q4_KGroups.pack(m.data, p + at, rows: m.rows, cols: m.cols)
-            } else if layout == .q6_KGroups {
-                Q6_KGroups.pack(m.data, p + at, rows: m.rows, cols: m.cols)
-            } else {
-                QuantTiles.interleave(m.data, p + at, rows: m.rows, rowBytes: m.rowBytes, blockBytes: m.type.typeSize)
-            }
+            guard let layout = m.packedLayout, let packing = layout.packing, !(progress?.cancelled ?? false) else { return }
+            packing.pack(
+                PackOperands(source: m.data, destination: p + at, type: m.type, rows: m.rows, cols: m.cols, rowBytes: m.rowBytes))
             // Release the whole pages of the source from our mapping.
             let start = (Int(bitPattern: m.data) + page - 1) & ~(page - 1)
-            let end = (Int(bitPattern: m.data) + bytes) & ~(page - 1)
+            let end = (Int(bitPattern: m.data) + m.rows * m.rowBytes) & ~(page - 1)
             if end > start, let s = UnsafeMutableRawPointer(bitPattern: start) {
                 _ = madvise(s, end - start, MADV_DONTNEED)
             }
             m.use(UnsafeRawPointer(p + at), layout: layout)
-            at += (m.bytes(in: layout) + 63) & ~63
+            at += (bytes(m, layout) + 63) & ~63
             packed = at
             progress?.report(Double(packed) / Double(total))
         }

@@ -4,7 +4,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-@_exported import LlamaSwiftKernelSet
+@_exported import LlamaSwiftFormats
 import LlamaSwiftKernels
 #if canImport(LlamaSwiftKernelsV3)
 import LlamaSwiftKernelsV3

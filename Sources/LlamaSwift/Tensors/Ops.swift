@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import LlamaSwiftKernels
 
 /// gelu of every F16 value, rounded to F16 (Ops.geglu's llama.cpp rounding), built once.
@@ -66,14 +71,9 @@ enum Ops {
         for i in 0..<n { x[i] += y[i] }
     }
 
-    /// A token's embedding row, dequantized.
+    /// A token's embedding row, dequantized (the embedding is always in the file's rows).
     static func embedding(_ w: WeightMatrix, token: Int, into out: UnsafeMutablePointer<Float>) {
-        _ = Dequantize.row(typeID: w.type.rawValue, w.row(token), out, w.cols)
+        w.layout.dequantizeRow!(w.type, w.row(token), out, w.cols)
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif

@@ -1,0 +1,113 @@
+/// The kernels of one build of the kernel sources, as a table.
+///
+/// The kernel sources (Sources/LlamaSwiftKernels) are compiled once per CPU level —
+/// baseline x86-64 (or the portable build elsewhere), x86-64-v3 (AVX2, FMA, F16C) and
+/// x86-64-v4 (AVX-512 with VNNI) — into separate modules through symlinked folders. Each
+/// build fills this one table type with its own functions (KernelSetExport.swift, shared
+/// by all builds), and the engine picks one table per process from CPUID. Every build
+/// computes the same bits: integer sums are exact, every float multiply-add is a fused
+/// `addProduct` (an instruction on v3/v4, a correctly rounded library `fma` on
+/// baseline) and no reduction order depends on the vector width.
+public struct KernelSet: Sendable {
+    /// "x86-64-v4", "x86-64-v3", "x86-64" or "portable".
+    public let name: String
+    /// The weight layouts this build multiplies, best first: a matrix gets the first that
+    /// accepts it (`layout(for:rows:packed:)`). The same list, in the same order, in every build.
+    public let layouts: [WeightLayout]
+    /// One row of floats to q8Blocks32 (ActivationQuantize.q8).
+    public let quantizeBlocks32: @Sendable (QuantizeOperands) -> Void
+    /// One row of floats to q8Blocks256 (ActivationQuantize.q8K).
+    public let quantizeBlocks256: @Sendable (QuantizeOperands) -> Void
+    /// Attention of one query head over the cache (AttentionKernels.head).
+    public let attendHead: @Sendable (AttentionOperands) -> Void
+
+    public init(
+        name: String, layouts: [WeightLayout], quantizeBlocks32: @escaping @Sendable (QuantizeOperands) -> Void,
+        quantizeBlocks256: @escaping @Sendable (QuantizeOperands) -> Void,
+        attendHead: @escaping @Sendable (AttentionOperands) -> Void
+    ) {
+        self.name = name
+        self.layouts = layouts
+        self.quantizeBlocks32 = quantizeBlocks32
+        self.quantizeBlocks256 = quantizeBlocks256
+        self.attendHead = attendHead
+    }
+
+    /// The first layout that holds a matrix of `type` with `rows` rows; with `packed`
+    /// false, the first that uses the file's rows in place. nil: no kernel multiplies `type`.
+    public func layout(for type: WeightType, rows: Int, packed: Bool) -> WeightLayout? {
+        layouts.first { (packed || $0.isFileOrder) && $0.accepts(type, rows) }
+    }
+
+    /// Quantizes one row of `count` floats into `format` (not `.float`).
+    @inline(__always)
+    public func quantize(_ format: ActivationFormat, _ o: QuantizeOperands) {
+        if format == .q8Blocks32 { quantizeBlocks32(o) } else { quantizeBlocks256(o) }
+    }
+}
+
+/// One activation row to quantize and where its blocks go (see QuantizedRows for what
+/// each holds per format; `scaledSums` is written for q8Blocks32 only).
+public struct QuantizeOperands: @unchecked Sendable {
+    public var source: UnsafePointer<Float>
+    public var count: Int
+    public var values: UnsafeMutablePointer<Int8>
+    public var scales: UnsafeMutablePointer<Float>
+    public var scaledSums: UnsafeMutablePointer<Float>
+    public var sums: UnsafeMutablePointer<Int32>
+
+    public init(
+        source: UnsafePointer<Float>, count: Int, values: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>,
+        scaledSums: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Int32>
+    ) {
+        self.source = source
+        self.count = count
+        self.values = values
+        self.scales = scales
+        self.scaledSums = scaledSums
+        self.sums = sums
+    }
+}
+
+/// One query head attending to cache positions first…first+last (AttentionKernels.head).
+public struct AttentionOperands: @unchecked Sendable {
+    /// headDim floats.
+    public var query: UnsafePointer<Float>
+    public var headDim: Int
+    /// Positions attended, minus one: the rows keys…keys + last·rowBytes.
+    public var last: Int
+    /// The first attended cache row of keys and of values.
+    public var keys: UnsafeRawPointer
+    public var values: UnsafeRawPointer
+    /// Bytes from one cache row (position) to the next.
+    public var rowBytes: Int
+    /// Elements from a row's start to this head's key/value head.
+    public var kvOffset: Int
+    /// The cache holds F16 (else F32).
+    public var f16: Bool
+    public var scale: Float
+    /// Scratch: headDim floats, and last + 1 floats.
+    public var queryScratch: UnsafeMutablePointer<Float>
+    public var scores: UnsafeMutablePointer<Float>
+    /// headDim floats.
+    public var out: UnsafeMutablePointer<Float>
+
+    public init(
+        query: UnsafePointer<Float>, headDim: Int, last: Int, keys: UnsafeRawPointer, values: UnsafeRawPointer,
+        rowBytes: Int, kvOffset: Int, f16: Bool, scale: Float, queryScratch: UnsafeMutablePointer<Float>,
+        scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
+    ) {
+        self.query = query
+        self.headDim = headDim
+        self.last = last
+        self.keys = keys
+        self.values = values
+        self.rowBytes = rowBytes
+        self.kvOffset = kvOffset
+        self.f16 = f16
+        self.scale = scale
+        self.queryScratch = queryScratch
+        self.scores = scores
+        self.out = out
+    }
+}
