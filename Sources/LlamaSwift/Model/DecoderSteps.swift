@@ -1,22 +1,8 @@
 import LlamaSwiftKernels
 
 /// Steps every family's forward pass shares (LlamaForward.swift, Gemma3Forward.swift):
-/// per-token loops, activation quantization and matmuls, biases, per-head norms, RoPE,
-/// the KV cache writes and attention.
+/// per-token loops, biases, per-head norms, RoPE, the KV cache writes and attention.
 extension Session {
-    /// The chunk's n activation rows at `x` (width: the matrices' row length), quantized
-    /// for the matrices listed (Matmul.quantize): valid until the next `quantize`.
-    func quantize(_ x: UnsafePointer<Float>, _ n: Int, for a: WeightMatrix, _ b: WeightMatrix? = nil, _ c: WeightMatrix? = nil)
-        -> Activations
-    {
-        Matmul.quantize(x, tokens: n, cols: a.cols, for: a, b, c, scratch: activations, pool: pool)
-    }
-
-    /// out = x·Wᵀ for the chunk's rows (Matmul.multiply).
-    func multiply(_ w: WeightMatrix, _ x: Activations, into out: UnsafeMutablePointer<Float>) {
-        Matmul.multiply(w, x, into: out, scratch: activations, pool: pool)
-    }
-
     /// Runs `body(t)` for the chunk's tokens, split across the pool when there are
     /// several (element-wise per token, so the split cannot change a result).
     func perToken(_ n: Int, _ body: (Int) -> Void) {
@@ -127,10 +113,10 @@ extension Session {
         let x = self.x.pointer, xb = self.xb.pointer
         if logitsAll {
             for t in 0..<n { Ops.rmsNorm(x + t * E, weights.outputNorm, xb + t * E, E, eps: c.rmsEpsilon) }
-            multiply(weights.output, quantize(xb, n, for: weights.output), into: out)
+            matmul.multiply(weights.output, matmul.quantize(xb, n, for: weights.output), into: out)
         } else {
             Ops.rmsNorm(x + (n - 1) * E, weights.outputNorm, xb, E, eps: c.rmsEpsilon)
-            multiply(weights.output, quantize(xb, 1, for: weights.output), into: out)
+            matmul.multiply(weights.output, matmul.quantize(xb, 1, for: weights.output), into: out)
         }
     }
 }

@@ -20,6 +20,10 @@
 /// (Hugging Face's gelu_pytorch_tanh), computed exactly with an F32 KV cache and with
 /// llama.cpp's F16 table with an F16 cache (Ops.geglu). Which layers are local:
 /// ModelConfig.isLocalLayer.
+///
+/// Every matmul input is quantized once, in a visible line, for the matrices it feeds
+/// (`matmul.quantize(h, n, for: …)`: the 8-bit formats their layouts read); the value
+/// it returns is what those matrices multiply, and is valid until the next quantize.
 extension Session {
     func gemma3Forward(
         tokens: UnsafeBufferPointer<Int32>, start: Int, seqLen: Int, logitsAll: Bool,
@@ -50,16 +54,16 @@ extension Session {
 
             // Attention sub-layer.
             perToken(n) { t in Ops.rmsNorm(x + t * E, w.attnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
-            let h = quantize(xb, n, for: w.wq, w.wk, w.wv)
-            multiply(w.wq, h, into: q)
-            multiply(w.wk, h, into: k)
-            multiply(w.wv, h, into: v)
+            let h = matmul.quantize(xb, n, for: w.wq, w.wk, w.wv)
+            matmul.multiply(w.wq, h, into: q)
+            matmul.multiply(w.wk, h, into: k)
+            matmul.multiply(w.wv, h, into: v)
             if let qn = w.qNorm { normalizeHeads(q, qn, heads: c.headCount, n: n) }
             if let kn = w.kNorm { normalizeHeads(k, kn, heads: c.headCountKV, n: n) }
             rotate(local ? localRope : rope, table: local ? localTable : globalTable, n: n)
             storeKV(layer: layer, start: start, n: n)
             attention(layer: layer, start: start, n: n, window: local ? c.slidingWindow : 0)
-            multiply(w.wo, quantize(attnOut, n, for: w.wo), into: proj)
+            matmul.multiply(w.wo, matmul.quantize(attnOut, n, for: w.wo), into: proj)
             if let pn = w.postAttnNorm {
                 perToken(n) { t in Ops.rmsNorm(proj + t * E, pn, proj + t * E, E, eps: c.rmsEpsilon) }
             }
@@ -67,12 +71,12 @@ extension Session {
 
             // Feed-forward sub-layer (GELU-gated).
             perToken(n) { t in Ops.rmsNorm(x + t * E, w.ffnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
-            let hf = quantize(xb, n, for: w.wGate, w.wUp)
-            multiply(w.wGate, hf, into: gate)
-            multiply(w.wUp, hf, into: up)
+            let hf = matmul.quantize(xb, n, for: w.wGate, w.wUp)
+            matmul.multiply(w.wGate, hf, into: gate)
+            matmul.multiply(w.wUp, hf, into: up)
             let f16 = cache.type == .f16
             perToken(n) { t in Ops.geglu(gate + t * F, up + t * F, F, f16Table: f16) }
-            multiply(w.wDown, quantize(gate, n, for: w.wDown), into: proj)
+            matmul.multiply(w.wDown, matmul.quantize(gate, n, for: w.wDown), into: proj)
             if let pn = w.postFfnNorm {
                 perToken(n) { t in Ops.rmsNorm(proj + t * E, pn, proj + t * E, E, eps: c.rmsEpsilon) }
             }

@@ -19,6 +19,10 @@
 /// h / (n_head / n_head_kv): one code path for MHA (n_head_kv = n_head), GQA and MQA
 /// (n_head_kv = 1). Mistral files carry no sliding window (llama.cpp's converter writes
 /// none and llama.cpp attends to the whole context), so neither do we.
+///
+/// Every matmul input is quantized once, in a visible line, for the matrices it feeds
+/// (`matmul.quantize(h, n, for: …)`: the 8-bit formats their layouts read); the value
+/// it returns is what those matrices multiply, and is valid until the next quantize.
 extension Session {
     func llamaForward(
         tokens: UnsafeBufferPointer<Int32>, start: Int, seqLen: Int, logitsAll: Bool,
@@ -41,27 +45,27 @@ extension Session {
 
             // Attention sub-layer.
             perToken(n) { t in Ops.rmsNorm(x + t * E, w.attnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
-            let h = quantize(xb, n, for: w.wq, w.wk, w.wv)
-            multiply(w.wq, h, into: q)
-            multiply(w.wk, h, into: k)
-            multiply(w.wv, h, into: v)
+            let h = matmul.quantize(xb, n, for: w.wq, w.wk, w.wv)
+            matmul.multiply(w.wq, h, into: q)
+            matmul.multiply(w.wk, h, into: k)
+            matmul.multiply(w.wv, h, into: v)
             addBias(q, w.bq, width: Q, n: n)
             addBias(k, w.bk, width: KV, n: n)
             addBias(v, w.bv, width: KV, n: n)
             rotate(rope, table: table, n: n)
             storeKV(layer: layer, start: start, n: n)
             attention(layer: layer, start: start, n: n)
-            multiply(w.wo, quantize(attnOut, n, for: w.wo), into: proj)
+            matmul.multiply(w.wo, matmul.quantize(attnOut, n, for: w.wo), into: proj)
             addBias(proj, w.bo, width: E, n: n)
             perToken(n) { t in Ops.add(x + t * E, proj + t * E, E) }
 
             // Feed-forward sub-layer (SwiGLU).
             perToken(n) { t in Ops.rmsNorm(x + t * E, w.ffnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
-            let hf = quantize(xb, n, for: w.wGate, w.wUp)
-            multiply(w.wGate, hf, into: gate)
-            multiply(w.wUp, hf, into: up)
+            let hf = matmul.quantize(xb, n, for: w.wGate, w.wUp)
+            matmul.multiply(w.wGate, hf, into: gate)
+            matmul.multiply(w.wUp, hf, into: up)
             perToken(n) { t in Ops.swiglu(gate + t * F, up + t * F, F) }
-            multiply(w.wDown, quantize(gate, n, for: w.wDown), into: proj)
+            matmul.multiply(w.wDown, matmul.quantize(gate, n, for: w.wDown), into: proj)
             perToken(n) { t in Ops.add(x + t * E, proj + t * E, E) }
         }
 

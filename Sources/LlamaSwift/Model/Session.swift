@@ -77,7 +77,7 @@ public final class Session: @unchecked Sendable {
     var scores: ScratchBuffer<Float>  // [threads, n_ctx] attention weights per worker
     let ropeTable: ScratchBuffer<Float>  // [B, rot/2, 2] cos/sin
     let ropeTableLocal: ScratchBuffer<Float>?  // [B, rot/2, 2] for ropeLocal
-    let activations: ActivationScratch  // the 8-bit forms of the next matmuls' input (Matmul.quantize)
+    let matmul: Matmul  // quantize activation rows, multiply by weight matrices (its 8-bit buffers)
     var logits: ScratchBuffer<Float>  // [V] or [n, V] with logitsAll: the published logits
     /// Where a decode (or a state load) writes its logits; swapped with `logits` only when
     /// the whole call succeeded, so a failed or cancelled call leaves the published
@@ -153,8 +153,7 @@ public final class Session: @unchecked Sendable {
         scores = try ScratchBuffer(threads * contextLength, what: "attention scores")
         ropeTable = try ScratchBuffer(b * config.ropeDimensionCount, what: "rope table")
         ropeTableLocal = ropeLocal == nil ? nil : try ScratchBuffer(b * config.ropeDimensionCount, what: "rope table")
-        activations = try ActivationScratch(
-            maxTokens: b, maxCols: max(e, config.qWidth, config.feedForwardLength))
+        matmul = try Matmul(maxTokens: b, maxCols: max(e, config.qWidth, config.feedForwardLength), pool: pool)
         logits = try ScratchBuffer(config.vocabularySize, what: "logits")
         pendingLogits = try ScratchBuffer(config.vocabularySize, what: "logits")
         tokens.reserveCapacity(contextLength)
