@@ -52,7 +52,17 @@ func cString(_ s: StaticString) -> UnsafePointer<CChar> {
 }
 
 func status(_ kind: LlamaError.Kind) -> llamaswift_status {
-    llamaswift_status(rawValue: UInt32(kind.rawValue))
+    switch kind {
+    case .invalidArgument: LLAMASWIFT_ERR_INVALID_ARGUMENT
+    case .io: LLAMASWIFT_ERR_IO
+    case .format: LLAMASWIFT_ERR_FORMAT
+    case .unsupported: LLAMASWIFT_ERR_UNSUPPORTED
+    case .bufferTooSmall: LLAMASWIFT_ERR_BUFFER_TOO_SMALL
+    case .contextFull: LLAMASWIFT_ERR_CONTEXT_FULL
+    case .cancelled: LLAMASWIFT_ERR_CANCELLED
+    case .outOfMemory: LLAMASWIFT_ERR_OUT_OF_MEMORY
+    case .internalError: LLAMASWIFT_ERR_INTERNAL
+    }
 }
 
 /// Runs the body of a status-returning C function: maps a thrown `LlamaError` to its

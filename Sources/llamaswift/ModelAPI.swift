@@ -77,7 +77,7 @@ public func llamaswift_model_get_info(_ m: OpaquePointer!, _ out: UnsafeMutableP
             info.n_ff = UInt32(c.feedForwardLength)
             info.n_rot = UInt32(c.ropeDimensionCount)
             info.rope_freq_base = Float(c.ropeFreqBase)
-            info.rope_scaling_type = c.ropeScaling.cCode
+            info.rope_scaling_type = ropeScalingCode(c.ropeScaling.kind)
             info.rope_scaling_factor = Float(c.ropeScaling.factor)
             info.rope_original_ctx = UInt32(c.ropeOriginalContext)
             info.rms_norm_eps = c.rmsEpsilon
@@ -103,5 +103,14 @@ public func llamaswift_model_meta_string(
             throw LlamaError(.invalidArgument, "the model has no metadata key '\(key)'")
         }
         try copyOut(Array(v.rendered.utf8), buf, cap, len)
+    }
+}
+
+/// The header's `llamaswift_rope_scaling` number of an engine scaling mode.
+func ropeScalingCode(_ kind: RopeScaling.Kind) -> UInt32 {
+    switch kind {
+    case .none: 1
+    case .linear: 2
+    case .dynamic: 3
     }
 }

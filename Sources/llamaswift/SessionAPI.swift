@@ -34,9 +34,9 @@ func sessionOptions(_ p: llamaswift_session_params) throws -> SessionOptions {
     }
     switch p.rope_scaling_type {
     case 0: o.ropeScaling = nil
-    case 1: o.ropeScaling = "none"
-    case 2: o.ropeScaling = "linear"
-    case 3: o.ropeScaling = "dynamic"
+    case 1: o.ropeScaling = RopeScaling.Kind.none
+    case 2: o.ropeScaling = .linear
+    case 3: o.ropeScaling = .dynamic
     default: throw LlamaError(.invalidArgument, "rope_scaling_type \(p.rope_scaling_type) is not a llamaswift_rope_scaling")
     }
     for (name, v) in [("rope_freq_base", p.rope_freq_base), ("rope_scaling_factor", p.rope_scaling_factor)] {

@@ -98,11 +98,12 @@ import Glibc
         let ctx = Unmanaged.passRetained(Canceller(s)).toOpaque()
         pthread_create(&t, nil, { raw in
             let c = Unmanaged<Canceller>.fromOpaque(raw!).takeRetainedValue()
-            usleep(50_000)
+            // Cancel once the decode runs (a cancel before it starts applies to nothing).
+            while !c.s.isRunningCall { sched_yield() }
             c.s.cancel()
             return nil
         }, ctx)
-        let long = [Int32](repeating: 600, count: 2000)  // takes seconds: the cancel arrives mid-way
+        let long = [Int32](repeating: 600, count: 2000)  // takes seconds: the cancel arrives before its end
         #expect { try s.decode(long) } throws: { ($0 as? LlamaError)?.kind == .cancelled }
         pthread_join(t, nil)
         #expect(s.position == 0)

@@ -7,11 +7,16 @@ public enum RopeScaling: Equatable, Sendable {
     /// `originalContext` C, the base becomes base · ((factor·L/C) − (factor − 1))^(d/(d−2)).
     case dynamic(factor: Double, originalContext: Int)
 
-    public var cCode: UInt32 {
+    /// The scaling modes, named as GGUF names them (`llama.rope.scaling.type`).
+    public enum Kind: String, Sendable, CaseIterable {
+        case none, linear, dynamic
+    }
+
+    public var kind: Kind {
         switch self {
-        case .none: return 1
-        case .linear: return 2
-        case .dynamic: return 3
+        case .none: .none
+        case .linear: .linear
+        case .dynamic: .dynamic
         }
     }
 

@@ -20,7 +20,7 @@ public struct SessionOptions: Sendable {
     /// KV cache element type: nil = F32 when the attention weights are F32, else F16.
     public var kvF32: Bool? = nil
     /// RoPE overrides: scaling type (nil = the model's), base, factor, original context.
-    public var ropeScaling: String? = nil
+    public var ropeScaling: RopeScaling.Kind? = nil
     public var ropeFreqBase: Double = 0
     public var ropeScalingFactor: Double = 0
     public var ropeOriginalContext = 0
@@ -111,17 +111,11 @@ public final class Session: @unchecked Sendable {
         guard base.isFinite, base > 1 else { throw LlamaError(.invalidArgument, "rope_freq_base \(base) must be > 1") }
         var scaling = config.ropeScaling
         if o.ropeScaling != nil || o.ropeScalingFactor > 0 || o.ropeOriginalContext > 0 {
-            let typeName: String?
-            switch (o.ropeScaling, config.ropeScaling) {
-            case (let t?, _): typeName = t
-            case (nil, .none): typeName = "none"
-            case (nil, .linear): typeName = "linear"
-            case (nil, .dynamic): typeName = "dynamic"
-            }
+            let kind = o.ropeScaling ?? config.ropeScaling.kind
             let factor = o.ropeScalingFactor > 0 ? o.ropeScalingFactor : config.ropeScaling.factor
             let orig = o.ropeOriginalContext > 0 ? o.ropeOriginalContext : config.ropeOriginalContext
             do {
-                scaling = try ModelConfig.scaling(type: typeName, factor: factor, originalContext: orig)
+                scaling = try ModelConfig.scaling(type: kind.rawValue, factor: factor, originalContext: orig)
             } catch let e as LlamaError {
                 throw LlamaError(.invalidArgument, e.message)
             }
@@ -305,11 +299,13 @@ public final class Session: @unchecked Sendable {
     /// Throws CANCELLED if a cancel of the call in progress was requested.
     func checkCancel() throws {
         if callState.load(ordering: .relaxed) == 2 {
-            throw LlamaError(.cancelled, "cancelled by llamaswift_session_cancel")
+            throw LlamaError(.cancelled, "cancelled: a cancel was requested while this call ran")
         }
     }
 
     public var cancelRequested: Bool { callState.load(ordering: .relaxed) == 2 }
+    /// True while a call (decode, generate) runs on this session: a cancel now applies to it.
+    public var isRunningCall: Bool { callState.load(ordering: .sequentiallyConsistent) != 0 }
     /// True when the call in progress was asked to stop (the request stays until the call ends).
     public func consumeCancel() -> Bool { cancelRequested }
 }

@@ -2,17 +2,9 @@
 /// these, and the C layer maps `kind` to a `llamaswift_status` and `message` to
 /// `llamaswift_last_error()`.
 public struct LlamaError: Error, CustomStringConvertible, Sendable {
-    /// The status families of the C contract (same order and meaning as `llamaswift_status`).
-    public enum Kind: Int32, Sendable {
-        case invalidArgument = 1
-        case io = 2
-        case format = 3
-        case unsupported = 4
-        case bufferTooSmall = 5
-        case contextFull = 6
-        case cancelled = 7
-        case outOfMemory = 8
-        case internalError = 9
+    /// What kind of failure (the C layer maps each to a `llamaswift_status`).
+    public enum Kind: Sendable {
+        case invalidArgument, io, format, unsupported, bufferTooSmall, contextFull, cancelled, outOfMemory, internalError
     }
 
     public var kind: Kind
