@@ -4,9 +4,9 @@ import LlamaSwiftFormats
 import _Builtin_intrinsics.intel
 #endif
 
-/// One K-quant weight row · one Q8_K activation row, as used by QuantTiles' K-quant
-/// entry points. The portable build runs the reference loops of QuantDot; the x86-64-v3
-/// build computes the same exact integer sums per block with AVX2 (`vpmaddubsw` for the
+/// The file-order K-quant layout (Q4_K, Q5_K, Q6_K rows as in the file; `layout` below):
+/// one weight row · one Q8_K activation row at a time. The baseline and portable builds
+/// run the reference loops of KQuantReference; the x86-64-v3 and v4 builds compute the same exact integer sums per block with AVX2 (`vpmaddubsw` for the
 /// byte products, `vpmaddwd` multiplying the 16-bit pair sums by the sub-block scales),
 /// then exactly the reference's float operations — so both builds give the same bits.
 public enum KQuantRows {
@@ -16,14 +16,14 @@ public enum KQuantRows {
         _ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ bsums: UnsafePointer<Int32>,
         _ nb: Int, five: Bool
     ) -> Float {
-        QuantDot.q45_K(w, a, ad, bsums, nb, five: five)
+        KQuantReference.q45_K(w, a, ad, bsums, nb, five: five)
     }
 
     @inline(__always)
     static func q6_K(
         _ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ bsums: UnsafePointer<Int32>, _ nb: Int
     ) -> Float {
-        QuantDot.q6_K(w, a, ad, nb)
+        KQuantReference.q6_K(w, a, ad, nb)
     }
     #else
     @inline(__always)

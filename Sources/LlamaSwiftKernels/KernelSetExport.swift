@@ -22,8 +22,8 @@ let weightLayouts: [WeightLayout] = [
     Q5_0Groups.layout,
     Q4_KGroups.layout,
     Q6_KGroups.layout,
-    QuantTiles.interleavedLayout,
-    QuantTiles.rowsLayout,
+    Q32Tiles.interleavedLayout,
+    Q32Tiles.rowsLayout,
     KQuantRows.layout,
     FloatDot.layout,
 ]

@@ -5,7 +5,7 @@ import LlamaSwiftFormats
 /// rows, so each 32-bit lane is one row's sum, and the sub-block scales, mins and the
 /// float steps are applied to 8 rows per instruction.
 ///
-/// The results are bit-identical to QuantDot.q45_K (the row-by-row reference and the
+/// The results are bit-identical to KQuantReference.q45_K (the row-by-row reference and the
 /// file-layout kernels): per super-block the same exact integers S1 = Σⱼ scⱼ·Σ q·x and
 /// S2 = Σⱼ mⱼ·Σ x, then sum + ((d_w·d_a)·S1 − (dmin_w·d_a)·S2), unfused, in block order.
 ///
@@ -111,7 +111,7 @@ extension Q4_KGroups {
         return s
     }
 
-    /// sum + ((d_w·d_a)·S1 − (dmin_w·d_a)·S2), unfused, as QuantDot.q45_K.
+    /// sum + ((d_w·d_a)·S1 − (dmin_w·d_a)·S2), unfused, as KQuantReference.q45_K.
     @inline(__always)
     static func accumulate(_ sum: SIMD8<Float>, _ blk: UnsafeRawPointer, _ s1: __m256i, _ s2: __m256i, _ da: Float) -> SIMD8<Float> {
         let dw = Q4_0Groups.scales(blk), dmin = Q4_0Groups.scales(blk + 16)

@@ -4,7 +4,7 @@ import LlamaSwiftFormats
 /// (the Q4_0Groups idea for Q6_K, which Q4_K_M files use for the output matrix and for
 /// half of the attention-value and feed-forward-down matrices).
 ///
-/// Bit-identical to QuantDot.q6_K: per super-block the exact S = Σₛ scₛ·Σ (q − 32)·x
+/// Bit-identical to KQuantReference.q6_K: per super-block the exact S = Σₛ scₛ·Σ (q − 32)·x
 /// over the 16 sub-blocks of 16, then sum + (d_w·d_a)·S, unfused, in block order. Each
 /// 6-bit value is used as u = q + 32 ∈ [0, 63] (unsigned, for `vpmaddubsw`/`vpdpbusd`)
 /// and the offset subtracted per sub-block through the activations' sums of 16.
@@ -111,7 +111,7 @@ extension Q6_KGroups {
             _mm256_add_epi32(scaled(blk, s + 4, a3, bs), scaled(blk, s + 6, a4, bs)))
     }
 
-    /// sum + (d_w·d_a)·S, unfused, as QuantDot.q6_K.
+    /// sum + (d_w·d_a)·S, unfused, as KQuantReference.q6_K.
     @inline(__always)
     static func accumulate(_ sum: SIMD8<Float>, _ blk: UnsafeRawPointer, _ s: __m256i, _ da: Float) -> SIMD8<Float> {
         let dw = _mm256_cvtph_ps(_mm_loadu_si128(blk.assumingMemoryBound(to: __m128i.self)))

@@ -4,8 +4,8 @@ import LlamaSwiftFormats
 import LlamaSwiftKernels
 @testable import LlamaSwift
 
-/// Q4_K and Q6_K in groups of 8 rows: every build this CPU runs equals QuantDot.q45_K /
-/// QuantDot.q6_K (the row-by-row references, which the file-layout kernels also equal)
+/// Q4_K and Q6_K in groups of 8 rows: every build this CPU runs equals KQuantReference.q45_K /
+/// KQuantReference.q6_K (the row-by-row references, which the file-layout kernels also equal)
 /// bit for bit, for decode and prefill token counts and row ranges past the first group.
 @Suite struct KQuantGroupsTests {
     @Test(arguments: [(256, false), (768, false), (256, true), (768, true)])
@@ -27,8 +27,8 @@ import LlamaSwiftKernels
                                     let row = wp.baseAddress! + r * nb * bytes, a = q.baseAddress! + t * cols
                                     want[t * rows + r] =
                                         six
-                                        ? QuantDot.q6_K(row, a, dp.baseAddress! + t * nb, nb)
-                                        : QuantDot.q45_K(row, a, dp.baseAddress! + t * nb, b.baseAddress! + t * nb * 16, nb, five: false)
+                                        ? KQuantReference.q6_K(row, a, dp.baseAddress! + t * nb, nb)
+                                        : KQuantReference.q45_K(row, a, dp.baseAddress! + t * nb, b.baseAddress! + t * nb * 16, nb, five: false)
                                 }
                             }
                         }

@@ -10,7 +10,7 @@ import LlamaSwiftKernels
 /// Every CPU-level build of the kernels computes the same bits: the higher builds this
 /// CPU runs (x86-64-v3: AVX2 intrinsics, vpmaddubsw/vpmaddwd; x86-64-v4: the same
 /// sources for AVX-512) against the baseline build (portable SIMD), which KernelTests
-/// ties to the QuantDotLanes reference.
+/// ties to the Q32Reference reference.
 @Suite struct KernelLevelTests {
     /// The builds above the baseline that this CPU runs (v4 only on AVX-512 machines).
     static var higherBuilds: [KernelSet] { Array(KernelSet.runnable.dropFirst()) }
@@ -24,7 +24,7 @@ import LlamaSwiftKernels
         #endif
     }
 
-    /// The 32-element reference (QuantDotLanes, compiled in every build) for row r, token t.
+    /// The 32-element reference (Q32Reference, compiled in every build) for row r, token t.
     static func reference32(
         _ type: WeightType, _ w: [UInt8], row r: Int, token t: Int, cols: Int, _ qs: [Int8], _ d: [Float], _ s: [Float]
     ) -> Float {
@@ -36,11 +36,11 @@ import LlamaSwiftKernels
                         let row = wp.baseAddress! + r * nb * type.blockBytes
                         let a = q.baseAddress! + t * cols, dd = dp.baseAddress! + t * nb, ss = sp.baseAddress! + t * nb
                         switch type {
-                        case .q4_0: return QuantDotLanes.q4_0(row, a, dd, nb)
-                        case .q4_1: return QuantDotLanes.q4_1(row, a, dd, ss, nb)
-                        case .q5_0: return QuantDotLanes.q5_0(row, a, dd, nb)
-                        case .q5_1: return QuantDotLanes.q5_1(row, a, dd, ss, nb)
-                        default: return QuantDotLanes.q8_0(row, a, dd, nb)
+                        case .q4_0: return Q32Reference.q4_0(row, a, dd, nb)
+                        case .q4_1: return Q32Reference.q4_1(row, a, dd, ss, nb)
+                        case .q5_0: return Q32Reference.q5_0(row, a, dd, nb)
+                        case .q5_1: return Q32Reference.q5_1(row, a, dd, ss, nb)
+                        default: return Q32Reference.q8_0(row, a, dd, nb)
                         }
                     }
                 }
@@ -55,8 +55,8 @@ import LlamaSwiftKernels
         var compared = 0
         for build in KernelSet.runnable {
             var rng = KernelTests.Rng(s: UInt64(cols) &* 977)
-            let rowsLayout = build.layout(named: QuantTiles.rowsLayout.name)
-            let interleaved = build.layout(named: QuantTiles.interleavedLayout.name)
+            let rowsLayout = build.layout(named: Q32Tiles.rowsLayout.name)
+            let interleaved = build.layout(named: Q32Tiles.interleavedLayout.name)
             for type in [WeightType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0] {
                 for (rows, tokens) in [(1, 1), (4, 1), (7, 1), (4, 2), (9, 3), (12, 7)] {
                     let w = KernelTests().randomRows(type: (type.rawValue, type.blockBytes), rows: rows, cols: cols, rng: &rng)
@@ -163,7 +163,7 @@ import LlamaSwiftKernels
 }
 
 /// K-quant rows: every build this CPU runs (AVX2 integer sums in v3/v4, the reference
-/// loops in the baseline) against QuantDot's reference loops, bit for bit, in one process.
+/// loops in the baseline) against KQuantReference's reference loops, bit for bit, in one process.
 @Suite struct KQuantLevelTests {
     @Test(arguments: [256, 768])
     func everyBuildEqualsReference(cols: Int) {
@@ -187,8 +187,8 @@ import LlamaSwiftKernels
                                         bs.withUnsafeBufferPointer { b in
                                             let a = q.baseAddress! + t * cols, dd = dp.baseAddress! + t * nb
                                             return type == .q6_K
-                                                ? QuantDot.q6_K(row, a, dd, nb)
-                                                : QuantDot.q45_K(row, a, dd, b.baseAddress! + t * nb * 16, nb, five: type == .q5_K)
+                                                ? KQuantReference.q6_K(row, a, dd, nb)
+                                                : KQuantReference.q45_K(row, a, dd, b.baseAddress! + t * nb * 16, nb, five: type == .q5_K)
                                         }
                                     }
                                 }

@@ -2,7 +2,7 @@ import Testing
 import LlamaSwiftFormats
 import LlamaSwiftKernels
 
-/// The fast tiled kernels against the per-row reference kernels (QuantDotLanes), bit for
+/// The fast tiled kernels against the per-row reference kernels (Q32Reference), bit for
 /// bit, for every 32-element block type, many row counts, token counts and widths —
 /// and the reference against plain dequantize-then-dot (close, not equal: the
 /// activations are quantized).
@@ -97,7 +97,7 @@ import LlamaSwiftKernels
                 let (qs, d, s) = KernelTests.q8(x, tokens: tokens, cols: cols)
                 var fast = [Float](repeating: .nan, count: tokens * rows)
                 w.withUnsafeBytes { wp in
-                    QuantTiles.rowsLayout.callMultiply(
+                    Q32Tiles.rowsLayout.callMultiply(
                         wp.baseAddress!, type: WeightType(rawValue: type.id)!, cols: cols, rows: 0..<rows, tokens: tokens,
                         values: qs, scales: d, scaledSums: s, out: &fast, outStride: rows)
                 }
@@ -110,11 +110,11 @@ import LlamaSwiftKernels
                             let dd = d.withUnsafeBufferPointer { $0.baseAddress! + t * nb }
                             let ss = s.withUnsafeBufferPointer { $0.baseAddress! + t * nb }
                             switch type.id {
-                            case 2: return QuantDotLanes.q4_0(row, a, dd, nb)
-                            case 3: return QuantDotLanes.q4_1(row, a, dd, ss, nb)
-                            case 6: return QuantDotLanes.q5_0(row, a, dd, nb)
-                            case 7: return QuantDotLanes.q5_1(row, a, dd, ss, nb)
-                            default: return QuantDotLanes.q8_0(row, a, dd, nb)
+                            case 2: return Q32Reference.q4_0(row, a, dd, nb)
+                            case 3: return Q32Reference.q4_1(row, a, dd, ss, nb)
+                            case 6: return Q32Reference.q5_0(row, a, dd, nb)
+                            case 7: return Q32Reference.q5_1(row, a, dd, ss, nb)
+                            default: return Q32Reference.q8_0(row, a, dd, nb)
                             }
                         }
                         #expect(fast[t * rows + r].bitPattern == ref.bitPattern,

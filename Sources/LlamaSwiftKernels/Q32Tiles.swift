@@ -5,7 +5,7 @@ import LlamaSwiftFormats
 /// each weight block is decoded once for T tokens and each activation block once for R
 /// rows, with the R·T accumulators kept in registers.
 ///
-/// Every output has exactly the floating-point operations of `QuantDotLanes` (the
+/// Every output has exactly the floating-point operations of `Q32Reference` (the
 /// llama.cpp AVX2 order): per block, 8 exact integer lane sums of 4 adjacent products,
 /// each lane fused-multiply-added by (d_w·d_a) into its own float lane; the min terms of
 /// Q4_1/Q5_1 fused-accumulated separately; the lanes reduced as
@@ -16,7 +16,7 @@ import LlamaSwiftFormats
 /// through the standard library's generic conversions (those compile to scalar code).
 /// Results are therefore bit-identical to the reference for any tile shape, row range or
 /// token count, which keeps the engine's logits independent of threads and batching.
-public enum QuantTiles {
+public enum Q32Tiles {
     /// The 32-element types the tiles multiply.
     static let types: Set<WeightType> = [.q4_0, .q4_1, .q5_0, .q5_1, .q8_0]
 
@@ -34,7 +34,7 @@ public enum QuantTiles {
         case .q5_0: run(Q5_0Blocks.self, w, rb, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
         case .q5_1: run(Q5_1Blocks.self, w, rb, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
         case .q8_0: run(Q8_0Blocks.self, w, rb, rows, tokens, qs, d, s, cols, out, ldo, interleaved)
-        default: preconditionFailure("QuantTiles cannot multiply \(o.type)")
+        default: preconditionFailure("Q32Tiles cannot multiply \(o.type)")
         }
     }
 
@@ -158,8 +158,8 @@ struct TileArgs {
 /// A 32-element block type: its size, whether it has a min term, how to decode a block
 /// into the form `lanes` takes, and the 8 exact integer lane sums of a block against one
 /// token's activations (lane k = Σ of the products of elements 4k…4k+3) as floats.
-/// Two implementations: QuantBlocksPortable.swift (plain SIMD types, every CPU) and
-/// QuantBlocksAVX2.swift (x86 intrinsics, the x86-64-v3 build). Both produce the same
+/// Two implementations: Q32BlocksPortable.swift (plain SIMD types, every CPU) and
+/// Q32BlocksAVX2.swift (x86 intrinsics, the x86-64-v3 build). Both produce the same
 /// integers, so the same floats.
 protocol Q32Blocks {
     static var bytes: Int { get }

@@ -1,8 +1,10 @@
-/// K-quant dot products of one weight row with one Q8_K activation row (see
-/// ActivationQuantize). `nb` counts 256-element weight blocks. Counted loops over
+/// The scalar reference K-quant dot products of one weight row with one Q8_K activation
+/// row (see ActivationQuantize), compiled in every kernel build: the baseline build's
+/// KQuantRows runs them, and the tests hold every build's KQuantRows and row-group
+/// kernels to them, bit for bit, in one process. `nb` counts 256-element weight blocks. Counted loops over
 /// pointers: exact integer sums per sub-block, float scaling once per block. (The
-/// 32-element types live in QuantDotLanes, the reference, and QuantTiles, the fast path.)
-public enum QuantDot {
+/// 32-element types: Q32Reference, the reference, and Q32Tiles, the fast path.)
+public enum KQuantReference {
     /// Q4_K and Q5_K (`five`) × Q8_K: per block d·dₐ·Σⱼ scⱼ·(qⱼ·aⱼ) − dmin·dₐ·Σⱼ mⱼ·(Σ aⱼ).
     public static func q45_K(
         _ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ bsums: UnsafePointer<Int32>,

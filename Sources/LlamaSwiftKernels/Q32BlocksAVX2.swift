@@ -7,7 +7,7 @@ import CLlamaSwiftCPU
 /// SIMD arithmetic. Per block and token: one `vpmaddubsw` (32 byte products summed in
 /// pairs to 16 bits), one `vpmaddwd` against ones (pairs of those summed to 32 bits, so
 /// lane k holds elements 4k…4k+3), one `vcvtdq2ps` — exact integers throughout, so the
-/// floats equal the portable path's and QuantDotLanes' bit for bit.
+/// floats equal the portable path's and Q32Reference' bit for bit.
 ///
 /// `vpmaddubsw` needs one unsigned operand. Unsigned weights (Q4_1, Q5_1 and the raw
 /// nibbles of Q4_0/Q5_0) take that role directly; Q4_0's weight n − 8 is handled as

@@ -1,4 +1,6 @@
-/// The 32-element-block dot products, with the summation structure of llama.cpp's AVX2
+/// The scalar reference dot products of the 32-element types (Q4_0, Q4_1, Q5_0, Q5_1,
+/// Q8_0) in the file's rows, compiled in every kernel build: the tests hold each build's
+/// Q32Tiles to these, bit for bit, in one process. They have the summation structure of llama.cpp's AVX2
 /// kernels so that our results are not merely close to llama.cpp's but, in practice,
 /// bit-identical: each block's 32 integer products are summed in 8 lanes of 4 adjacent
 /// elements (exact integers), each lane converted to float and accumulated with a fused
@@ -9,7 +11,7 @@
 /// Why it matters: activations are re-quantized to 8 bits before every matmul, so a
 /// difference in the last bit of a sum can flip one rounding, and in a deep model such
 /// flips compound into visibly different logits. Same order, same bits, same tokens.
-public enum QuantDotLanes {
+public enum Q32Reference {
     @inline(__always)
     static func hsum(_ a: SIMD8<Float>) -> Float {
         ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]))
