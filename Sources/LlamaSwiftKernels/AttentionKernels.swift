@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import LlamaSwiftFormats
 
 /// The inner loops of attention over the KV cache: a query·key dot product and a
@@ -86,12 +91,6 @@ public enum AttentionKernels {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 extension AttentionKernels {
     /// Causal attention of one query head over cache positions 0...last: scores q·k·scale,

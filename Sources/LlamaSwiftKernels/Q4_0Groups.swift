@@ -1,3 +1,7 @@
+#if LLAMASWIFT_AVX2
+import _Builtin_intrinsics.intel
+import CLlamaSwiftCPU
+#endif
 import LlamaSwiftFormats
 
 /// Q4_0 matrices stored in groups of 8 rows, and their matrix × activation kernels.
@@ -57,8 +61,6 @@ public enum Q4_0Groups: RowGroupKernels {
 }
 
 #if LLAMASWIFT_AVX2
-import _Builtin_intrinsics.intel
-import CLlamaSwiftCPU
 
 extension Q4_0Groups {
     /// The low and high nibbles of a 32-byte chunk as bytes.

@@ -1,3 +1,7 @@
+#if LLAMASWIFT_AVX2
+import _Builtin_intrinsics.intel
+import CLlamaSwiftCPU
+#endif
 import LlamaSwiftFormats
 
 /// Q4_K matrices stored in groups of 8 rows, and their matrix × Q8_K activation kernels
@@ -65,8 +69,6 @@ public enum Q4_KGroups: RowGroupKernels {
 }
 
 #if LLAMASWIFT_AVX2
-import _Builtin_intrinsics.intel
-import CLlamaSwiftCPU
 
 extension Q4_KGroups {
     /// Row lanes of 8 bytes at p, zero-extended to 32 bits.

@@ -1,3 +1,7 @@
+#if LLAMASWIFT_AVX2
+import _Builtin_intrinsics.intel
+import CLlamaSwiftCPU
+#endif
 import LlamaSwiftFormats
 
 /// Q5_0 matrices stored in groups of 8 rows, and their kernels: Q4_0Groups plus each
@@ -50,8 +54,6 @@ public enum Q5_0Groups: RowGroupKernels {
 }
 
 #if LLAMASWIFT_AVX2
-import _Builtin_intrinsics.intel
-import CLlamaSwiftCPU
 
 extension Q5_0Groups {
     /// Chunk j's 5-bit values u (low: elements 4j…, high: 16+4j…) of the block at `blk`:

@@ -1,3 +1,7 @@
+#if LLAMASWIFT_AVX2
+import _Builtin_intrinsics.intel
+import CLlamaSwiftCPU
+#endif
 import LlamaSwiftFormats
 
 /// Q6_K matrices stored in groups of 8 rows, and their matrix × Q8_K activation kernels
@@ -54,8 +58,6 @@ public enum Q6_KGroups: RowGroupKernels {
 }
 
 #if LLAMASWIFT_AVX2
-import _Builtin_intrinsics.intel
-import CLlamaSwiftCPU
 
 extension Q6_KGroups {
     /// The four u = q + 32 byte vectors of a quad (see the layout).

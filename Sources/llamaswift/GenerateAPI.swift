@@ -57,7 +57,7 @@ public func llamaswift_generate(
     if let r = resultOut, UnsafeRawPointer(r).loadUnaligned(as: UInt32.self) >= 4 {
         var out = llamaswift_generate_result()
         out.struct_size = UInt32(MemoryLayout<llamaswift_generate_result>.size)
-        out.stop_reason = status == LLAMASWIFT_OK || status == LLAMASWIFT_ERR_CANCELLED ? result.stopReason.rawValue : 0
+        out.stop_reason = status == LLAMASWIFT_OK || status == LLAMASWIFT_ERR_CANCELLED ? stopReasonCode(result.stopReason) : 0
         out.n_prompt_tokens = UInt32(result.promptTokens)
         out.n_prompt_evaluated = UInt32(result.promptTokensEvaluated)
         out.n_generated = UInt32(result.generatedTokens)
@@ -69,4 +69,16 @@ public func llamaswift_generate(
         try? writeParams(r, size: size, value: out)
     }
     return status
+}
+
+/// The header's `llamaswift_stop_reason` number of an engine stop reason.
+func stopReasonCode(_ reason: StopReason) -> UInt32 {
+    switch reason {
+    case .endOfGeneration: UInt32(LLAMASWIFT_STOP_END_OF_GENERATION.rawValue)
+    case .maxTokens: UInt32(LLAMASWIFT_STOP_MAX_TOKENS.rawValue)
+    case .stopString: UInt32(LLAMASWIFT_STOP_STRING.rawValue)
+    case .callback: UInt32(LLAMASWIFT_STOP_CALLBACK.rawValue)
+    case .cancelled: UInt32(LLAMASWIFT_STOP_CANCELLED.rawValue)
+    case .contextFull: UInt32(LLAMASWIFT_STOP_CONTEXT_FULL.rawValue)
+    }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import Synchronization
 
 /// Per-session settings (the engine side of `llamaswift_session_params`). Zero means
@@ -309,9 +314,3 @@ public final class Session: @unchecked Sendable {
     /// True when the call in progress was asked to stop (the request stays until the call ends).
     public func consumeCancel() -> Bool { cancelRequested }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
