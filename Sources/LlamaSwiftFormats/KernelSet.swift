@@ -57,7 +57,8 @@ public struct QuantizeOperands: @unchecked Sendable {
     public var sums: UnsafeMutablePointer<Int32>
 
     public init(
-        source: UnsafePointer<Float>, count: Int, values: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>,
+        source: UnsafePointer<Float>, count: Int, values: UnsafeMutablePointer<Int8>,
+        scales: UnsafeMutablePointer<Float>,
         scaledSums: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Int32>
     ) {
         self.source = source

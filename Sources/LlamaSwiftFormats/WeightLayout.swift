@@ -21,7 +21,11 @@ public struct WeightLayout: Sendable {
     /// out[t·outStride + r] = dot(row r, activation row t) for r in `rows`, t < tokens.
     public let multiply: @Sendable (MatmulOperands) -> Void
     /// The values of row r as floats (file-order layouts only: embedding lookups).
-    public let dequantizeRow: (@Sendable (_ type: WeightType, _ row: UnsafeRawPointer, _ out: UnsafeMutablePointer<Float>, _ count: Int) -> Void)?
+    public let dequantizeRow:
+        (
+            @Sendable (_ type: WeightType, _ row: UnsafeRawPointer, _ out: UnsafeMutablePointer<Float>, _ count: Int) ->
+                Void
+        )?
 
     public struct Packing: Sendable {
         /// Bytes of the copy of a rows × cols matrix.
@@ -39,7 +43,8 @@ public struct WeightLayout: Sendable {
     }
 
     public init(
-        name: String, activations: ActivationFormat, accepts: @escaping @Sendable (_ type: WeightType, _ rows: Int) -> Bool,
+        name: String, activations: ActivationFormat,
+        accepts: @escaping @Sendable (_ type: WeightType, _ rows: Int) -> Bool,
         packing: Packing?, multiply: @escaping @Sendable (MatmulOperands) -> Void,
         dequantizeRow: (@Sendable (WeightType, UnsafeRawPointer, UnsafeMutablePointer<Float>, Int) -> Void)? = nil
     ) {
@@ -150,7 +155,10 @@ public struct PackOperands: @unchecked Sendable {
     /// Bytes of one source row (`type.rowBytes(cols)`).
     public var rowBytes: Int
 
-    public init(source: UnsafeRawPointer, destination: UnsafeMutableRawPointer, type: WeightType, rows: Int, cols: Int, rowBytes: Int) {
+    public init(
+        source: UnsafeRawPointer, destination: UnsafeMutableRawPointer, type: WeightType, rows: Int, cols: Int,
+        rowBytes: Int
+    ) {
         self.source = source
         self.destination = destination
         self.type = type

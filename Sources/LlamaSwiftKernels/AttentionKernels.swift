@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import LlamaSwiftFormats
 
@@ -45,7 +45,9 @@ public enum AttentionKernels {
     /// dotF16 of q against four consecutive F16 key rows (`rowBytes` apart, the head at
     /// element `offset` of each), with the same operations per key as dotF16.
     @inline(__always)
-    static func dotF16x4(_ q: UnsafePointer<Float>, _ rows: UnsafeRawPointer, _ rowBytes: Int, _ offset: Int, _ n: Int) -> SIMD4<Float> {
+    static func dotF16x4(
+        _ q: UnsafePointer<Float>, _ rows: UnsafeRawPointer, _ rowBytes: Int, _ offset: Int, _ n: Int
+    ) -> SIMD4<Float> {
         let k0 = rows + 2 * offset, k1 = k0 + rowBytes, k2 = k1 + rowBytes, k3 = k2 + rowBytes
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
         var i = 0
@@ -197,7 +199,9 @@ extension AttentionKernels {
 
     /// axpyF16 over elements from..<to only (its 8-wide part, then its scalar tail).
     @inline(__always)
-    static func axpyF16Range(_ out: UnsafeMutablePointer<Float>, _ v: UnsafeRawPointer, _ w: Float, from: Int, to n: Int) {
+    static func axpyF16Range(
+        _ out: UnsafeMutablePointer<Float>, _ v: UnsafeRawPointer, _ w: Float, from: Int, to n: Int
+    ) {
         var i = from
         let wv = SIMD8<Float>(repeating: w)
         while i + 8 <= n {

@@ -40,7 +40,9 @@ public enum Dequantize {
 
     /// Decodes one 32-element block to integers q (so value = q·d + m). Returns (d, m).
     @inline(__always)
-    public static func decode32(_ type: WeightType, _ blk: UnsafeRawPointer, _ q: UnsafeMutablePointer<Int8>) -> (Float, Float) {
+    public static func decode32(
+        _ type: WeightType, _ blk: UnsafeRawPointer, _ q: UnsafeMutablePointer<Int8>
+    ) -> (Float, Float) {
         switch type {
         case .q4_0:
             let qs = (blk + 2).assumingMemoryBound(to: UInt8.self)

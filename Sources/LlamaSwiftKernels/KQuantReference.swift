@@ -52,7 +52,9 @@ public enum KQuantReference {
     }
 
     /// Q6_K × Q8_K: per block d·dₐ·Σ₁₆ scₖ·(Σ (q−32)·a).
-    public static func q6_K(_ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ nb: Int) -> Float {
+    public static func q6_K(
+        _ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ nb: Int
+    ) -> Float {
         var sum: Float = 0
         for b in 0..<nb {
             let blk = w + 210 * b

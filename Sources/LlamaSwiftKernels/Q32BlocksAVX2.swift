@@ -1,134 +1,134 @@
 #if LLAMASWIFT_AVX2
-import _Builtin_intrinsics.intel
-import CLlamaSwiftCPU
+    import _Builtin_intrinsics.intel
+    import CLlamaSwiftCPU
 
-/// The x86-64-v3 block decoding, written with AVX2 intrinsics because LLVM does not
-/// form `vpmaddubsw` (a saturating multiply-add of unsigned by signed bytes) from plain
-/// SIMD arithmetic. Per block and token: one `vpmaddubsw` (32 byte products summed in
-/// pairs to 16 bits), one `vpmaddwd` against ones (pairs of those summed to 32 bits, so
-/// lane k holds elements 4k…4k+3), one `vcvtdq2ps` — exact integers throughout, so the
-/// floats equal the portable path's and Q32Reference' bit for bit.
-///
-/// `vpmaddubsw` needs one unsigned operand. Unsigned weights (Q4_1, Q5_1 and the raw
-/// nibbles of Q4_0/Q5_0) take that role directly; Q4_0's weight n − 8 is handled as
-/// n·x − 8·x, with the activations' lane sums Σx computed once per token-block; Q8_0
-/// multiplies |w| by x with w's sign. No saturation: |unsigned| ≤ 128, |x| ≤ 127, so a
-/// pair sum is at most 32,512.
-typealias WeightBlock = __m256i
-/// The 32 int8 activations and, per 32-bit lane, the sum of its 4 (for offset weights).
-typealias ActivationBlock = (x: __m256i, sum4: __m256i)
+    /// The x86-64-v3 block decoding, written with AVX2 intrinsics because LLVM does not
+    /// form `vpmaddubsw` (a saturating multiply-add of unsigned by signed bytes) from plain
+    /// SIMD arithmetic. Per block and token: one `vpmaddubsw` (32 byte products summed in
+    /// pairs to 16 bits), one `vpmaddwd` against ones (pairs of those summed to 32 bits, so
+    /// lane k holds elements 4k…4k+3), one `vcvtdq2ps` — exact integers throughout, so the
+    /// floats equal the portable path's and Q32Reference' bit for bit.
+    ///
+    /// `vpmaddubsw` needs one unsigned operand. Unsigned weights (Q4_1, Q5_1 and the raw
+    /// nibbles of Q4_0/Q5_0) take that role directly; Q4_0's weight n − 8 is handled as
+    /// n·x − 8·x, with the activations' lane sums Σx computed once per token-block; Q8_0
+    /// multiplies |w| by x with w's sign. No saturation: |unsigned| ≤ 128, |x| ≤ 127, so a
+    /// pair sum is at most 32,512.
+    typealias WeightBlock = __m256i
+    /// The 32 int8 activations and, per 32-bit lane, the sum of its 4 (for offset weights).
+    typealias ActivationBlock = (x: __m256i, sum4: __m256i)
 
-@inline(__always)
-func activationBlock(_ p: UnsafeRawPointer) -> ActivationBlock {
-    let x = _mm256_loadu_si256(p.assumingMemoryBound(to: __m256i.self))
-    return (x, unsignedLaneSums(_mm256_set1_epi8(1), x))
-}
-
-/// The 32 nibbles of 16 bytes in element order: low nibbles (elements 0…15) in the low
-/// 128 bits, high nibbles (16…31) in the high 128 bits.
-@inline(__always)
-func nibbles(_ p: UnsafeRawPointer) -> __m256i {
-    let q = _mm_loadu_si128(p.assumingMemoryBound(to: __m128i.self))
-    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0F))
-}
-
-/// 0x10 in byte j when bit j of qh is set (Q5's fifth bits): byte j/8 of qh is copied to
-/// bytes 8(j/8)…, each byte keeps its own bit, and a compare turns it into a mask.
-@inline(__always)
-func fifthBits(_ qh: UInt32) -> __m256i {
-    let spread = unsafeBitCast(
-        SIMD32<UInt8>(
-            0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
-            2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3), to: __m256i.self)
-    let bit = unsafeBitCast(
-        SIMD32<UInt8>(
-            1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
-            1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128), to: __m256i.self)
-    let bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(Int32(bitPattern: qh)), spread)
-    let set = _mm256_cmpeq_epi8(_mm256_and_si256(bytes, bit), bit)
-    return _mm256_and_si256(set, _mm256_set1_epi8(0x10))
-}
-
-/// Σ over each 32-bit lane of unsigned weight bytes × activation bytes: one `vpdpbusd`
-/// in the v4 build (AVX512_VNNI), `vpmaddubsw` + `vpmaddwd` otherwise — the same exact
-/// integers (the pair sums never saturate, see above).
-@inline(__always)
-func unsignedLaneSums(_ w: __m256i, _ x: __m256i) -> __m256i {
-    #if LLAMASWIFT_VNNI
-    lsk_dpbusd(_mm256_setzero_si256(), w, x)
-    #else
-    _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1))
-    #endif
-}
-
-enum Q4_0Blocks: Q32Blocks {
-    static var bytes: Int { 18 }
-    static var hasMin: Bool { false }
     @inline(__always)
-    static func weights(_ blk: UnsafeRawPointer) -> WeightBlock { nibbles(blk + 2) }
-    @inline(__always)
-    static func lanes(_ w: WeightBlock, _ x: ActivationBlock) -> SIMD8<Float> {
-        _mm256_cvtepi32_ps(_mm256_sub_epi32(unsignedLaneSums(w, x.x), _mm256_slli_epi32(x.sum4, 3)))
+    func activationBlock(_ p: UnsafeRawPointer) -> ActivationBlock {
+        let x = _mm256_loadu_si256(p.assumingMemoryBound(to: __m256i.self))
+        return (x, unsignedLaneSums(_mm256_set1_epi8(1), x))
     }
-}
 
-enum Q4_1Blocks: Q32Blocks {
-    static var bytes: Int { 20 }
-    static var hasMin: Bool { true }
+    /// The 32 nibbles of 16 bytes in element order: low nibbles (elements 0…15) in the low
+    /// 128 bits, high nibbles (16…31) in the high 128 bits.
     @inline(__always)
-    static func weights(_ blk: UnsafeRawPointer) -> WeightBlock { nibbles(blk + 4) }
-    @inline(__always)
-    static func lanes(_ w: WeightBlock, _ x: ActivationBlock) -> SIMD8<Float> {
-        _mm256_cvtepi32_ps(unsignedLaneSums(w, x.x))
+    func nibbles(_ p: UnsafeRawPointer) -> __m256i {
+        let q = _mm_loadu_si128(p.assumingMemoryBound(to: __m128i.self))
+        return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0F))
     }
-}
 
-enum Q5_0Blocks: Q32Blocks {
-    static var bytes: Int { 22 }
-    static var hasMin: Bool { false }
+    /// 0x10 in byte j when bit j of qh is set (Q5's fifth bits): byte j/8 of qh is copied to
+    /// bytes 8(j/8)…, each byte keeps its own bit, and a compare turns it into a mask.
     @inline(__always)
-    static func weights(_ blk: UnsafeRawPointer) -> WeightBlock {
-        _mm256_or_si256(nibbles(blk + 6), fifthBits(blk.loadUnaligned(fromByteOffset: 2, as: UInt32.self)))
+    func fifthBits(_ qh: UInt32) -> __m256i {
+        let spread = unsafeBitCast(
+            SIMD32<UInt8>(
+                0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3), to: __m256i.self)
+        let bit = unsafeBitCast(
+            SIMD32<UInt8>(
+                1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
+                1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128), to: __m256i.self)
+        let bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(Int32(bitPattern: qh)), spread)
+        let set = _mm256_cmpeq_epi8(_mm256_and_si256(bytes, bit), bit)
+        return _mm256_and_si256(set, _mm256_set1_epi8(0x10))
     }
-    @inline(__always)
-    static func lanes(_ w: WeightBlock, _ x: ActivationBlock) -> SIMD8<Float> {
-        _mm256_cvtepi32_ps(_mm256_sub_epi32(unsignedLaneSums(w, x.x), _mm256_slli_epi32(x.sum4, 4)))
-    }
-}
 
-enum Q5_1Blocks: Q32Blocks {
-    static var bytes: Int { 24 }
-    static var hasMin: Bool { true }
+    /// Σ over each 32-bit lane of unsigned weight bytes × activation bytes: one `vpdpbusd`
+    /// in the v4 build (AVX512_VNNI), `vpmaddubsw` + `vpmaddwd` otherwise — the same exact
+    /// integers (the pair sums never saturate, see above).
     @inline(__always)
-    static func weights(_ blk: UnsafeRawPointer) -> WeightBlock {
-        _mm256_or_si256(nibbles(blk + 8), fifthBits(blk.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+    func unsignedLaneSums(_ w: __m256i, _ x: __m256i) -> __m256i {
+        #if LLAMASWIFT_VNNI
+            lsk_dpbusd(_mm256_setzero_si256(), w, x)
+        #else
+            _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1))
+        #endif
     }
-    @inline(__always)
-    static func lanes(_ w: WeightBlock, _ x: ActivationBlock) -> SIMD8<Float> {
-        _mm256_cvtepi32_ps(unsignedLaneSums(w, x.x))
-    }
-}
 
-enum Q8_0Blocks: Q32Blocks {
-    static var bytes: Int { 34 }
-    static var hasMin: Bool { false }
-    @inline(__always)
-    static func weights(_ blk: UnsafeRawPointer) -> WeightBlock {
-        _mm256_loadu_si256((blk + 2).assumingMemoryBound(to: __m256i.self))
+    enum Q4_0Blocks: Q32Blocks {
+        static var bytes: Int { 18 }
+        static var hasMin: Bool { false }
+        @inline(__always)
+        static func weights(_ blk: UnsafeRawPointer) -> WeightBlock { nibbles(blk + 2) }
+        @inline(__always)
+        static func lanes(_ w: WeightBlock, _ x: ActivationBlock) -> SIMD8<Float> {
+            _mm256_cvtepi32_ps(_mm256_sub_epi32(unsignedLaneSums(w, x.x), _mm256_slli_epi32(x.sum4, 3)))
+        }
     }
-    @inline(__always)
-    static func lanes(_ w: WeightBlock, _ x: ActivationBlock) -> SIMD8<Float> {
-        _mm256_cvtepi32_ps(unsignedLaneSums(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x.x, w)))
+
+    enum Q4_1Blocks: Q32Blocks {
+        static var bytes: Int { 20 }
+        static var hasMin: Bool { true }
+        @inline(__always)
+        static func weights(_ blk: UnsafeRawPointer) -> WeightBlock { nibbles(blk + 4) }
+        @inline(__always)
+        static func lanes(_ w: WeightBlock, _ x: ActivationBlock) -> SIMD8<Float> {
+            _mm256_cvtepi32_ps(unsignedLaneSums(w, x.x))
+        }
     }
-}
+
+    enum Q5_0Blocks: Q32Blocks {
+        static var bytes: Int { 22 }
+        static var hasMin: Bool { false }
+        @inline(__always)
+        static func weights(_ blk: UnsafeRawPointer) -> WeightBlock {
+            _mm256_or_si256(nibbles(blk + 6), fifthBits(blk.loadUnaligned(fromByteOffset: 2, as: UInt32.self)))
+        }
+        @inline(__always)
+        static func lanes(_ w: WeightBlock, _ x: ActivationBlock) -> SIMD8<Float> {
+            _mm256_cvtepi32_ps(_mm256_sub_epi32(unsignedLaneSums(w, x.x), _mm256_slli_epi32(x.sum4, 4)))
+        }
+    }
+
+    enum Q5_1Blocks: Q32Blocks {
+        static var bytes: Int { 24 }
+        static var hasMin: Bool { true }
+        @inline(__always)
+        static func weights(_ blk: UnsafeRawPointer) -> WeightBlock {
+            _mm256_or_si256(nibbles(blk + 8), fifthBits(blk.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+        }
+        @inline(__always)
+        static func lanes(_ w: WeightBlock, _ x: ActivationBlock) -> SIMD8<Float> {
+            _mm256_cvtepi32_ps(unsignedLaneSums(w, x.x))
+        }
+    }
+
+    enum Q8_0Blocks: Q32Blocks {
+        static var bytes: Int { 34 }
+        static var hasMin: Bool { false }
+        @inline(__always)
+        static func weights(_ blk: UnsafeRawPointer) -> WeightBlock {
+            _mm256_loadu_si256((blk + 2).assumingMemoryBound(to: __m256i.self))
+        }
+        @inline(__always)
+        static func lanes(_ w: WeightBlock, _ x: ActivationBlock) -> SIMD8<Float> {
+            _mm256_cvtepi32_ps(unsignedLaneSums(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x.x, w)))
+        }
+    }
 #endif
 
 #if LLAMASWIFT_AVX2
-/// Asks for the weights 512 bytes ahead of `p` in decode's row stream: with the hint,
-/// TinyLlama-shaped Q4_0 decoded at 20.8 tokens/s instead of 15.7 (1 thread; 1024 and
-/// 2048 bytes ahead were no better within this machine's noise).
-@inline(__always)
-func prefetchAhead(_ p: UnsafeRawPointer) {
-    lsk_prefetch(p + 512)
-}
+    /// Asks for the weights 512 bytes ahead of `p` in decode's row stream: with the hint,
+    /// TinyLlama-shaped Q4_0 decoded at 20.8 tokens/s instead of 15.7 (1 thread; 1024 and
+    /// 2048 bytes ahead were no better within this machine's noise).
+    @inline(__always)
+    func prefetchAhead(_ p: UnsafeRawPointer) {
+        lsk_prefetch(p + 512)
+    }
 #endif

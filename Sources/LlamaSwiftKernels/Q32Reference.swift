@@ -24,13 +24,17 @@ public enum Q32Reference {
         var l = SIMD8<Float>()
         for k in 0..<8 {
             let i = 4 * k
-            let s = w(i) &* Int32(x[i]) &+ w(i + 1) &* Int32(x[i + 1]) &+ w(i + 2) &* Int32(x[i + 2]) &+ w(i + 3) &* Int32(x[i + 3])
+            let s =
+                w(i) &* Int32(x[i]) &+ w(i + 1) &* Int32(x[i + 1]) &+ w(i + 2) &* Int32(x[i + 2]) &+ w(i + 3)
+                &* Int32(x[i + 3])
             l[k] = Float(s)
         }
         return l
     }
 
-    public static func q4_0(_ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ nb: Int) -> Float {
+    public static func q4_0(
+        _ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ nb: Int
+    ) -> Float {
         var acc = SIMD8<Float>()
         for b in 0..<nb {
             let blk = w + 18 * b
@@ -42,7 +46,8 @@ public enum Q32Reference {
     }
 
     public static func q4_1(
-        _ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ asum: UnsafePointer<Float>, _ nb: Int
+        _ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ asum: UnsafePointer<Float>,
+        _ nb: Int
     ) -> Float {
         var acc = SIMD8<Float>()
         var summs: Float = 0
@@ -56,23 +61,27 @@ public enum Q32Reference {
         return hsum(acc) + summs
     }
 
-    public static func q5_0(_ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ nb: Int) -> Float {
+    public static func q5_0(
+        _ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ nb: Int
+    ) -> Float {
         var acc = SIMD8<Float>()
         for b in 0..<nb {
             let blk = w + 22 * b
             let qh = blk.loadUnaligned(fromByteOffset: 2, as: UInt32.self)
             let qs = (blk + 6).assumingMemoryBound(to: UInt8.self)
-            let xy = lanes({ i in
-                let nib = i < 16 ? Int32(qs[i] & 0xF) : Int32(qs[i - 16] >> 4)
-                return (nib | Int32((qh >> UInt32(i)) & 1) << 4) &- 16
-            }, a + 32 * b)
+            let xy = lanes(
+                { i in
+                    let nib = i < 16 ? Int32(qs[i] & 0xF) : Int32(qs[i - 16] >> 4)
+                    return (nib | Int32((qh >> UInt32(i)) & 1) << 4) &- 16
+                }, a + 32 * b)
             acc.addProduct(SIMD8(repeating: loadHalf(blk, 0) * ad[b]), xy)
         }
         return hsum(acc)
     }
 
     public static func q5_1(
-        _ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ asum: UnsafePointer<Float>, _ nb: Int
+        _ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ asum: UnsafePointer<Float>,
+        _ nb: Int
     ) -> Float {
         var acc = SIMD8<Float>()
         var summs: Float = 0
@@ -81,16 +90,19 @@ public enum Q32Reference {
             let qh = blk.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
             let qs = (blk + 8).assumingMemoryBound(to: UInt8.self)
             summs.addProduct(loadHalf(blk, 2), asum[b])
-            let xy = lanes({ i in
-                let nib = i < 16 ? Int32(qs[i] & 0xF) : Int32(qs[i - 16] >> 4)
-                return nib | Int32((qh >> UInt32(i)) & 1) << 4
-            }, a + 32 * b)
+            let xy = lanes(
+                { i in
+                    let nib = i < 16 ? Int32(qs[i] & 0xF) : Int32(qs[i - 16] >> 4)
+                    return nib | Int32((qh >> UInt32(i)) & 1) << 4
+                }, a + 32 * b)
             acc.addProduct(SIMD8(repeating: loadHalf(blk, 0) * ad[b]), xy)
         }
         return hsum(acc) + summs
     }
 
-    public static func q8_0(_ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ nb: Int) -> Float {
+    public static func q8_0(
+        _ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ nb: Int
+    ) -> Float {
         var acc = SIMD8<Float>()
         for b in 0..<nb {
             let blk = w + 34 * b

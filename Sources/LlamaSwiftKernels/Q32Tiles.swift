@@ -40,7 +40,8 @@ public enum Q32Tiles {
 
     /// Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 in the file's rows.
     public static let rowsLayout = WeightLayout(
-        name: "32-element blocks in the file's rows", activations: .q8Blocks32, accepts: { type, _ in types.contains(type) },
+        name: "32-element blocks in the file's rows", activations: .q8Blocks32,
+        accepts: { type, _ in types.contains(type) },
         packing: nil, multiply: { multiply($0, interleaved: false) }, dequantizeRow: { Dequantize.row($0, $1, $2, $3) })
 
     /// The same types, rows a multiple of 4, interleaved by 4 rows (`interleave`): the same
@@ -50,7 +51,10 @@ public enum Q32Tiles {
         accepts: { type, rows in types.contains(type) && rows > 0 && rows % 4 == 0 },
         packing: .init(
             bytes: { type, rows, cols in rows * (type.rowBytes(cols) ?? 0) },
-            pack: { interleave($0.source, $0.destination, rows: $0.rows, rowBytes: $0.rowBytes, blockBytes: $0.type.blockBytes) }),
+            pack: {
+                interleave(
+                    $0.source, $0.destination, rows: $0.rows, rowBytes: $0.rowBytes, blockBytes: $0.type.blockBytes)
+            }),
         multiply: { multiply($0, interleaved: true) })
 
     /// Decode (one token): one row per pass, so the weights are read as one sequential
@@ -114,7 +118,9 @@ public enum Q32Tiles {
                 for k in 0..<4 {
                     let f = from + k * rowBytes + b * blockBytes
                     for i in 0..<words {
-                        to.storeBytes(of: f.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self), toByteOffset: 8 * i, as: UInt64.self)
+                        to.storeBytes(
+                            of: f.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self), toByteOffset: 8 * i,
+                            as: UInt64.self)
                     }
                     for i in (8 * words)..<(8 * words + tail) {
                         to.storeBytes(of: f.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self)

@@ -1,6 +1,6 @@
 #if LLAMASWIFT_AVX2
-import _Builtin_intrinsics.intel
-import CLlamaSwiftCPU
+    import _Builtin_intrinsics.intel
+    import CLlamaSwiftCPU
 #endif
 import LlamaSwiftFormats
 
@@ -44,10 +44,12 @@ public enum Q4_0Groups: RowGroupKernels {
             for r in 0..<8 {
                 for b in 0..<nb {
                     let blk = from + r * rowBytes + 18 * b
-                    to.storeBytes(of: blk.loadUnaligned(as: UInt16.self), toByteOffset: 144 * b + 2 * r, as: UInt16.self)
+                    to.storeBytes(
+                        of: blk.loadUnaligned(as: UInt16.self), toByteOffset: 144 * b + 2 * r, as: UInt16.self)
                     for j in 0..<4 {
                         to.storeBytes(
-                            of: blk.loadUnaligned(fromByteOffset: 2 + 4 * j, as: UInt32.self), toByteOffset: 144 * b + 16 + 32 * j + 4 * r,
+                            of: blk.loadUnaligned(fromByteOffset: 2 + 4 * j, as: UInt32.self),
+                            toByteOffset: 144 * b + 16 + 32 * j + 4 * r,
                             as: UInt32.self)
                     }
                 }
@@ -62,144 +64,148 @@ public enum Q4_0Groups: RowGroupKernels {
 
 #if LLAMASWIFT_AVX2
 
-extension Q4_0Groups {
-    /// The low and high nibbles of a 32-byte chunk as bytes.
-    @inline(__always)
-    static func chunk(_ p: UnsafeRawPointer) -> (lo: __m256i, hi: __m256i) {
-        let v = _mm256_loadu_si256(p.assumingMemoryBound(to: __m256i.self))
-        let m4 = _mm256_set1_epi8(0x0F)
-        return (_mm256_and_si256(v, m4), _mm256_and_si256(_mm256_srli_epi16(v, 4), m4))
-    }
-
-    /// Adds the products of nibbles (one byte per element, 4 per row lane) with 4
-    /// activations broadcast to every row's lane, to partial sums: with AVX512_VNNI (v4)
-    /// straight into each row's 32-bit lane (`vpdpbusd`); otherwise as 16-bit pair sums
-    /// (`vpmaddubsw`), each term at most 2·15·127 = 3,810 in magnitude, so 8 of them fit.
-    @inline(__always)
-    static func addNibbles(_ s: __m256i, _ n: __m256i, _ x4: Int32) -> __m256i {
-        #if LLAMASWIFT_VNNI
-        lsk_dpbusd(s, n, _mm256_set1_epi32(x4))
-        #else
-        _mm256_add_epi16(s, _mm256_maddubs_epi16(n, _mm256_set1_epi32(x4)))
-        #endif
-    }
-
-    /// Adds chunk j's products with a token's activations 4j…4j+3 (low nibbles) and
-    /// 16+4j…16+4j+3 (high): 8 terms per block.
-    @inline(__always)
-    static func addChunk(_ s: __m256i, _ c: (lo: __m256i, hi: __m256i), _ x: UnsafeRawPointer, _ j: Int) -> __m256i {
-        let s = addNibbles(s, c.lo, x.loadUnaligned(fromByteOffset: 4 * j, as: Int32.self))
-        return addNibbles(s, c.hi, x.loadUnaligned(fromByteOffset: 16 + 4 * j, as: Int32.self))
-    }
-
-    /// A block's partial sums as each row's 32-bit Σ n·x.
-    @inline(__always)
-    static func rowSums(_ s: __m256i) -> __m256i {
-        #if LLAMASWIFT_VNNI
-        s
-        #else
-        _mm256_madd_epi16(s, _mm256_set1_epi16(1))
-        #endif
-    }
-
-    /// acc + Float(Σ n·x − 8·Σx) · (d_w · d_a) for one block of 8 rows.
-    @inline(__always)
-    static func accumulate(_ acc: SIMD8<Float>, _ s: __m256i, _ sum: Int32, _ dw: SIMD8<Float>, _ da: Float) -> SIMD8<Float> {
-        let isum = _mm256_sub_epi32(rowSums(s), _mm256_set1_epi32(sum << 3))
-        return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, _mm256_set1_ps(da)), acc)
-    }
-
-    @inline(__always)
-    static func scales(_ p: UnsafeRawPointer) -> SIMD8<Float> {
-        _mm256_cvtph_ps(_mm_loadu_si128(p.assumingMemoryBound(to: __m128i.self)))
-    }
-
-    /// One group × one token (decode). It asks for the weights 2 KB ahead (1 thread,
-    /// 7B-shaped: 6.8 tokens/s; 6.1–6.4 without the hint, 6.4–6.7 at 512 or 1024 bytes).
-    @inline(__always)
-    static func group8x1(
-        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>, _ sums: UnsafePointer<Int32>,
-        _ out: UnsafeMutablePointer<Float>
-    ) {
-        let sc = g
-        var acc = SIMD8<Float>()
-        for b in 0..<nb {
-            let q = g + 144 * b + 16, xb = x + 32 * b
-            lsk_prefetch(q + 2048)
-            var s = addChunk(_mm256_setzero_si256(), chunk(q), xb, 0)
-            s = addChunk(s, chunk(q + 32), xb, 1)
-            s = addChunk(s, chunk(q + 64), xb, 2)
-            s = addChunk(s, chunk(q + 96), xb, 3)
-            acc = accumulate(acc, s, sums[b], scales(sc + 144 * b), d[b])
+    extension Q4_0Groups {
+        /// The low and high nibbles of a 32-byte chunk as bytes.
+        @inline(__always)
+        static func chunk(_ p: UnsafeRawPointer) -> (lo: __m256i, hi: __m256i) {
+            let v = _mm256_loadu_si256(p.assumingMemoryBound(to: __m256i.self))
+            let m4 = _mm256_set1_epi8(0x0F)
+            return (_mm256_and_si256(v, m4), _mm256_and_si256(_mm256_srli_epi16(v, 4), m4))
         }
-        _mm256_storeu_ps(out, acc)
-    }
 
-    /// One group × 4 tokens (prefill): each chunk's nibbles decoded once for 4 tokens.
-    @inline(__always)
-    static func group8x4(
-        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
-        _ sums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
-    ) {
-        let sc = g
-        let x1 = x + cols, x2 = x + 2 * cols, x3 = x + 3 * cols
-        let nbd = nb
-        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-        for b in 0..<nb {
-            let q = g + 144 * b + 16, o = 32 * b
-            var s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0
-            for j in 0..<4 {
-                let c = chunk(q + 32 * j)
-                s0 = addChunk(s0, c, x + o, j)
-                s1 = addChunk(s1, c, x1 + o, j)
-                s2 = addChunk(s2, c, x2 + o, j)
-                s3 = addChunk(s3, c, x3 + o, j)
+        /// Adds the products of nibbles (one byte per element, 4 per row lane) with 4
+        /// activations broadcast to every row's lane, to partial sums: with AVX512_VNNI (v4)
+        /// straight into each row's 32-bit lane (`vpdpbusd`); otherwise as 16-bit pair sums
+        /// (`vpmaddubsw`), each term at most 2·15·127 = 3,810 in magnitude, so 8 of them fit.
+        @inline(__always)
+        static func addNibbles(_ s: __m256i, _ n: __m256i, _ x4: Int32) -> __m256i {
+            #if LLAMASWIFT_VNNI
+                lsk_dpbusd(s, n, _mm256_set1_epi32(x4))
+            #else
+                _mm256_add_epi16(s, _mm256_maddubs_epi16(n, _mm256_set1_epi32(x4)))
+            #endif
+        }
+
+        /// Adds chunk j's products with a token's activations 4j…4j+3 (low nibbles) and
+        /// 16+4j…16+4j+3 (high): 8 terms per block.
+        @inline(__always)
+        static func addChunk(_ s: __m256i, _ c: (lo: __m256i, hi: __m256i), _ x: UnsafeRawPointer, _ j: Int) -> __m256i
+        {
+            let s = addNibbles(s, c.lo, x.loadUnaligned(fromByteOffset: 4 * j, as: Int32.self))
+            return addNibbles(s, c.hi, x.loadUnaligned(fromByteOffset: 16 + 4 * j, as: Int32.self))
+        }
+
+        /// A block's partial sums as each row's 32-bit Σ n·x.
+        @inline(__always)
+        static func rowSums(_ s: __m256i) -> __m256i {
+            #if LLAMASWIFT_VNNI
+                s
+            #else
+                _mm256_madd_epi16(s, _mm256_set1_epi16(1))
+            #endif
+        }
+
+        /// acc + Float(Σ n·x − 8·Σx) · (d_w · d_a) for one block of 8 rows.
+        @inline(__always)
+        static func accumulate(
+            _ acc: SIMD8<Float>, _ s: __m256i, _ sum: Int32, _ dw: SIMD8<Float>, _ da: Float
+        ) -> SIMD8<Float> {
+            let isum = _mm256_sub_epi32(rowSums(s), _mm256_set1_epi32(sum << 3))
+            return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, _mm256_set1_ps(da)), acc)
+        }
+
+        @inline(__always)
+        static func scales(_ p: UnsafeRawPointer) -> SIMD8<Float> {
+            _mm256_cvtph_ps(_mm_loadu_si128(p.assumingMemoryBound(to: __m128i.self)))
+        }
+
+        /// One group × one token (decode). It asks for the weights 2 KB ahead (1 thread,
+        /// 7B-shaped: 6.8 tokens/s; 6.1–6.4 without the hint, 6.4–6.7 at 512 or 1024 bytes).
+        @inline(__always)
+        static func group8x1(
+            _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>,
+            _ sums: UnsafePointer<Int32>,
+            _ out: UnsafeMutablePointer<Float>
+        ) {
+            let sc = g
+            var acc = SIMD8<Float>()
+            for b in 0..<nb {
+                let q = g + 144 * b + 16, xb = x + 32 * b
+                lsk_prefetch(q + 2048)
+                var s = addChunk(_mm256_setzero_si256(), chunk(q), xb, 0)
+                s = addChunk(s, chunk(q + 32), xb, 1)
+                s = addChunk(s, chunk(q + 64), xb, 2)
+                s = addChunk(s, chunk(q + 96), xb, 3)
+                acc = accumulate(acc, s, sums[b], scales(sc + 144 * b), d[b])
             }
-            let dw = scales(sc + 144 * b)
-            a0 = accumulate(a0, s0, sums[b], dw, d[b])
-            a1 = accumulate(a1, s1, sums[nbd + b], dw, d[nbd + b])
-            a2 = accumulate(a2, s2, sums[2 * nbd + b], dw, d[2 * nbd + b])
-            a3 = accumulate(a3, s3, sums[3 * nbd + b], dw, d[3 * nbd + b])
+            _mm256_storeu_ps(out, acc)
         }
-        _mm256_storeu_ps(out, a0)
-        _mm256_storeu_ps(out + ldo, a1)
-        _mm256_storeu_ps(out + 2 * ldo, a2)
-        _mm256_storeu_ps(out + 3 * ldo, a3)
+
+        /// One group × 4 tokens (prefill): each chunk's nibbles decoded once for 4 tokens.
+        @inline(__always)
+        static func group8x4(
+            _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
+            _ sums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
+        ) {
+            let sc = g
+            let x1 = x + cols, x2 = x + 2 * cols, x3 = x + 3 * cols
+            let nbd = nb
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            for b in 0..<nb {
+                let q = g + 144 * b + 16, o = 32 * b
+                var s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0
+                for j in 0..<4 {
+                    let c = chunk(q + 32 * j)
+                    s0 = addChunk(s0, c, x + o, j)
+                    s1 = addChunk(s1, c, x1 + o, j)
+                    s2 = addChunk(s2, c, x2 + o, j)
+                    s3 = addChunk(s3, c, x3 + o, j)
+                }
+                let dw = scales(sc + 144 * b)
+                a0 = accumulate(a0, s0, sums[b], dw, d[b])
+                a1 = accumulate(a1, s1, sums[nbd + b], dw, d[nbd + b])
+                a2 = accumulate(a2, s2, sums[2 * nbd + b], dw, d[2 * nbd + b])
+                a3 = accumulate(a3, s3, sums[3 * nbd + b], dw, d[3 * nbd + b])
+            }
+            _mm256_storeu_ps(out, a0)
+            _mm256_storeu_ps(out + ldo, a1)
+            _mm256_storeu_ps(out + 2 * ldo, a2)
+            _mm256_storeu_ps(out + 3 * ldo, a3)
+        }
     }
-}
 #else
-extension Q4_0Groups {
-    /// Σ (n − 8)·x of block b for the 8 rows, exact: byte k of row r's 4-byte lane in
-    /// chunk j holds elements 4j+k (low nibble) and 16+4j+k (high nibble).
-    @inline(__always)
-    static func blockSums(_ q: UnsafeRawPointer, _ x: UnsafePointer<Int8>, _ sum: Int32) -> SIMD8<Int32> {
-        var isum = SIMD8<Int32>()
-        for j in 0..<4 {
-            let v = q.loadUnaligned(fromByteOffset: 32 * j, as: SIMD8<UInt32>.self)
-            for k in 0..<4 {
-                let byte = SIMD8<Int32>(truncatingIfNeeded: (v &>> UInt32(8 * k)) & 0xFF)
-                isum &+= (byte & 0xF) &* Int32(x[4 * j + k]) &+ (byte &>> 4) &* Int32(x[16 + 4 * j + k])
+    extension Q4_0Groups {
+        /// Σ (n − 8)·x of block b for the 8 rows, exact: byte k of row r's 4-byte lane in
+        /// chunk j holds elements 4j+k (low nibble) and 16+4j+k (high nibble).
+        @inline(__always)
+        static func blockSums(_ q: UnsafeRawPointer, _ x: UnsafePointer<Int8>, _ sum: Int32) -> SIMD8<Int32> {
+            var isum = SIMD8<Int32>()
+            for j in 0..<4 {
+                let v = q.loadUnaligned(fromByteOffset: 32 * j, as: SIMD8<UInt32>.self)
+                for k in 0..<4 {
+                    let byte = SIMD8<Int32>(truncatingIfNeeded: (v &>> UInt32(8 * k)) & 0xFF)
+                    isum &+= (byte & 0xF) &* Int32(x[4 * j + k]) &+ (byte &>> 4) &* Int32(x[16 + 4 * j + k])
+                }
             }
+            return isum &- SIMD8(repeating: sum << 3)
         }
-        return isum &- SIMD8(repeating: sum << 3)
-    }
 
-
-    @inline(__always)
-    static func group8x1(
-        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>, _ sums: UnsafePointer<Int32>,
-        _ out: UnsafeMutablePointer<Float>
-    ) {
-        let sc = g
-        let xs = x.assumingMemoryBound(to: Int8.self)
-        var acc = SIMD8<Float>()
-        for b in 0..<nb {
-            let isum = blockSums(g + 144 * b + 16, xs + 32 * b, sums[b])
-            acc.addProduct(SIMD8<Float>(isum), halves8(sc + 144 * b) * d[b])
+        @inline(__always)
+        static func group8x1(
+            _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>,
+            _ sums: UnsafePointer<Int32>,
+            _ out: UnsafeMutablePointer<Float>
+        ) {
+            let sc = g
+            let xs = x.assumingMemoryBound(to: Int8.self)
+            var acc = SIMD8<Float>()
+            for b in 0..<nb {
+                let isum = blockSums(g + 144 * b + 16, xs + 32 * b, sums[b])
+                acc.addProduct(SIMD8<Float>(isum), halves8(sc + 144 * b) * d[b])
+            }
+            for r in 0..<8 { out[r] = acc[r] }
         }
-        for r in 0..<8 { out[r] = acc[r] }
     }
-}
 #endif
 
 extension Q4_0Groups {

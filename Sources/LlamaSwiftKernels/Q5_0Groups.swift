@@ -1,6 +1,6 @@
 #if LLAMASWIFT_AVX2
-import _Builtin_intrinsics.intel
-import CLlamaSwiftCPU
+    import _Builtin_intrinsics.intel
+    import CLlamaSwiftCPU
 #endif
 import LlamaSwiftFormats
 
@@ -34,7 +34,8 @@ public enum Q5_0Groups: RowGroupKernels {
                     let qh = blk.loadUnaligned(fromByteOffset: 2, as: UInt32.self)
                     for j in 0..<4 {
                         to.storeBytes(
-                            of: blk.loadUnaligned(fromByteOffset: 6 + 4 * j, as: UInt32.self), toByteOffset: at + 16 + 32 * j + 4 * r,
+                            of: blk.loadUnaligned(fromByteOffset: 6 + 4 * j, as: UInt32.self),
+                            toByteOffset: at + 16 + 32 * j + 4 * r,
                             as: UInt32.self)
                         for (half, shift) in [(0, 4 * j), (4, 16 + 4 * j)] {
                             let m = at + 144 + 8 * j + half
@@ -55,124 +56,136 @@ public enum Q5_0Groups: RowGroupKernels {
 
 #if LLAMASWIFT_AVX2
 
-extension Q5_0Groups {
-    /// Chunk j's 5-bit values u (low: elements 4j…, high: 16+4j…) of the block at `blk`:
-    /// the nibbles, plus 16 where the fifth bit is set — a masked byte add in the v4
-    /// build, the mask spread to bytes (`fifthBits`, as for Q5 blocks) in v3.
-    @inline(__always)
-    static func chunk(_ blk: UnsafeRawPointer, _ j: Int) -> (lo: __m256i, hi: __m256i) {
-        let n = Q4_0Groups.chunk(blk + 16 + 32 * j)
-        let lo = blk.loadUnaligned(fromByteOffset: 144 + 8 * j, as: UInt32.self)
-        let hi = blk.loadUnaligned(fromByteOffset: 148 + 8 * j, as: UInt32.self)
-        #if LLAMASWIFT_VNNI
-        let sixteen = _mm256_set1_epi8(0x10)
-        return (_mm256_mask_add_epi8(n.lo, lo, n.lo, sixteen), _mm256_mask_add_epi8(n.hi, hi, n.hi, sixteen))
-        #else
-        return (_mm256_or_si256(n.lo, fifthBits(lo)), _mm256_or_si256(n.hi, fifthBits(hi)))
-        #endif
-    }
-
-    /// s + chunk j's products with a token's activations, as each row's 32-bit sum:
-    /// `vpdpbusd`, or `vpmaddubsw` pairs (≤ 2·31·127, two of them fit 16 bits) + `vpmaddwd`.
-    @inline(__always)
-    static func addChunk(_ s: __m256i, _ u: (lo: __m256i, hi: __m256i), _ x: UnsafeRawPointer, _ j: Int) -> __m256i {
-        let xl = _mm256_set1_epi32(x.loadUnaligned(fromByteOffset: 4 * j, as: Int32.self))
-        let xh = _mm256_set1_epi32(x.loadUnaligned(fromByteOffset: 16 + 4 * j, as: Int32.self))
-        #if LLAMASWIFT_VNNI
-        return lsk_dpbusd(lsk_dpbusd(s, u.lo, xl), u.hi, xh)
-        #else
-        let p = _mm256_add_epi16(_mm256_maddubs_epi16(u.lo, xl), _mm256_maddubs_epi16(u.hi, xh))
-        return _mm256_add_epi32(s, _mm256_madd_epi16(p, _mm256_set1_epi16(1)))
-        #endif
-    }
-
-    /// acc + Float(Σ u·x − 16·Σx) · (d_w · d_a).
-    @inline(__always)
-    static func accumulate(_ acc: SIMD8<Float>, _ s: __m256i, _ sum: Int32, _ blk: UnsafeRawPointer, _ da: Float) -> SIMD8<Float> {
-        let isum = _mm256_sub_epi32(s, _mm256_set1_epi32(sum << 4))
-        return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(Q4_0Groups.scales(blk), _mm256_set1_ps(da)), acc)
-    }
-
-    @inline(__always)
-    static func group8x1(
-        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>, _ sums: UnsafePointer<Int32>,
-        _ out: UnsafeMutablePointer<Float>
-    ) {
-        var acc = SIMD8<Float>()
-        for b in 0..<nb {
-            let blk = g + 176 * b, xb = x + 32 * b
-            lsk_prefetch(blk + 2048)
-            lsk_prefetch(blk + 2048 + 64)
-            lsk_prefetch(blk + 2048 + 128)
-            var s = addChunk(_mm256_setzero_si256(), chunk(blk, 0), xb, 0)
-            s = addChunk(s, chunk(blk, 1), xb, 1)
-            s = addChunk(s, chunk(blk, 2), xb, 2)
-            s = addChunk(s, chunk(blk, 3), xb, 3)
-            acc = accumulate(acc, s, sums[b], blk, d[b])
+    extension Q5_0Groups {
+        /// Chunk j's 5-bit values u (low: elements 4j…, high: 16+4j…) of the block at `blk`:
+        /// the nibbles, plus 16 where the fifth bit is set — a masked byte add in the v4
+        /// build, the mask spread to bytes (`fifthBits`, as for Q5 blocks) in v3.
+        @inline(__always)
+        static func chunk(_ blk: UnsafeRawPointer, _ j: Int) -> (lo: __m256i, hi: __m256i) {
+            let n = Q4_0Groups.chunk(blk + 16 + 32 * j)
+            let lo = blk.loadUnaligned(fromByteOffset: 144 + 8 * j, as: UInt32.self)
+            let hi = blk.loadUnaligned(fromByteOffset: 148 + 8 * j, as: UInt32.self)
+            #if LLAMASWIFT_VNNI
+                let sixteen = _mm256_set1_epi8(0x10)
+                return (_mm256_mask_add_epi8(n.lo, lo, n.lo, sixteen), _mm256_mask_add_epi8(n.hi, hi, n.hi, sixteen))
+            #else
+                return (_mm256_or_si256(n.lo, fifthBits(lo)), _mm256_or_si256(n.hi, fifthBits(hi)))
+            #endif
         }
-        _mm256_storeu_ps(out, acc)
-    }
 
-    @inline(__always)
-    static func group8x4(
-        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
-        _ sums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
-    ) {
-        let x1 = x + cols, x2 = x + 2 * cols, x3 = x + 3 * cols
-        var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0
-        for b in 0..<nb {
-            let blk = g + 176 * b, o = 32 * b
-            var s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0
-            for j in 0..<4 {
-                let u = chunk(blk, j)
-                s0 = addChunk(s0, u, x + o, j)
-                s1 = addChunk(s1, u, x1 + o, j)
-                s2 = addChunk(s2, u, x2 + o, j)
-                s3 = addChunk(s3, u, x3 + o, j)
+        /// s + chunk j's products with a token's activations, as each row's 32-bit sum:
+        /// `vpdpbusd`, or `vpmaddubsw` pairs (≤ 2·31·127, two of them fit 16 bits) + `vpmaddwd`.
+        @inline(__always)
+        static func addChunk(_ s: __m256i, _ u: (lo: __m256i, hi: __m256i), _ x: UnsafeRawPointer, _ j: Int) -> __m256i
+        {
+            let xl = _mm256_set1_epi32(x.loadUnaligned(fromByteOffset: 4 * j, as: Int32.self))
+            let xh = _mm256_set1_epi32(x.loadUnaligned(fromByteOffset: 16 + 4 * j, as: Int32.self))
+            #if LLAMASWIFT_VNNI
+                return lsk_dpbusd(lsk_dpbusd(s, u.lo, xl), u.hi, xh)
+            #else
+                let p = _mm256_add_epi16(_mm256_maddubs_epi16(u.lo, xl), _mm256_maddubs_epi16(u.hi, xh))
+                return _mm256_add_epi32(s, _mm256_madd_epi16(p, _mm256_set1_epi16(1)))
+            #endif
+        }
+
+        /// acc + Float(Σ u·x − 16·Σx) · (d_w · d_a).
+        @inline(__always)
+        static func accumulate(
+            _ acc: SIMD8<Float>, _ s: __m256i, _ sum: Int32, _ blk: UnsafeRawPointer, _ da: Float
+        ) -> SIMD8<Float> {
+            let isum = _mm256_sub_epi32(s, _mm256_set1_epi32(sum << 4))
+            return _mm256_fmadd_ps(
+                _mm256_cvtepi32_ps(isum), _mm256_mul_ps(Q4_0Groups.scales(blk), _mm256_set1_ps(da)), acc)
+        }
+
+        @inline(__always)
+        static func group8x1(
+            _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>,
+            _ sums: UnsafePointer<Int32>,
+            _ out: UnsafeMutablePointer<Float>
+        ) {
+            var acc = SIMD8<Float>()
+            for b in 0..<nb {
+                let blk = g + 176 * b, xb = x + 32 * b
+                lsk_prefetch(blk + 2048)
+                lsk_prefetch(blk + 2048 + 64)
+                lsk_prefetch(blk + 2048 + 128)
+                var s = addChunk(_mm256_setzero_si256(), chunk(blk, 0), xb, 0)
+                s = addChunk(s, chunk(blk, 1), xb, 1)
+                s = addChunk(s, chunk(blk, 2), xb, 2)
+                s = addChunk(s, chunk(blk, 3), xb, 3)
+                acc = accumulate(acc, s, sums[b], blk, d[b])
             }
-            a0 = accumulate(a0, s0, sums[b], blk, d[b])
-            a1 = accumulate(a1, s1, sums[nb + b], blk, d[nb + b])
-            a2 = accumulate(a2, s2, sums[2 * nb + b], blk, d[2 * nb + b])
-            a3 = accumulate(a3, s3, sums[3 * nb + b], blk, d[3 * nb + b])
+            _mm256_storeu_ps(out, acc)
         }
-        _mm256_storeu_ps(out, a0)
-        _mm256_storeu_ps(out + ldo, a1)
-        _mm256_storeu_ps(out + 2 * ldo, a2)
-        _mm256_storeu_ps(out + 3 * ldo, a3)
-    }
-}
-#else
-extension Q5_0Groups {
-    @inline(__always)
-    static func group8x1(
-        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>, _ sums: UnsafePointer<Int32>,
-        _ out: UnsafeMutablePointer<Float>
-    ) {
-        let xs = x.assumingMemoryBound(to: Int8.self)
-        var acc = SIMD8<Float>()
-        for b in 0..<nb {
-            let blk = g + 176 * b, xb = xs + 32 * b
-            var isum = SIMD8<Int32>()
-            let rowShift = SIMD8<UInt32>(0, 4, 8, 12, 16, 20, 24, 28)
-            for j in 0..<4 {
-                let v = (blk + 16 + 32 * j).loadUnaligned(as: SIMD8<UInt32>.self)
-                // Row r's 4 fifth bits of this chunk: bits 4r…4r+3 of each mask.
-                let loBits = SIMD8<Int32>(truncatingIfNeeded: (SIMD8(repeating: blk.loadUnaligned(fromByteOffset: 144 + 8 * j, as: UInt32.self)) &>> rowShift) & 0xF)
-                let hiBits = SIMD8<Int32>(truncatingIfNeeded: (SIMD8(repeating: blk.loadUnaligned(fromByteOffset: 148 + 8 * j, as: UInt32.self)) &>> rowShift) & 0xF)
-                for k in 0..<4 {
-                    let byte = SIMD8<Int32>(truncatingIfNeeded: (v &>> UInt32(8 * k)) & 0xFF)
-                    let lo = (byte & 0xF) | (((loBits &>> Int32(k)) & 1) &<< 4)
-                    let hi = (byte &>> 4) | (((hiBits &>> Int32(k)) & 1) &<< 4)
-                    isum &+= lo &* Int32(xb[4 * j + k]) &+ hi &* Int32(xb[16 + 4 * j + k])
+
+        @inline(__always)
+        static func group8x4(
+            _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
+            _ sums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
+        ) {
+            let x1 = x + cols, x2 = x + 2 * cols, x3 = x + 3 * cols
+            var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0
+            for b in 0..<nb {
+                let blk = g + 176 * b, o = 32 * b
+                var s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0
+                for j in 0..<4 {
+                    let u = chunk(blk, j)
+                    s0 = addChunk(s0, u, x + o, j)
+                    s1 = addChunk(s1, u, x1 + o, j)
+                    s2 = addChunk(s2, u, x2 + o, j)
+                    s3 = addChunk(s3, u, x3 + o, j)
                 }
+                a0 = accumulate(a0, s0, sums[b], blk, d[b])
+                a1 = accumulate(a1, s1, sums[nb + b], blk, d[nb + b])
+                a2 = accumulate(a2, s2, sums[2 * nb + b], blk, d[2 * nb + b])
+                a3 = accumulate(a3, s3, sums[3 * nb + b], blk, d[3 * nb + b])
             }
-            isum &-= SIMD8(repeating: sums[b] << 4)
-            let dw = halves8(blk)
-            acc.addProduct(SIMD8<Float>(isum), dw * d[b])
+            _mm256_storeu_ps(out, a0)
+            _mm256_storeu_ps(out + ldo, a1)
+            _mm256_storeu_ps(out + 2 * ldo, a2)
+            _mm256_storeu_ps(out + 3 * ldo, a3)
         }
-        for r in 0..<8 { out[r] = acc[r] }
     }
-}
+#else
+    extension Q5_0Groups {
+        @inline(__always)
+        static func group8x1(
+            _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>,
+            _ sums: UnsafePointer<Int32>,
+            _ out: UnsafeMutablePointer<Float>
+        ) {
+            let xs = x.assumingMemoryBound(to: Int8.self)
+            var acc = SIMD8<Float>()
+            for b in 0..<nb {
+                let blk = g + 176 * b, xb = xs + 32 * b
+                var isum = SIMD8<Int32>()
+                let rowShift = SIMD8<UInt32>(0, 4, 8, 12, 16, 20, 24, 28)
+                for j in 0..<4 {
+                    let v = (blk + 16 + 32 * j).loadUnaligned(as: SIMD8<UInt32>.self)
+                    // Row r's 4 fifth bits of this chunk: bits 4r…4r+3 of each mask.
+                    let loBits = SIMD8<Int32>(
+                        truncatingIfNeeded: (SIMD8(
+                            repeating: blk.loadUnaligned(fromByteOffset: 144 + 8 * j, as: UInt32.self)) &>> rowShift)
+                            & 0xF)
+                    let hiBits = SIMD8<Int32>(
+                        truncatingIfNeeded: (SIMD8(
+                            repeating: blk.loadUnaligned(fromByteOffset: 148 + 8 * j, as: UInt32.self)) &>> rowShift)
+                            & 0xF)
+                    for k in 0..<4 {
+                        let byte = SIMD8<Int32>(truncatingIfNeeded: (v &>> UInt32(8 * k)) & 0xFF)
+                        let lo = (byte & 0xF) | (((loBits &>> Int32(k)) & 1) &<< 4)
+                        let hi = (byte &>> 4) | (((hiBits &>> Int32(k)) & 1) &<< 4)
+                        isum &+= lo &* Int32(xb[4 * j + k]) &+ hi &* Int32(xb[16 + 4 * j + k])
+                    }
+                }
+                isum &-= SIMD8(repeating: sums[b] << 4)
+                let dw = halves8(blk)
+                acc.addProduct(SIMD8<Float>(isum), dw * d[b])
+            }
+            for r in 0..<8 { out[r] = acc[r] }
+        }
+    }
 #endif
 
 extension Q5_0Groups {

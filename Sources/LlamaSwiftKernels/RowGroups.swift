@@ -13,7 +13,8 @@ protocol RowGroupKernels {
     static var sumsPerBlock: Int { get }
     /// One group × one token: 8 outputs at `out`.
     static func group8x1(
-        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>, _ sums: UnsafePointer<Int32>,
+        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>,
+        _ sums: UnsafePointer<Int32>,
         _ out: UnsafeMutablePointer<Float>)
     /// One group × 4 tokens (activation rows `cols` bytes apart, outputs `ldo` apart).
     static func group8x4(
@@ -36,11 +37,14 @@ extension RowGroupKernels {
             let gp = o.weights + g * nb * groupBlockBytes
             var t = 0
             while t + 4 <= tokens {
-                group8x4(gp, nb, UnsafeRawPointer(qs + t * cols), cols, d + t * nb, sums + t * sumStride, out + t * ldo + 8 * g, ldo)
+                group8x4(
+                    gp, nb, UnsafeRawPointer(qs + t * cols), cols, d + t * nb, sums + t * sumStride,
+                    out + t * ldo + 8 * g, ldo)
                 t += 4
             }
             while t < tokens {
-                group8x1(gp, nb, UnsafeRawPointer(qs + t * cols), d + t * nb, sums + t * sumStride, out + t * ldo + 8 * g)
+                group8x1(
+                    gp, nb, UnsafeRawPointer(qs + t * cols), d + t * nb, sums + t * sumStride, out + t * ldo + 8 * g)
                 t += 1
             }
         }
@@ -53,22 +57,22 @@ extension RowGroupKernels {
 }
 
 #if !LLAMASWIFT_AVX2
-/// The portable builds: 4 tokens are 4 single-token passes (the same sums), and the 8
-/// rows' half-precision scales at p as floats.
-extension RowGroupKernels {
-    @inline(__always)
-    static func group8x4(
-        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
-        _ sums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
-    ) {
-        for t in 0..<4 { group8x1(g, nb, x + t * cols, d + t * nb, sums + t * nb * sumsPerBlock, out + t * ldo) }
-    }
+    /// The portable builds: 4 tokens are 4 single-token passes (the same sums), and the 8
+    /// rows' half-precision scales at p as floats.
+    extension RowGroupKernels {
+        @inline(__always)
+        static func group8x4(
+            _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
+            _ sums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
+        ) {
+            for t in 0..<4 { group8x1(g, nb, x + t * cols, d + t * nb, sums + t * nb * sumsPerBlock, out + t * ldo) }
+        }
 
-    @inline(__always)
-    static func halves8(_ p: UnsafeRawPointer) -> SIMD8<Float> {
-        var v = SIMD8<Float>()
-        for r in 0..<8 { v[r] = halfToFloat(p.loadUnaligned(fromByteOffset: 2 * r, as: UInt16.self)) }
-        return v
+        @inline(__always)
+        static func halves8(_ p: UnsafeRawPointer) -> SIMD8<Float> {
+            var v = SIMD8<Float>()
+            for r in 0..<8 { v[r] = halfToFloat(p.loadUnaligned(fromByteOffset: 2 * r, as: UInt16.self)) }
+            return v
+        }
     }
-}
 #endif

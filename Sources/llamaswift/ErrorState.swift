@@ -2,9 +2,9 @@ import CLlamaSwift
 import LlamaSwift
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The thread-local "last error" message of the C contract, kept without Foundation:

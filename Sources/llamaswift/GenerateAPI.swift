@@ -7,7 +7,9 @@ let defaultGenerateParams = llamaswift_generate_params(
     stop_strings: nil, n_stop_strings: 0, reuse_cache: true)
 
 @c @implementation
-public func llamaswift_generate_params_init(_ p: UnsafeMutablePointer<llamaswift_generate_params>!, _ size: Int) -> llamaswift_status {
+public func llamaswift_generate_params_init(
+    _ p: UnsafeMutablePointer<llamaswift_generate_params>!, _ size: Int
+) -> llamaswift_status {
     guarded { try writeParams(p, size: size, value: defaultGenerateParams) }
 }
 
@@ -23,10 +25,15 @@ public func llamaswift_generate(
         let sampler = try samplerFrom(smp)
         let len = try sizeArgument(len, "len")
         guard prompt != nil || len == 0 else { throw LlamaError(.invalidArgument, "prompt is NULL but len is \(len)") }
-        guard len <= maxTextBytes else { throw LlamaError(.invalidArgument, "prompt of \(len) bytes is over the limit") }
+        guard len <= maxTextBytes else {
+            throw LlamaError(.invalidArgument, "prompt of \(len) bytes is over the limit")
+        }
         if let r = resultOut {
             let size = UnsafeRawPointer(r).loadUnaligned(as: UInt32.self)
-            guard size >= 4 else { throw LlamaError(.invalidArgument, "result->struct_size is \(size); set it to sizeof(llamaswift_generate_result)") }
+            guard size >= 4 else {
+                throw LlamaError(
+                    .invalidArgument, "result->struct_size is \(size); set it to sizeof(llamaswift_generate_result)")
+            }
         }
         let p = try readParams(params, defaults: defaultGenerateParams, name: "params")
         guard p.max_tokens >= -1 else { throw LlamaError(.invalidArgument, "max_tokens \(p.max_tokens) must be ≥ -1") }
@@ -38,7 +45,9 @@ public func llamaswift_generate(
         o.reuseCache = p.reuse_cache
         let nStops = try sizeArgument(p.n_stop_strings, "params->n_stop_strings")
         if nStops > 0 {
-            guard let list = p.stop_strings else { throw LlamaError(.invalidArgument, "stop_strings is NULL but n_stop_strings is \(p.n_stop_strings)") }
+            guard let list = p.stop_strings else {
+                throw LlamaError(.invalidArgument, "stop_strings is NULL but n_stop_strings is \(p.n_stop_strings)")
+            }
             guard p.n_stop_strings <= 1024 else { throw LlamaError(.invalidArgument, "at most 1024 stop strings") }
             for i in 0..<p.n_stop_strings {
                 guard let sp = list[i] else { throw LlamaError(.invalidArgument, "stop_strings[\(i)] is NULL") }
@@ -51,20 +60,25 @@ public func llamaswift_generate(
             options: o, result: &result
         ) { bytes in
             guard let callback else { return true }
-            return bytes.withUnsafeBytes { callback($0.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, user) }
+            return bytes.withUnsafeBytes {
+                callback($0.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, user)
+            }
         }
     }
     if let r = resultOut, UnsafeRawPointer(r).loadUnaligned(as: UInt32.self) >= 4 {
         var out = llamaswift_generate_result()
         out.struct_size = UInt32(MemoryLayout<llamaswift_generate_result>.size)
-        out.stop_reason = status == LLAMASWIFT_OK || status == LLAMASWIFT_ERR_CANCELLED ? stopReasonCode(result.stopReason) : 0
+        out.stop_reason =
+            status == LLAMASWIFT_OK || status == LLAMASWIFT_ERR_CANCELLED ? stopReasonCode(result.stopReason) : 0
         out.n_prompt_tokens = UInt32(result.promptTokens)
         out.n_prompt_evaluated = UInt32(result.promptTokensEvaluated)
         out.n_generated = UInt32(result.generatedTokens)
         out.prefill_seconds = result.prefillSeconds
         out.decode_seconds = result.decodeSeconds
-        out.prefill_tokens_per_second = result.prefillSeconds > 0 ? Double(result.promptTokensEvaluated) / result.prefillSeconds : 0
-        out.decode_tokens_per_second = result.decodeSeconds > 0 ? Double(result.generatedTokens) / result.decodeSeconds : 0
+        out.prefill_tokens_per_second =
+            result.prefillSeconds > 0 ? Double(result.promptTokensEvaluated) / result.prefillSeconds : 0
+        out.decode_tokens_per_second =
+            result.decodeSeconds > 0 ? Double(result.generatedTokens) / result.decodeSeconds : 0
         let size = Int(UnsafeRawPointer(r).loadUnaligned(as: UInt32.self))
         try? writeParams(r, size: size, value: out)
     }

@@ -2,9 +2,9 @@ import CLlamaSwift
 import LlamaSwift
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// What a C handle points to: a small malloc'ed record holding a tag and a retained
@@ -33,7 +33,8 @@ enum Handles {
     }
 
     /// The object behind a handle, or an INVALID_ARGUMENT error naming the parameter.
-    static func get<T: AnyObject>(_ handle: OpaquePointer?, _ kind: HandleKind, _ name: String, as: T.Type) throws -> T {
+    static func get<T: AnyObject>(_ handle: OpaquePointer?, _ kind: HandleKind, _ name: String, as: T.Type) throws -> T
+    {
         guard let handle else { throw LlamaError(.invalidArgument, "\(name) must not be NULL") }
         let rec = UnsafeMutablePointer<HandleRecord>(handle)
         guard rec.pointee.tag == kind.rawValue, let obj = rec.pointee.object else {
@@ -66,7 +67,8 @@ func readParams<T>(_ p: UnsafePointer<T>?, defaults: T, name: String) throws -> 
     guard let p else { return defaults }
     let size = Int(UnsafeRawPointer(p).loadUnaligned(as: UInt32.self))
     guard size >= 4 else {
-        throw LlamaError(.invalidArgument, "\(name)->struct_size is \(size); initialise it with the _default_params() function")
+        throw LlamaError(
+            .invalidArgument, "\(name)->struct_size is \(size); initialise it with the _default_params() function")
     }
     var out = defaults
     withUnsafeMutableBytes(of: &out) { dst in
@@ -97,12 +99,15 @@ func writeParams<T>(_ p: UnsafeMutablePointer<T>?, size: Int, value: T) throws {
 
 /// Copies bytes into a caller's text buffer with the size-then-fill rule: *len gets the
 /// length; BUFFER_TOO_SMALL unless cap ≥ length + 1; the text is NUL-terminated.
-func copyOut(_ bytes: [UInt8], _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int, _ len: UnsafeMutablePointer<Int>?) throws {
+func copyOut(
+    _ bytes: [UInt8], _ buf: UnsafeMutablePointer<CChar>?, _ cap: Int, _ len: UnsafeMutablePointer<Int>?
+) throws {
     let len = try required(len, "len")
     let cap = try sizeArgument(cap, "cap")
     len.pointee = bytes.count
     guard let buf, cap > bytes.count else {
-        throw LlamaError(.bufferTooSmall, "buffer of \(cap) bytes is too small: \(bytes.count + 1) needed (with the NUL)")
+        throw LlamaError(
+            .bufferTooSmall, "buffer of \(cap) bytes is too small: \(bytes.count + 1) needed (with the NUL)")
     }
     bytes.withUnsafeBytes { src in
         if let b = src.baseAddress { UnsafeMutableRawPointer(buf).copyMemory(from: b, byteCount: bytes.count) }

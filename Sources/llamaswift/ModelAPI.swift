@@ -21,7 +21,9 @@ let progressFieldsEnd = MemoryLayout<llamaswift_model_params>.offset(of: \.progr
     + MemoryLayout<UnsafeMutableRawPointer?>.size
 
 @c @implementation
-public func llamaswift_model_params_init(_ p: UnsafeMutablePointer<llamaswift_model_params>!, _ size: Int) -> llamaswift_status {
+public func llamaswift_model_params_init(
+    _ p: UnsafeMutablePointer<llamaswift_model_params>!, _ size: Int
+) -> llamaswift_status {
     guarded { try writeParams(p, size: size, value: defaultModelParams) }
 }
 
@@ -57,7 +59,9 @@ public func llamaswift_model_free(_ m: OpaquePointer!) {
 }
 
 @c @implementation
-public func llamaswift_model_get_info(_ m: OpaquePointer!, _ out: UnsafeMutablePointer<llamaswift_model_info>!) -> llamaswift_status {
+public func llamaswift_model_get_info(
+    _ m: OpaquePointer!, _ out: UnsafeMutablePointer<llamaswift_model_info>!
+) -> llamaswift_status {
     guarded {
         let model = try modelFrom(m)
         let out = try required(out, "out")
@@ -84,7 +88,9 @@ public func llamaswift_model_get_info(_ m: OpaquePointer!, _ out: UnsafeMutableP
             info.file_type = c.fileType.map { UInt32($0) } ?? UInt32.max
         }
         let size = Int(UnsafeRawPointer(out).loadUnaligned(as: UInt32.self))
-        guard size >= 4 else { throw LlamaError(.invalidArgument, "out->struct_size is \(size); set it to sizeof(llamaswift_model_info)") }
+        guard size >= 4 else {
+            throw LlamaError(.invalidArgument, "out->struct_size is \(size); set it to sizeof(llamaswift_model_info)")
+        }
         try writeParams(out, size: size, value: info)
     }
 }

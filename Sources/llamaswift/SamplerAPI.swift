@@ -22,7 +22,9 @@ let defaultSamplerParams: llamaswift_sampler_params = {
 }()
 
 @c @implementation
-public func llamaswift_sampler_params_init(_ p: UnsafeMutablePointer<llamaswift_sampler_params>!, _ size: Int) -> llamaswift_status {
+public func llamaswift_sampler_params_init(
+    _ p: UnsafeMutablePointer<llamaswift_sampler_params>!, _ size: Int
+) -> llamaswift_status {
     guarded { try writeParams(p, size: size, value: defaultSamplerParams) }
 }
 
@@ -58,7 +60,9 @@ public func llamaswift_sampler_free(_ s: OpaquePointer!) {
 }
 
 @c @implementation
-public func llamaswift_sampler_sample(_ smp: OpaquePointer!, _ s: OpaquePointer!, _ token: UnsafeMutablePointer<Int32>!) -> llamaswift_status {
+public func llamaswift_sampler_sample(
+    _ smp: OpaquePointer!, _ s: OpaquePointer!, _ token: UnsafeMutablePointer<Int32>!
+) -> llamaswift_status {
     guarded {
         let sampler = try samplerFrom(smp)
         let session = try sessionFrom(s)

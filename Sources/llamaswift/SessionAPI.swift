@@ -13,10 +13,13 @@ func sessionFrom(_ p: OpaquePointer?) throws -> Session {
 
 let defaultSessionParams = llamaswift_session_params(
     struct_size: UInt32(MemoryLayout<llamaswift_session_params>.size), n_ctx: 0, n_batch: 0, n_threads: 0,
-    logits_all: false, kv_type: 0, rope_scaling_type: 0, rope_freq_base: 0, rope_scaling_factor: 0, rope_original_ctx: 0)
+    logits_all: false, kv_type: 0, rope_scaling_type: 0, rope_freq_base: 0, rope_scaling_factor: 0, rope_original_ctx: 0
+)
 
 @c @implementation
-public func llamaswift_session_params_init(_ p: UnsafeMutablePointer<llamaswift_session_params>!, _ size: Int) -> llamaswift_status {
+public func llamaswift_session_params_init(
+    _ p: UnsafeMutablePointer<llamaswift_session_params>!, _ size: Int
+) -> llamaswift_status {
     guarded { try writeParams(p, size: size, value: defaultSessionParams) }
 }
 
@@ -37,10 +40,13 @@ func sessionOptions(_ p: llamaswift_session_params) throws -> SessionOptions {
     case 1: o.ropeScaling = RopeScaling.Kind.none
     case 2: o.ropeScaling = .linear
     case 3: o.ropeScaling = .dynamic
-    default: throw LlamaError(.invalidArgument, "rope_scaling_type \(p.rope_scaling_type) is not a llamaswift_rope_scaling")
+    default:
+        throw LlamaError(.invalidArgument, "rope_scaling_type \(p.rope_scaling_type) is not a llamaswift_rope_scaling")
     }
     for (name, v) in [("rope_freq_base", p.rope_freq_base), ("rope_scaling_factor", p.rope_scaling_factor)] {
-        guard v.isFinite, v >= 0 else { throw LlamaError(.invalidArgument, "\(name) \(v) must be ≥ 0 (0 = the model's)") }
+        guard v.isFinite, v >= 0 else {
+            throw LlamaError(.invalidArgument, "\(name) \(v) must be ≥ 0 (0 = the model's)")
+        }
     }
     o.ropeFreqBase = Double(p.rope_freq_base)
     o.ropeScalingFactor = Double(p.rope_scaling_factor)
@@ -50,7 +56,8 @@ func sessionOptions(_ p: llamaswift_session_params) throws -> SessionOptions {
 
 @c @implementation
 public func llamaswift_session_create(
-    _ m: OpaquePointer!, _ params: UnsafePointer<llamaswift_session_params>!, _ out: UnsafeMutablePointer<OpaquePointer?>!
+    _ m: OpaquePointer!, _ params: UnsafePointer<llamaswift_session_params>!,
+    _ out: UnsafeMutablePointer<OpaquePointer?>!
 ) -> llamaswift_status {
     guarded {
         let out = try required(out, "out")
@@ -68,7 +75,9 @@ public func llamaswift_session_free(_ s: OpaquePointer!) {
 }
 
 @c @implementation
-public func llamaswift_session_decode(_ s: OpaquePointer!, _ tokens: UnsafePointer<Int32>!, _ n: Int) -> llamaswift_status {
+public func llamaswift_session_decode(
+    _ s: OpaquePointer!, _ tokens: UnsafePointer<Int32>!, _ n: Int
+) -> llamaswift_status {
     guarded {
         let session = try sessionFrom(s)
         let tokens = try required(tokens, "tokens")

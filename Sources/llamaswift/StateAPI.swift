@@ -22,7 +22,9 @@ public func llamaswift_session_state_save(
 }
 
 @c @implementation
-public func llamaswift_session_state_load(_ s: OpaquePointer!, _ buf: UnsafeRawPointer!, _ len: Int) -> llamaswift_status {
+public func llamaswift_session_state_load(
+    _ s: OpaquePointer!, _ buf: UnsafeRawPointer!, _ len: Int
+) -> llamaswift_status {
     guarded {
         let session = try sessionFrom(s)
         let len = try sizeArgument(len, "len")
@@ -32,7 +34,8 @@ public func llamaswift_session_state_load(_ s: OpaquePointer!, _ buf: UnsafeRawP
 }
 
 @c @implementation
-public func llamaswift_session_state_save_file(_ s: OpaquePointer!, _ path: UnsafePointer<CChar>!) -> llamaswift_status {
+public func llamaswift_session_state_save_file(_ s: OpaquePointer!, _ path: UnsafePointer<CChar>!) -> llamaswift_status
+{
     guarded {
         let session = try sessionFrom(s)
         let path = String(cString: try required(path, "path"))
@@ -41,7 +44,8 @@ public func llamaswift_session_state_save_file(_ s: OpaquePointer!, _ path: Unsa
 }
 
 @c @implementation
-public func llamaswift_session_state_load_file(_ s: OpaquePointer!, _ path: UnsafePointer<CChar>!) -> llamaswift_status {
+public func llamaswift_session_state_load_file(_ s: OpaquePointer!, _ path: UnsafePointer<CChar>!) -> llamaswift_status
+{
     guarded {
         let session = try sessionFrom(s)
         let path = String(cString: try required(path, "path"))

@@ -28,7 +28,9 @@ import LlamaSwiftKernels
                                     want[t * rows + r] =
                                         six
                                         ? KQuantReference.q6_K(row, a, dp.baseAddress! + t * nb, nb)
-                                        : KQuantReference.q45_K(row, a, dp.baseAddress! + t * nb, b.baseAddress! + t * nb * 16, nb, five: false)
+                                        : KQuantReference.q45_K(
+                                            row, a, dp.baseAddress! + t * nb, b.baseAddress! + t * nb * 16, nb,
+                                            five: false)
                                 }
                             }
                         }
@@ -52,13 +54,17 @@ import LlamaSwiftKernels
                     let layout = build.layout(named: (six ? Q6_KGroups.layout : Q4_KGroups.layout).name)
                     packed.withUnsafeBytes { pp in
                         layout.callMultiply(
-                            pp.baseAddress!, type: six ? .q6_K : .q4_K, cols: cols, rows: lo..<rows, tokens: tokens, values: qs,
+                            pp.baseAddress!, type: six ? .q6_K : .q4_K, cols: cols, rows: lo..<rows, tokens: tokens,
+                            values: qs,
                             scales: d, sums: bs, out: &got, outStride: rows)
                     }
                     for t in 0..<tokens {
                         for r in lo..<rows {
                             let (g, e) = (got[t * rows + r], want[t * rows + r])
-                            #expect(g.bitPattern == e.bitPattern, "\(build.name) \(six ? "q6_K" : "q4_K") cols \(cols) rows \(rows) tokens \(tokens) r \(r) t \(t): \(g) vs \(e)")
+                            #expect(
+                                g.bitPattern == e.bitPattern,
+                                "\(build.name) \(six ? "q6_K" : "q4_K") cols \(cols) rows \(rows) tokens \(tokens) r \(r) t \(t): \(g) vs \(e)"
+                            )
                             compared += 1
                         }
                         for r in 0..<lo { #expect(got[t * rows + r].isNaN, "row \(r) outside the range was written") }

@@ -1,6 +1,6 @@
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import CLlamaSwiftCPU
 import LlamaSwiftFormats
@@ -17,10 +17,10 @@ import LlamaSwiftKernels
 
     @Test func x86CarriesAndRunsTheAVX2Build() {
         #if arch(x86_64)
-        #expect(KernelSet.runnable.first?.name == "x86-64")
-        if lsk_cpu_x86_level() >= 3 { #expect(KernelSet.runnable.map(\.name).contains("x86-64-v3")) }
-        if lsk_cpu_x86_level() >= 4 { #expect(KernelSet.runnable.map(\.name).contains("x86-64-v4")) }
-        if getenv("LLAMASWIFT_KERNELS") == nil { #expect(KernelSet.runnable.last?.name == KernelSet.active.name) }
+            #expect(KernelSet.runnable.first?.name == "x86-64")
+            if lsk_cpu_x86_level() >= 3 { #expect(KernelSet.runnable.map(\.name).contains("x86-64-v3")) }
+            if lsk_cpu_x86_level() >= 4 { #expect(KernelSet.runnable.map(\.name).contains("x86-64-v4")) }
+            if getenv("LLAMASWIFT_KERNELS") == nil { #expect(KernelSet.runnable.last?.name == KernelSet.active.name) }
         #endif
     }
 
@@ -59,23 +59,31 @@ import LlamaSwiftKernels
             let interleaved = build.layout(named: Q32Tiles.interleavedLayout.name)
             for type in [WeightType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0] {
                 for (rows, tokens) in [(1, 1), (4, 1), (7, 1), (4, 2), (9, 3), (12, 7)] {
-                    let w = KernelTests().randomRows(type: (type.rawValue, type.blockBytes), rows: rows, cols: cols, rng: &rng)
+                    let w = KernelTests().randomRows(
+                        type: (type.rawValue, type.blockBytes), rows: rows, cols: cols, rng: &rng)
                     // Activations spanning the whole int8 range, including ±127 in every block.
                     var x = (0..<(tokens * cols)).map { _ in rng.float() * 4 }
-                    for i in stride(from: 0, to: x.count, by: 32) { x[i + Int(rng.next() % 32)] = rng.next() % 2 == 0 ? 9 : -9 }
+                    for i in stride(from: 0, to: x.count, by: 32) {
+                        x[i + Int(rng.next() % 32)] = rng.next() % 2 == 0 ? 9 : -9
+                    }
                     let (qs, d, s) = KernelTests.q8(x, tokens: tokens, cols: cols)
                     var want = [Float](repeating: .nan, count: tokens * rows)
                     for t in 0..<tokens {
-                        for r in 0..<rows { want[t * rows + r] = Self.reference32(type, w, row: r, token: t, cols: cols, qs, d, s) }
+                        for r in 0..<rows {
+                            want[t * rows + r] = Self.reference32(type, w, row: r, token: t, cols: cols, qs, d, s)
+                        }
                     }
                     #expect(!want.contains { $0.isNaN })
                     var a = [Float](repeating: .nan, count: tokens * rows)
                     w.withUnsafeBytes { wp in
                         rowsLayout.callMultiply(
-                            wp.baseAddress!, type: type, cols: cols, rows: 0..<rows, tokens: tokens, values: qs, scales: d,
+                            wp.baseAddress!, type: type, cols: cols, rows: 0..<rows, tokens: tokens, values: qs,
+                            scales: d,
                             scaledSums: s, out: &a, outStride: rows)
                     }
-                    #expect(a.map(\.bitPattern) == want.map(\.bitPattern), "\(build.name) \(type) cols \(cols) rows \(rows) tokens \(tokens)")
+                    #expect(
+                        a.map(\.bitPattern) == want.map(\.bitPattern),
+                        "\(build.name) \(type) cols \(cols) rows \(rows) tokens \(tokens)")
                     compared += a.count
                     // The interleaved layout (rows a multiple of 4) gives the same bits.
                     guard interleaved.accepts(type, rows) else { continue }
@@ -84,7 +92,8 @@ import LlamaSwiftKernels
                         packed.withUnsafeMutableBytes { pp in
                             interleaved.packing!.pack(
                                 PackOperands(
-                                    source: wp.baseAddress!, destination: pp.baseAddress!, type: type, rows: rows, cols: cols,
+                                    source: wp.baseAddress!, destination: pp.baseAddress!, type: type, rows: rows,
+                                    cols: cols,
                                     rowBytes: type.rowBytes(cols)!))
                         }
                     }
@@ -92,10 +101,13 @@ import LlamaSwiftKernels
                     var c = [Float](repeating: .nan, count: tokens * rows)
                     packed.withUnsafeBytes { pp in
                         interleaved.callMultiply(
-                            pp.baseAddress!, type: type, cols: cols, rows: 0..<rows, tokens: tokens, values: qs, scales: d,
+                            pp.baseAddress!, type: type, cols: cols, rows: 0..<rows, tokens: tokens, values: qs,
+                            scales: d,
                             scaledSums: s, out: &c, outStride: rows)
                     }
-                    #expect(c.map(\.bitPattern) == want.map(\.bitPattern), "interleaved \(build.name): \(type) rows \(rows) tokens \(tokens)")
+                    #expect(
+                        c.map(\.bitPattern) == want.map(\.bitPattern),
+                        "interleaved \(build.name): \(type) rows \(rows) tokens \(tokens)")
                     compared += c.count
                 }
             }
@@ -117,7 +129,10 @@ import LlamaSwiftKernels
         var sc = [Float](repeating: 0, count: last + 1)
         var maxScore = -Float.infinity
         for p in 0...last {
-            sc[p] = keys.withUnsafeBufferPointer { AttentionKernels.dotF16(qr, $0.baseAddress! + p * rowElems + offset, hd) } * scale
+            sc[p] =
+                keys.withUnsafeBufferPointer {
+                    AttentionKernels.dotF16(qr, $0.baseAddress! + p * rowElems + offset, hd)
+                } * scale
             maxScore = max(maxScore, sc[p])
         }
         var sum: Double = 0
@@ -129,7 +144,9 @@ import LlamaSwiftKernels
         var o = [Float](repeating: 0, count: hd)
         for p in 0...last {
             let w = halfToFloat(floatToHalf(sc[p] * inv))
-            values.withUnsafeBufferPointer { AttentionKernels.axpyF16(&o, $0.baseAddress! + p * rowElems + offset, w, hd) }
+            values.withUnsafeBufferPointer {
+                AttentionKernels.axpyF16(&o, $0.baseAddress! + p * rowElems + offset, w, hd)
+            }
         }
         return o
     }
@@ -142,7 +159,8 @@ import LlamaSwiftKernels
             let q = (0..<hd).map { _ in rng.float() }
             let keys = (0..<((last + 1) * rowElems)).map { _ in floatToHalf(rng.float()) }
             let values = (0..<((last + 1) * rowElems)).map { _ in floatToHalf(rng.float()) }
-            let want = Self.reference(q: q, hd: hd, last: last, keys: keys, values: values, rowElems: rowElems, offset: offset, scale: 0.125)
+            let want = Self.reference(
+                q: q, hd: hd, last: last, keys: keys, values: values, rowElems: rowElems, offset: offset, scale: 0.125)
             let heads = KernelSet.runnable.map { ($0.name, $0.attendHead) }
             for (name, head) in heads {
                 var qbuf = [Float](repeating: 0, count: hd), scores = [Float](repeating: 0, count: last + 1)
@@ -175,7 +193,8 @@ import LlamaSwiftKernels
             // (type, half-scale offsets)
             for (type, halves) in [(WeightType.q4_K, [0, 2]), (.q5_K, [0, 2]), (.q6_K, [208])] {
                 for (rows, tokens) in [(1, 1), (5, 1), (3, 4)] {
-                    let w = KernelTests.randomKBlocks(count: rows * nb, bytes: type.blockBytes, halves: halves, rng: &rng)
+                    let w = KernelTests.randomKBlocks(
+                        count: rows * nb, bytes: type.blockBytes, halves: halves, rng: &rng)
                     let (qs, d, bs) = KernelTests.randomQ8K(tokens: tokens, cols: cols, rng: &rng)
                     var want = [Float](repeating: .nan, count: rows * tokens), got = want
                     w.withUnsafeBytes { wp in
@@ -188,17 +207,21 @@ import LlamaSwiftKernels
                                             let a = q.baseAddress! + t * cols, dd = dp.baseAddress! + t * nb
                                             return type == .q6_K
                                                 ? KQuantReference.q6_K(row, a, dd, nb)
-                                                : KQuantReference.q45_K(row, a, dd, b.baseAddress! + t * nb * 16, nb, five: type == .q5_K)
+                                                : KQuantReference.q45_K(
+                                                    row, a, dd, b.baseAddress! + t * nb * 16, nb, five: type == .q5_K)
                                         }
                                     }
                                 }
                             }
                         }
                         layout.callMultiply(
-                            wp.baseAddress!, type: type, cols: cols, rows: 0..<rows, tokens: tokens, values: qs, scales: d,
+                            wp.baseAddress!, type: type, cols: cols, rows: 0..<rows, tokens: tokens, values: qs,
+                            scales: d,
                             sums: bs, out: &got, outStride: rows)
                     }
-                    #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(build.name) \(type) cols \(cols) rows \(rows) tokens \(tokens)")
+                    #expect(
+                        got.map(\.bitPattern) == want.map(\.bitPattern),
+                        "\(build.name) \(type) cols \(cols) rows \(rows) tokens \(tokens)")
                     #expect(!want.contains { $0.isNaN })
                     compared += got.count
                 }

@@ -32,7 +32,8 @@ import LlamaSwiftKernels
         for t in 0..<tokens {
             x.withUnsafeBufferPointer { xp in
                 ActivationQuantize.q8(
-                    xp.baseAddress! + t * cols, cols, &qs[t * cols], &d[t * cols / 32], &s[t * cols / 32], &sums[t * cols / 32])
+                    xp.baseAddress! + t * cols, cols, &qs[t * cols], &d[t * cols / 32], &s[t * cols / 32],
+                    &sums[t * cols / 32])
             }
         }
         return (qs, d, s, sums)
@@ -98,7 +99,8 @@ import LlamaSwiftKernels
                 var fast = [Float](repeating: .nan, count: tokens * rows)
                 w.withUnsafeBytes { wp in
                     Q32Tiles.rowsLayout.callMultiply(
-                        wp.baseAddress!, type: WeightType(rawValue: type.id)!, cols: cols, rows: 0..<rows, tokens: tokens,
+                        wp.baseAddress!, type: WeightType(rawValue: type.id)!, cols: cols, rows: 0..<rows,
+                        tokens: tokens,
                         values: qs, scales: d, scaledSums: s, out: &fast, outStride: rows)
                 }
                 let nb = cols / 32
@@ -117,11 +119,16 @@ import LlamaSwiftKernels
                             default: return Q32Reference.q8_0(row, a, dd, nb)
                             }
                         }
-                        #expect(fast[t * rows + r].bitPattern == ref.bitPattern,
-                                "type \(type.id) cols \(cols) rows \(rows) tokens \(tokens) at (\(t), \(r)): \(fast[t * rows + r]) vs \(ref)")
+                        #expect(
+                            fast[t * rows + r].bitPattern == ref.bitPattern,
+                            "type \(type.id) cols \(cols) rows \(rows) tokens \(tokens) at (\(t), \(r)): \(fast[t * rows + r]) vs \(ref)"
+                        )
                         // And the reference is a dot product of the dequantized row.
                         var deq = [Float](repeating: 0, count: cols)
-                        w.withUnsafeBytes { Dequantize.row(WeightType(rawValue: type.id)!, $0.baseAddress! + r * nb * type.bytes, &deq, cols) }
+                        w.withUnsafeBytes {
+                            Dequantize.row(
+                                WeightType(rawValue: type.id)!, $0.baseAddress! + r * nb * type.bytes, &deq, cols)
+                        }
                         // Rounding each activation to 1/254 of its block's largest magnitude
                         // (plus the half-precision scale) bounds the difference.
                         var exact: Float = 0, bound: Float = 1e-4

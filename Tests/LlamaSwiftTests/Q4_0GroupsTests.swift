@@ -37,7 +37,9 @@ import LlamaSwiftKernels
     @Test(arguments: [(32, false), (64, false), (96, false), (2048, false), (32, true), (96, true), (2048, true)])
     func kernelsEqualReference(cols: Int, five: Bool) {
         var rng = KernelTests.Rng(s: UInt64(cols) &* 31 &+ (five ? 6 : 5))
-        let kernels = KernelSet.runnable.map { ($0.name, $0.layout(named: (five ? Q5_0Groups.layout : Q4_0Groups.layout).name)) }
+        let kernels = KernelSet.runnable.map {
+            ($0.name, $0.layout(named: (five ? Q5_0Groups.layout : Q4_0Groups.layout).name))
+        }
         let bytes = five ? 22 : 18
         let nb = cols / 32, rowBytes = bytes * nb
         var compared = 0
@@ -51,7 +53,8 @@ import LlamaSwiftKernels
             for t in 0..<tokens {
                 for r in 0..<rows {
                     want[t * rows + r] = Self.reference(
-                        w, rowBytes: rowBytes, row: r, qs[(t * cols)..<((t + 1) * cols)], d[(t * nb)..<((t + 1) * nb)], five: five)
+                        w, rowBytes: rowBytes, row: r, qs[(t * cols)..<((t + 1) * cols)], d[(t * nb)..<((t + 1) * nb)],
+                        five: five)
                 }
             }
             var packed = [UInt8](repeating: 0, count: w.count)
@@ -72,13 +75,17 @@ import LlamaSwiftKernels
                     var got = [Float](repeating: .nan, count: tokens * rows)
                     packed.withUnsafeBytes { pp in
                         k.callMultiply(
-                            pp.baseAddress!, type: five ? .q5_0 : .q4_0, cols: cols, rows: lo..<rows, tokens: tokens, values: qs,
+                            pp.baseAddress!, type: five ? .q5_0 : .q4_0, cols: cols, rows: lo..<rows, tokens: tokens,
+                            values: qs,
                             scales: d, sums: sums, out: &got, outStride: rows)
                     }
                     for t in 0..<tokens {
                         for r in lo..<rows {
                             let (g, e) = (got[t * rows + r], want[t * rows + r])
-                            #expect(g.bitPattern == e.bitPattern, "\(name) \(five ? "q5_0" : "q4_0") cols \(cols) rows \(rows) tokens \(tokens) r \(r) t \(t): \(g) vs \(e)")
+                            #expect(
+                                g.bitPattern == e.bitPattern,
+                                "\(name) \(five ? "q5_0" : "q4_0") cols \(cols) rows \(rows) tokens \(tokens) r \(r) t \(t): \(g) vs \(e)"
+                            )
                             compared += 1
                         }
                         for r in 0..<lo { #expect(got[t * rows + r].isNaN, "row \(r) outside the range was written") }

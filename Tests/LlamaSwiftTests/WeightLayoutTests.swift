@@ -18,7 +18,8 @@ import LlamaSwiftKernels
         case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0:
             return KernelTests().randomRows(type: (type.rawValue, type.blockBytes), rows: rows, cols: cols, rng: &rng)
         case .q4_K, .q5_K:
-            return KernelTests.randomKBlocks(count: rows * cols / 256, bytes: type.blockBytes, halves: [0, 2], rng: &rng)
+            return KernelTests.randomKBlocks(
+                count: rows * cols / 256, bytes: type.blockBytes, halves: [0, 2], rng: &rng)
         case .q6_K:
             return KernelTests.randomKBlocks(count: rows * cols / 256, bytes: type.blockBytes, halves: [208], rng: &rng)
         case .f32:
@@ -52,7 +53,9 @@ import LlamaSwiftKernels
                     let fileOrder = build.layout(for: type, rows: rows, packed: false)!
                     var deq = [Float](repeating: 0, count: rows * cols)
                     w.withUnsafeBytes { wp in
-                        for r in 0..<rows { fileOrder.dequantizeRow!(type, wp.baseAddress! + r * rowBytes, &deq[r * cols], cols) }
+                        for r in 0..<rows {
+                            fileOrder.dequantizeRow!(type, wp.baseAddress! + r * rowBytes, &deq[r * cols], cols)
+                        }
                     }
                     let x = (0..<(tokens * cols)).map { _ in rng.float() * 2 }
                     let got = Self.multiply(build, layout, type: type, w, rows: rows, cols: cols, x, tokens: tokens)
@@ -62,15 +65,21 @@ import LlamaSwiftKernels
                             let blockElements = layout.activations.blockElements
                             for b in 0..<(cols / blockElements) {
                                 var amax: Float = 0
-                                for i in 0..<blockElements { amax = max(amax, abs(x[t * cols + b * blockElements + i])) }
+                                for i in 0..<blockElements {
+                                    amax = max(amax, abs(x[t * cols + b * blockElements + i]))
+                                }
                                 for i in (b * blockElements)..<((b + 1) * blockElements) {
                                     let (wv, xv) = (deq[r * cols + i], x[t * cols + i])
                                     exact += wv * xv
-                                    bound += abs(wv) * (layout.activations == .float ? abs(xv) * 1e-5 : amax / 254 + abs(xv) * 1e-3)
+                                    bound +=
+                                        abs(wv)
+                                        * (layout.activations == .float ? abs(xv) * 1e-5 : amax / 254 + abs(xv) * 1e-3)
                                 }
                             }
                             let g = got[t * rows + r]
-                            #expect(abs(g - exact) <= bound, "\(build.name) \(layout.name) \(type) (\(t), \(r)): \(g) vs \(exact), bound \(bound)")
+                            #expect(
+                                abs(g - exact) <= bound,
+                                "\(build.name) \(layout.name) \(type) (\(t), \(r)): \(g) vs \(exact), bound \(bound)")
                         }
                     }
                     checkedPerLayout[layout.name, default: 0] += tokens * rows
@@ -121,20 +130,25 @@ import LlamaSwiftKernels
                                     build.quantize(
                                         format,
                                         QuantizeOperands(
-                                            source: xp.baseAddress! + t * cols, count: cols, values: q.baseAddress! + t * cols,
-                                            scales: dp.baseAddress! + t * nb, scaledSums: sp.baseAddress! + t * (cols / 32),
+                                            source: xp.baseAddress! + t * cols, count: cols,
+                                            values: q.baseAddress! + t * cols,
+                                            scales: dp.baseAddress! + t * nb,
+                                            scaledSums: sp.baseAddress! + t * (cols / 32),
                                             sums: bp.baseAddress! + t * sumStride))
                                 }
                             }
                             let rowsQ = QuantizedRows(
-                                format: format, values: UnsafePointer(q.baseAddress!), scales: UnsafePointer(dp.baseAddress!),
+                                format: format, values: UnsafePointer(q.baseAddress!),
+                                scales: UnsafePointer(dp.baseAddress!),
                                 scaledSums: UnsafePointer(sp.baseAddress!), sums: UnsafePointer(bp.baseAddress!))
                             weights.withUnsafeBytes { wp in
                                 out.withUnsafeMutableBufferPointer { op in
                                     layout.multiply(
                                         MatmulOperands(
-                                            weights: wp.baseAddress!, type: type, rowBytes: rowBytes, cols: cols, rows: 0..<rows,
-                                            tokens: tokens, floats: xp.baseAddress!, quantized: format == .float ? nil : rowsQ,
+                                            weights: wp.baseAddress!, type: type, rowBytes: rowBytes, cols: cols,
+                                            rows: 0..<rows,
+                                            tokens: tokens, floats: xp.baseAddress!,
+                                            quantized: format == .float ? nil : rowsQ,
                                             out: op.baseAddress!, outStride: rows))
                                 }
                             }

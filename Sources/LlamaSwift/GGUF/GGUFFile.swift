@@ -48,7 +48,8 @@ public final class GGUFFile: @unchecked Sendable {
         }
         version = try c.u32()
         guard version == 2 || version == 3 else {
-            throw LlamaError.format("'\(file.path)': unsupported GGUF version \(version) at offset 4 (2 and 3 are read)")
+            throw LlamaError.format(
+                "'\(file.path)': unsupported GGUF version \(version) at offset 4 (2 and 3 are read)")
         }
         // Each tensor info takes at least 8+4+8+4+8 bytes, each metadata pair at least
         // 8+4+1: counts beyond what the file could hold are rejected before any loop.
@@ -101,11 +102,14 @@ public final class GGUFFile: @unchecked Sendable {
                 let dimAt = c.offset
                 let v = try c.u64()
                 guard v > 0, v <= UInt64(Int32.max) else {
-                    throw LlamaError.format("tensor '\(name)': dimension \(d) = \(v) at offset \(dimAt) is out of range")
+                    throw LlamaError.format(
+                        "tensor '\(name)': dimension \(d) = \(v) at offset \(dimAt) is out of range")
                 }
                 let (e, o) = elements.multipliedReportingOverflow(by: Int(v))
                 guard !o, e <= file.size * 8 else {
-                    throw LlamaError.format("tensor '\(name)': element count overflows or exceeds the file (dims so far \(dims + [Int(v)]))")
+                    throw LlamaError.format(
+                        "tensor '\(name)': element count overflows or exceeds the file (dims so far \(dims + [Int(v)]))"
+                    )
                 }
                 elements = e
                 dims.append(Int(v))
@@ -116,14 +120,17 @@ public final class GGUFFile: @unchecked Sendable {
                 throw LlamaError.unsupported("tensor '\(name)': unknown ggml type \(rawType) at offset \(typeAt)")
             }
             guard let rowBytes = type.rowBytes(dims[0]) else {
-                throw LlamaError.format("tensor '\(name)': row length \(dims[0]) is not a multiple of the \(type) block size \(type.blockElements)")
+                throw LlamaError.format(
+                    "tensor '\(name)': row length \(dims[0]) is not a multiple of the \(type) block size \(type.blockElements)"
+                )
             }
             let (bytes, o) = rowBytes.multipliedReportingOverflow(by: elements / dims[0])
             guard !o else { throw LlamaError.format("tensor '\(name)': byte size overflows") }
             let offAt = c.offset
             let off = try c.u64()
             guard off <= UInt64(file.size) else {
-                throw LlamaError.format("tensor '\(name)': data offset \(off) at offset \(offAt) is past the end of the file")
+                throw LlamaError.format(
+                    "tensor '\(name)': data offset \(off) at offset \(offAt) is past the end of the file")
             }
             guard Int(off) % alignment == 0 else {
                 throw LlamaError.format("tensor '\(name)': data offset \(off) is not aligned to \(alignment)")
@@ -144,7 +151,8 @@ public final class GGUFFile: @unchecked Sendable {
             let start = dataOffset + r.offset
             guard start <= file.size, r.bytes <= file.size - start else {
                 throw LlamaError.format(
-                    "tensor '\(r.name)': data [\(start), +\(r.bytes)) runs past the end of the file (\(file.size) bytes)")
+                    "tensor '\(r.name)': data [\(start), +\(r.bytes)) runs past the end of the file (\(file.size) bytes)"
+                )
             }
             infos.append(TensorInfo(name: r.name, dims: r.dims, type: r.type, fileOffset: start, byteCount: r.bytes))
         }

@@ -5,14 +5,18 @@ extension GGUFFile {
 
     public func string(_ key: String) throws -> String? {
         guard let v = metadata[key] else { return nil }
-        guard let s = v.string else { throw LlamaError.format("metadata '\(key)' should be a string, found \(v.rendered)") }
+        guard let s = v.string else {
+            throw LlamaError.format("metadata '\(key)' should be a string, found \(v.rendered)")
+        }
         return s
     }
 
     /// An integer metadata value, required to lie in `range`.
     public func integer(_ key: String, in range: ClosedRange<Int64> = 0...Int64(Int32.max)) throws -> Int? {
         guard let v = metadata[key] else { return nil }
-        guard let i = v.integer else { throw LlamaError.format("metadata '\(key)' should be an integer, found \(v.rendered)") }
+        guard let i = v.integer else {
+            throw LlamaError.format("metadata '\(key)' should be an integer, found \(v.rendered)")
+        }
         guard range.contains(i) else {
             throw LlamaError.format("metadata '\(key)' = \(i) is out of range \(range.lowerBound)…\(range.upperBound)")
         }

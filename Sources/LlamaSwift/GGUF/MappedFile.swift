@@ -1,9 +1,9 @@
 import CLlamaSwiftCPU
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// A file mapped read-only into memory (`open` + `fstat` + `mmap`). The mapping lives as

@@ -24,7 +24,8 @@ final class KVCache {
             total = v
         }
         bytes = total
-        let p: UnsafeMutablePointer<UInt8> = try Syscalls.allocate(UInt8.self, count: total, what: "the KV cache (n_ctx \(contextLength))")
+        let p: UnsafeMutablePointer<UInt8> = try Syscalls.allocate(
+            UInt8.self, count: total, what: "the KV cache (n_ctx \(contextLength))")
         storage = UnsafeMutableRawPointer(p)
     }
 

@@ -48,7 +48,8 @@ public final class Model: @unchecked Sendable {
             let c = try ModelConfig(gguf: gguf, vocabularySize: embd.dims[1])
             guard c.vocabularySize == tokenizer.vocabularySize else {
                 throw LlamaError.format(
-                    "token_embd.weight has \(c.vocabularySize) rows but the vocabulary has \(tokenizer.vocabularySize) tokens")
+                    "token_embd.weight has \(c.vocabularySize) rows but the vocabulary has \(tokenizer.vocabularySize) tokens"
+                )
             }
             config = c
             try progress.check()

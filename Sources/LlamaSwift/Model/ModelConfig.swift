@@ -93,12 +93,14 @@ public struct ModelConfig: Sendable {
         if let kl = try gguf.integer(p + "attention.key_length", in: 1...Int64(Self.maxWidth)) {
             let vl = try gguf.integer(p + "attention.value_length", in: 1...Int64(Self.maxWidth)) ?? kl
             guard vl == kl else {
-                throw LlamaError.unsupported("\(p)attention.value_length \(vl) differs from key_length \(kl): not supported")
+                throw LlamaError.unsupported(
+                    "\(p)attention.value_length \(vl) differs from key_length \(kl): not supported")
             }
             headDim = kl
         } else {
             guard embeddingLength % headCount == 0 else {
-                throw LlamaError.format("embedding length \(embeddingLength) is not divisible by head count \(headCount)")
+                throw LlamaError.format(
+                    "embedding length \(embeddingLength) is not divisible by head count \(headCount)")
             }
             headDim = embeddingLength / headCount
         }
@@ -111,12 +113,15 @@ public struct ModelConfig: Sendable {
             throw LlamaError.format("\(p)rope.dimension_count \(ropeDimensionCount) is odd")
         }
         let eps = try gguf.float(p + "attention.layer_norm_rms_epsilon") ?? 1e-5
-        guard eps > 0, eps < 1 else { throw LlamaError.format("\(p)attention.layer_norm_rms_epsilon \(eps) is out of range") }
+        guard eps > 0, eps < 1 else {
+            throw LlamaError.format("\(p)attention.layer_norm_rms_epsilon \(eps) is out of range")
+        }
         rmsEpsilon = Float(eps)
         let base = try gguf.float(p + "rope.freq_base") ?? 10000
         guard base > 1 else { throw LlamaError.format("\(p)rope.freq_base \(base) must be > 1") }
         ropeFreqBase = base
-        ropeOriginalContext = try gguf.integer(p + "rope.scaling.original_context_length", in: 1...(1 << 24))
+        ropeOriginalContext =
+            try gguf.integer(p + "rope.scaling.original_context_length", in: 1...(1 << 24))
             ?? contextLength
         ropeScaling = try Self.scaling(
             type: try gguf.string(p + "rope.scaling.type"),
@@ -149,7 +154,8 @@ public struct ModelConfig: Sendable {
             let window = try gguf.integer(p + "attention.sliding_window", in: 0...(1 << 24)) ?? 0
             if window > 0 {
                 slidingWindow = window
-                isLocalLayer = try Self.localLayers(gguf, key: p + "attention.sliding_window_pattern", layers: blockCount)
+                isLocalLayer = try Self.localLayers(
+                    gguf, key: p + "attention.sliding_window_pattern", layers: blockCount)
                 ropeFreqBaseLocal = try gguf.float(p + "rope.freq_base_swa") ?? 10000
                 guard ropeFreqBaseLocal > 1 else {
                     throw LlamaError.format("\(p)rope.freq_base_swa \(ropeFreqBaseLocal) must be > 1")
@@ -181,7 +187,8 @@ public struct ModelConfig: Sendable {
             let rest = String(key.dropFirst(p.count))
             if !known.contains(rest) {
                 throw LlamaError.unsupported(
-                    "metadata '\(key)' is not supported: this engine does not know how it changes the '\(a.rawValue)' computation")
+                    "metadata '\(key)' is not supported: this engine does not know how it changes the '\(a.rawValue)' computation"
+                )
             }
         }
     }
@@ -192,10 +199,14 @@ public struct ModelConfig: Sendable {
         case "none", "":
             return .none
         case "linear":
-            guard factor.isFinite, factor > 0 else { throw LlamaError.format("rope scaling factor \(factor) is invalid") }
+            guard factor.isFinite, factor > 0 else {
+                throw LlamaError.format("rope scaling factor \(factor) is invalid")
+            }
             return factor == 1 ? .none : .linear(factor: factor)
         case "dynamic":
-            guard factor.isFinite, factor >= 1 else { throw LlamaError.format("dynamic rope scaling factor \(factor) must be ≥ 1") }
+            guard factor.isFinite, factor >= 1 else {
+                throw LlamaError.format("dynamic rope scaling factor \(factor) must be ≥ 1")
+            }
             return .dynamic(factor: factor, originalContext: originalContext)
         case let other:
             throw LlamaError.unsupported("rope scaling type '\(other)' is not supported (none, linear, dynamic)")

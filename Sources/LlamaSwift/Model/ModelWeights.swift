@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The tensors of one decoder block. The optional ones exist in some families only
@@ -56,7 +56,8 @@ public struct ModelWeights: @unchecked Sendable {
         output = tied ? tokenEmbedding : try t.matrix("output.weight", rows: c.vocabularySize, cols: e)
         if t.has("rope_freqs.weight") {
             guard c.architecture == .llama else {
-                throw LlamaError.unsupported("tensor 'rope_freqs.weight' is not supported for '\(c.architecture.rawValue)'")
+                throw LlamaError.unsupported(
+                    "tensor 'rope_freqs.weight' is not supported for '\(c.architecture.rawValue)'")
             }
             let f = try t.vector("rope_freqs.weight", c.ropeDimensionCount / 2)
             let factors = Array(UnsafeBufferPointer(start: f, count: c.ropeDimensionCount / 2))
@@ -217,7 +218,9 @@ final class TensorTable {
     func vector(_ name: String, _ n: Int) throws -> UnsafePointer<Float> {
         guard let t = gguf.tensor(named: name) else { throw LlamaError.format("missing tensor '\(name)'") }
         guard t.dims == [n] else { throw LlamaError.format("tensor '\(name)' has shape \(t.dims), expected [\(n)]") }
-        guard t.type == .f32 else { throw LlamaError.unsupported("tensor '\(name)' has type \(t.type); vectors must be F32") }
+        guard t.type == .f32 else {
+            throw LlamaError.unsupported("tensor '\(name)' has type \(t.type); vectors must be F32")
+        }
         guard t.fileOffset % 4 == 0 else { throw LlamaError.format("tensor '\(name)' data is not 4-byte aligned") }
         read.insert(name)
         return gguf.data(of: t).assumingMemoryBound(to: Float.self)
@@ -230,7 +233,8 @@ final class TensorTable {
     /// Throws UNSUPPORTED naming the first tensor (in file order) no lookup has read.
     func refuseUnread(architecture: Architecture) throws {
         guard let t = gguf.tensors.first(where: { !read.contains($0.name) }) else { return }
-        var why = "the '\(architecture.rawValue)' graph of this engine does not use it, and running without it would be wrong"
+        var why =
+            "the '\(architecture.rawValue)' graph of this engine does not use it, and running without it would be wrong"
         if t.name.hasPrefix("rope_factors_") || t.name.contains(".rope_factors_") {
             why = "LongRoPE (Phi-3 128k) frequency factors are not supported"
         }
@@ -278,7 +282,9 @@ final class RepackedWeights: @unchecked Sendable {
         each { m in
             guard let layout = m.packedLayout, let packing = layout.packing, !(progress?.cancelled ?? false) else { return }
             packing.pack(
-                PackOperands(source: m.data, destination: p + at, type: m.type, rows: m.rows, cols: m.cols, rowBytes: m.rowBytes))
+                PackOperands(
+                    source: m.data, destination: p + at, type: m.type, rows: m.rows, cols: m.cols, rowBytes: m.rowBytes)
+            )
             // Release the whole pages of the source from our mapping.
             let start = (Int(bitPattern: m.data) + page - 1) & ~(page - 1)
             let end = (Int(bitPattern: m.data) + m.rows * m.rowBytes) & ~(page - 1)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import Synchronization
 
@@ -98,13 +98,16 @@ public final class Session: @unchecked Sendable {
         self.weights = weights
         let o = options
         guard (0...SessionOptions.maxContext).contains(o.contextLength) else {
-            throw LlamaError(.invalidArgument, "n_ctx \(o.contextLength) is out of range (0 … \(SessionOptions.maxContext))")
+            throw LlamaError(
+                .invalidArgument, "n_ctx \(o.contextLength) is out of range (0 … \(SessionOptions.maxContext))")
         }
         guard (0...SessionOptions.maxThreads).contains(o.threads) else {
-            throw LlamaError(.invalidArgument, "n_threads \(o.threads) is out of range (0 … \(SessionOptions.maxThreads))")
+            throw LlamaError(
+                .invalidArgument, "n_threads \(o.threads) is out of range (0 … \(SessionOptions.maxThreads))")
         }
         guard (0...SessionOptions.maxBatch).contains(o.batchSize) else {
-            throw LlamaError(.invalidArgument, "n_batch \(o.batchSize) is out of range (0 … \(SessionOptions.maxBatch))")
+            throw LlamaError(
+                .invalidArgument, "n_batch \(o.batchSize) is out of range (0 … \(SessionOptions.maxBatch))")
         }
         contextLength = o.contextLength > 0 ? o.contextLength : min(config.contextLength, 4096)
         batchSize = min(o.batchSize > 0 ? o.batchSize : 512, contextLength)
@@ -130,7 +133,9 @@ public final class Session: @unchecked Sendable {
             dims: config.ropeDimensionCount, base: base, scaling: scaling, style: style, freqFactors: weights.ropeFreqs)
         ropeLocal =
             config.slidingWindow > 0
-            ? RoPE(dims: config.ropeDimensionCount, base: config.ropeFreqBaseLocal, scaling: .none, style: style, freqFactors: nil)
+            ? RoPE(
+                dims: config.ropeDimensionCount, base: config.ropeFreqBaseLocal, scaling: .none, style: style,
+                freqFactors: nil)
             : nil
 
         pool = try ThreadPool(threads: threads)
@@ -217,7 +222,8 @@ public final class Session: @unchecked Sendable {
         guard input.count <= contextLength - start else {
             throw LlamaError(
                 .contextFull,
-                "context full: \(start) tokens in the cache + \(input.count) new > n_ctx \(contextLength); rewind the session")
+                "context full: \(start) tokens in the cache + \(input.count) new > n_ctx \(contextLength); rewind the session"
+            )
         }
         try checkCancel()
         // Logits go to the pending buffer (grown if needed; never the published one).
@@ -292,7 +298,8 @@ public final class Session: @unchecked Sendable {
     /// Logits of the last token of the last decode call.
     public var lastLogits: UnsafeBufferPointer<Float>? {
         guard logitsCount > 0 else { return nil }
-        return UnsafeBufferPointer(start: logits.pointer + (logitsCount - 1) * config.vocabularySize, count: config.vocabularySize)
+        return UnsafeBufferPointer(
+            start: logits.pointer + (logitsCount - 1) * config.vocabularySize, count: config.vocabularySize)
     }
 
     public var vocabularySize: Int { config.vocabularySize }

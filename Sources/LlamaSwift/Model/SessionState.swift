@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Saving and restoring a session: its tokens, the KV cache up to its position, and the
@@ -167,12 +167,17 @@ extension Session {
             throw LlamaError(.format, "not a llamaswift session state (bad magic)")
         }
         guard u32(8) == SessionStateFormat.version else {
-            throw LlamaError(.format, "session state format version \(u32(8)) is not supported (this library reads \(SessionStateFormat.version))")
+            throw LlamaError(
+                .format,
+                "session state format version \(u32(8)) is not supported (this library reads \(SessionStateFormat.version))"
+            )
         }
         // Sizes first (they come from the bytes: no trust), then identity, then the checksum.
         let nVocab = Int(u32(20)), layers = Int(u32(24)), width = Int(u32(28)), kvCode = u32(32)
         let p = Int(u32(60)), rows = Int(u32(64))
-        guard kvCode == 1 || kvCode == 2 else { throw LlamaError(.format, "session state: unknown KV element type \(kvCode)") }
+        guard kvCode == 1 || kvCode == 2 else {
+            throw LlamaError(.format, "session state: unknown KV element type \(kvCode)")
+        }
         let elem = kvCode == 1 ? 4 : 2
         var expected = SessionStateFormat.headerBytes + 8
         for term in [(4, p, 1), (4 * rows, nVocab, 1), (layers * 2, p, width * elem)] {
@@ -184,21 +189,24 @@ extension Session {
         }
         guard bytes.count == expected else {
             throw LlamaError(
-                .format, "session state is \(bytes.count) bytes but its header describes \(expected): truncated or corrupt")
+                .format,
+                "session state is \(bytes.count) bytes but its header describes \(expected): truncated or corrupt")
         }
         var hash = StreamHash()
         hash.update(UnsafeRawBufferPointer(start: base, count: bytes.count - 8))
         guard hash.finish() == u64(bytes.count - 8) else {
             throw LlamaError(.format, "session state checksum mismatch: the data is corrupt")
         }
-        guard u64(12) == model.fingerprint, nVocab == config.vocabularySize, layers == cache.layers, width == cache.width
+        guard u64(12) == model.fingerprint, nVocab == config.vocabularySize, layers == cache.layers,
+            width == cache.width
         else {
             throw LlamaError(.invalidArgument, "session state was saved from another model")
         }
         guard kvCode == kvElementCode else {
             throw LlamaError(
                 .invalidArgument,
-                "session state has an \(kvCode == 1 ? "F32" : "F16") KV cache; this session's is \(kvElementCode == 1 ? "F32" : "F16")")
+                "session state has an \(kvCode == 1 ? "F32" : "F16") KV cache; this session's is \(kvElementCode == 1 ? "F32" : "F16")"
+            )
         }
         guard u32(36) == ropeKind, u64(40) == rope.base.bitPattern, u64(48) == rope.scaling.factor.bitPattern,
             u32(56) == ropeOriginalContext
@@ -206,7 +214,8 @@ extension Session {
             throw LlamaError(.invalidArgument, "session state was saved with other RoPE settings than this session's")
         }
         guard p <= contextLength else {
-            throw LlamaError(.invalidArgument, "session state holds \(p) tokens; this session's n_ctx is \(contextLength)")
+            throw LlamaError(
+                .invalidArgument, "session state holds \(p) tokens; this session's n_ctx is \(contextLength)")
         }
         var at = SessionStateFormat.headerBytes
         var newTokens = [Int32](repeating: 0, count: p)

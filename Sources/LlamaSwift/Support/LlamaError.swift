@@ -4,7 +4,8 @@
 public struct LlamaError: Error, CustomStringConvertible, Sendable {
     /// What kind of failure (the C layer maps each to a `llamaswift_status`).
     public enum Kind: Sendable {
-        case invalidArgument, io, format, unsupported, bufferTooSmall, contextFull, cancelled, outOfMemory, internalError
+        case invalidArgument, io, format, unsupported, bufferTooSmall, contextFull, cancelled, outOfMemory,
+            internalError
     }
 
     public var kind: Kind

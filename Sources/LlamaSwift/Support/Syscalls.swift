@@ -1,9 +1,9 @@
 import CLlamaSwiftCPU
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Thin wrappers over the libc calls the engine makes, so that every failure becomes a

@@ -26,11 +26,15 @@ final class Matmul {
 
     /// Quantizes `tokens` rows at `x` (each as long as the matrices' rows) into every
     /// format that `a`, `b` and `c` read. Valid until the next `quantize`.
-    func quantize(_ x: UnsafePointer<Float>, _ tokens: Int, for a: WeightMatrix, _ b: WeightMatrix? = nil, _ c: WeightMatrix? = nil)
+    func quantize(
+        _ x: UnsafePointer<Float>, _ tokens: Int, for a: WeightMatrix, _ b: WeightMatrix? = nil,
+        _ c: WeightMatrix? = nil
+    )
         -> Activations
     {
         let cols = a.cols
-        precondition(tokens <= scratch.maxTokens && a.cols <= scratch.maxCols, "activation rows exceed the scratch buffers")
+        precondition(
+            tokens <= scratch.maxTokens && a.cols <= scratch.maxCols, "activation rows exceed the scratch buffers")
         func needs(_ f: ActivationFormat) -> Bool {
             a.layout.activations == f || b?.layout.activations == f || c?.layout.activations == f
         }
@@ -38,7 +42,8 @@ final class Matmul {
         let blocks256 = needs(.q8Blocks256) ? quantize(x, tokens: tokens, cols: cols, into: scratch.blocks256) : nil
         scratch.generation &+= 1
         return Activations(
-            floats: x, tokens: tokens, cols: cols, blocks32: blocks32, blocks256: blocks256, generation: scratch.generation)
+            floats: x, tokens: tokens, cols: cols, blocks32: blocks32, blocks256: blocks256,
+            generation: scratch.generation)
     }
 
     /// out[t·rows + r] = dot(row r of `w`, activation row t), for every row and token of `x`.

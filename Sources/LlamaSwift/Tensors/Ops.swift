@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import LlamaSwiftKernels
 
@@ -17,7 +17,10 @@ enum GELUTable {
 enum Ops {
     /// out = (x · 1/sqrt(mean(x²) + eps)) · weight (RMSNorm). The squares are summed in
     /// double precision, in order, as ggml does (so the scale matches llama.cpp's bit for bit).
-    static func rmsNorm(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int, eps: Float) {
+    static func rmsNorm(
+        _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int,
+        eps: Float
+    ) {
         var ss: Double = 0
         for i in 0..<n { ss += Double(x[i] * x[i]) }
         let mean = Float(ss / Double(n))
@@ -76,4 +79,3 @@ enum Ops {
         w.layout.dequantizeRow!(w.type, w.row(token), out, w.cols)
     }
 }
-

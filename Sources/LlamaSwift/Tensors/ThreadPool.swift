@@ -1,9 +1,9 @@
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// A persistent pool of worker threads, woken once per parallel step (a matmul, the
@@ -35,15 +35,18 @@ public final class ThreadPool: @unchecked Sendable {
         for index in 1..<threadCount {
             let context = Unmanaged.passRetained(WorkerContext(shared: shared, index: index)).toOpaque()
             var t = pthread_t()
-            let rc = pthread_create(&t, nil, { raw in
-                let ctx = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
-                ctx.shared.workerLoop(ctx.index)
-                return nil
-            }, context)
+            let rc = pthread_create(
+                &t, nil,
+                { raw in
+                    let ctx = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
+                    ctx.shared.workerLoop(ctx.index)
+                    return nil
+                }, context)
             guard rc == 0 else {
                 Unmanaged<WorkerContext>.fromOpaque(context).release()
                 shutdown()
-                throw LlamaError(.outOfMemory, "cannot start worker thread \(index) of \(threadCount): \(Syscalls.errnoText(rc))")
+                throw LlamaError(
+                    .outOfMemory, "cannot start worker thread \(index) of \(threadCount): \(Syscalls.errnoText(rc))")
             }
             self.threads.append(t)
         }

@@ -13,7 +13,10 @@ public struct WeightMatrix: @unchecked Sendable {
     /// copy owned by the model, not in the file's row order, and `row(_:)` is invalid.
     public private(set) var layout: WeightLayout
 
-    init(name: String, type: WeightType, rows: Int, cols: Int, rowBytes: Int, data: UnsafeRawPointer, layout: WeightLayout) {
+    init(
+        name: String, type: WeightType, rows: Int, cols: Int, rowBytes: Int, data: UnsafeRawPointer,
+        layout: WeightLayout
+    ) {
         self.name = name
         self.type = type
         self.rows = rows

@@ -5,7 +5,9 @@ import LlamaSwiftFormats
 extension KernelSet {
     /// The layout of this build named `name` (WeightLayout.name); fails the test when absent.
     func layout(named name: String) -> WeightLayout {
-        guard let l = layouts.first(where: { $0.name == name }) else { preconditionFailure("no layout '\(name)' in \(self.name)") }
+        guard let l = layouts.first(where: { $0.name == name }) else {
+            preconditionFailure("no layout '\(name)' in \(self.name)")
+        }
         return l
     }
 }
