@@ -244,10 +244,11 @@ import Testing
     @Test func generatorIsPortable() {
         // xoshiro256** seeded by splitmix64: fixed values for seed 0 (computed by the
         // algorithm's definition; a change here breaks every user's seeded output).
+        // The values were computed in Python from the two algorithms' published
+        // definitions, not from this code (splitmix64's first output for seed 0 there is
+        // the well-known 0xE220A8397B1DCDAF).
         var r = RandomGenerator(seed: 0)
-        let first = (0..<3).map { _ in r.next() }
-        var again = RandomGenerator(seed: 0)
-        #expect(first == (0..<3).map { _ in again.next() })
+        #expect((0..<3).map { _ in r.next() } == [0x99EC_5F36_CB75_F2B4, 0xBF6E_1F78_4956_452A, 0x1A5F_849D_4933_E6E0])
         var u = RandomGenerator(seed: 99)
         for _ in 0..<1000 {
             let x = u.nextUnit()
@@ -275,7 +276,7 @@ import Testing
         guard case .stop(let b) = s.push(Array("ND> more".utf8)) else { Issue.record("no stop"); return }
         #expect(b.isEmpty)
         var t = TextStream(stops: [Array("<END>".utf8)])
-        guard case .emit(let c) = t.push(Array("a <E".utf8)) else { return }
+        guard case .emit(let c) = t.push(Array("a <E".utf8)) else { Issue.record("false stop"); return }
         guard case .emit(let d) = t.push(Array("x".utf8)) else { Issue.record("false stop"); return }
         #expect(c + d == Array("a <Ex".utf8))
     }
@@ -424,7 +425,8 @@ import Testing
         try s.rewind(to: 1)
         #expect(s.position == 1 && s.lastLogits == nil)
         #expect { try s.rewind(to: 2) } throws: { ($0 as? LlamaError)?.kind == .invalidArgument }
-        #expect { try Session(model: try Model(path: TestPaths.model, vocabOnly: true)) } throws: { _ in true }
+        let vocabOnly = try Model(path: TestPaths.model, vocabOnly: true)
+        #expect { try Session(model: vocabOnly) } throws: { ($0 as? LlamaError)?.kind == .invalidArgument }
     }
 
     @Test func perplexityMatchesLlamaCpp() throws {
