@@ -1,3 +1,5 @@
+import LlamaSwiftFormats
+
 #if LLAMASWIFT_AVX2
     import _Builtin_intrinsics.intel
     import CLlamaSwiftCPU
@@ -62,7 +64,7 @@
     }
 
     enum Q4_0Blocks: Q32Blocks {
-        static var bytes: Int { 18 }
+        static var bytes: Int { WeightType.q4_0.blockBytes }
         static var hasMin: Bool { false }
         @inline(__always)
         static func weights(_ blk: UnsafeRawPointer) -> WeightBlock { nibbles(blk + 2) }
@@ -73,7 +75,7 @@
     }
 
     enum Q4_1Blocks: Q32Blocks {
-        static var bytes: Int { 20 }
+        static var bytes: Int { WeightType.q4_1.blockBytes }
         static var hasMin: Bool { true }
         @inline(__always)
         static func weights(_ blk: UnsafeRawPointer) -> WeightBlock { nibbles(blk + 4) }
@@ -84,7 +86,7 @@
     }
 
     enum Q5_0Blocks: Q32Blocks {
-        static var bytes: Int { 22 }
+        static var bytes: Int { WeightType.q5_0.blockBytes }
         static var hasMin: Bool { false }
         @inline(__always)
         static func weights(_ blk: UnsafeRawPointer) -> WeightBlock {
@@ -97,7 +99,7 @@
     }
 
     enum Q5_1Blocks: Q32Blocks {
-        static var bytes: Int { 24 }
+        static var bytes: Int { WeightType.q5_1.blockBytes }
         static var hasMin: Bool { true }
         @inline(__always)
         static func weights(_ blk: UnsafeRawPointer) -> WeightBlock {
@@ -110,7 +112,7 @@
     }
 
     enum Q8_0Blocks: Q32Blocks {
-        static var bytes: Int { 34 }
+        static var bytes: Int { WeightType.q8_0.blockBytes }
         static var hasMin: Bool { false }
         @inline(__always)
         static func weights(_ blk: UnsafeRawPointer) -> WeightBlock {

@@ -1,3 +1,5 @@
+import LlamaSwiftFormats
+
 #if !LLAMASWIFT_AVX2
     /// The portable block decoding (every CPU; LLVM vectorises it for the build's level).
     /// A block's 32 weights (and a token's 32 activations) are two vectors of 16-bit lanes:
@@ -55,7 +57,7 @@
     }
 
     enum Q4_0Blocks: Q32Blocks {
-        static var bytes: Int { 18 }
+        static var bytes: Int { WeightType.q4_0.blockBytes }
         static var hasMin: Bool { false }
         @inline(__always)
         static func weights(_ blk: UnsafeRawPointer) -> WeightBlock {
@@ -65,7 +67,7 @@
     }
 
     enum Q4_1Blocks: Q32Blocks {
-        static var bytes: Int { 20 }
+        static var bytes: Int { WeightType.q4_1.blockBytes }
         static var hasMin: Bool { true }
         @inline(__always)
         static func weights(_ blk: UnsafeRawPointer) -> WeightBlock {
@@ -74,7 +76,7 @@
     }
 
     enum Q5_0Blocks: Q32Blocks {
-        static var bytes: Int { 22 }
+        static var bytes: Int { WeightType.q5_0.blockBytes }
         static var hasMin: Bool { false }
         @inline(__always)
         static func weights(_ blk: UnsafeRawPointer) -> WeightBlock {
@@ -85,7 +87,7 @@
     }
 
     enum Q5_1Blocks: Q32Blocks {
-        static var bytes: Int { 24 }
+        static var bytes: Int { WeightType.q5_1.blockBytes }
         static var hasMin: Bool { true }
         @inline(__always)
         static func weights(_ blk: UnsafeRawPointer) -> WeightBlock {
@@ -95,7 +97,7 @@
     }
 
     enum Q8_0Blocks: Q32Blocks {
-        static var bytes: Int { 34 }
+        static var bytes: Int { WeightType.q8_0.blockBytes }
         static var hasMin: Bool { false }
         @inline(__always)
         static func weights(_ blk: UnsafeRawPointer) -> WeightBlock {

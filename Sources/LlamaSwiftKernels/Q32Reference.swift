@@ -1,3 +1,5 @@
+import LlamaSwiftFormats
+
 /// The scalar reference dot products of the 32-element types (Q4_0, Q4_1, Q5_0, Q5_1,
 /// Q8_0) in the file's rows, compiled in every kernel build: the tests hold each build's
 /// Q32Tiles to these, bit for bit, in one process. They have the summation structure of llama.cpp's AVX2
@@ -37,7 +39,7 @@ public enum Q32Reference {
     ) -> Float {
         var acc = SIMD8<Float>()
         for b in 0..<nb {
-            let blk = w + 18 * b
+            let blk = w + WeightType.q4_0.blockBytes * b
             let qs = (blk + 2).assumingMemoryBound(to: UInt8.self)
             let xy = lanes({ i in i < 16 ? Int32(qs[i] & 0xF) &- 8 : Int32(qs[i - 16] >> 4) &- 8 }, a + 32 * b)
             acc.addProduct(SIMD8(repeating: loadHalf(blk, 0) * ad[b]), xy)
@@ -52,7 +54,7 @@ public enum Q32Reference {
         var acc = SIMD8<Float>()
         var summs: Float = 0
         for b in 0..<nb {
-            let blk = w + 20 * b
+            let blk = w + WeightType.q4_1.blockBytes * b
             let qs = (blk + 4).assumingMemoryBound(to: UInt8.self)
             summs.addProduct(loadHalf(blk, 2), asum[b])
             let xy = lanes({ i in i < 16 ? Int32(qs[i] & 0xF) : Int32(qs[i - 16] >> 4) }, a + 32 * b)
@@ -66,7 +68,7 @@ public enum Q32Reference {
     ) -> Float {
         var acc = SIMD8<Float>()
         for b in 0..<nb {
-            let blk = w + 22 * b
+            let blk = w + WeightType.q5_0.blockBytes * b
             let qh = blk.loadUnaligned(fromByteOffset: 2, as: UInt32.self)
             let qs = (blk + 6).assumingMemoryBound(to: UInt8.self)
             let xy = lanes(
@@ -86,7 +88,7 @@ public enum Q32Reference {
         var acc = SIMD8<Float>()
         var summs: Float = 0
         for b in 0..<nb {
-            let blk = w + 24 * b
+            let blk = w + WeightType.q5_1.blockBytes * b
             let qh = blk.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
             let qs = (blk + 8).assumingMemoryBound(to: UInt8.self)
             summs.addProduct(loadHalf(blk, 2), asum[b])
@@ -105,7 +107,7 @@ public enum Q32Reference {
     ) -> Float {
         var acc = SIMD8<Float>()
         for b in 0..<nb {
-            let blk = w + 34 * b
+            let blk = w + WeightType.q8_0.blockBytes * b
             let qs = (blk + 2).assumingMemoryBound(to: Int8.self)
             let xy = lanes({ i in Int32(qs[i]) }, a + 32 * b)
             acc.addProduct(SIMD8(repeating: loadHalf(blk, 0) * ad[b]), xy)

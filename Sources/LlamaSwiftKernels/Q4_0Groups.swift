@@ -38,12 +38,12 @@ public enum Q4_0Groups: RowGroupKernels {
     /// Copies `rows` rows (a multiple of 8) of Q4_0 blocks from the file's layout at `src`
     /// into the group layout at `dst` (the same number of bytes).
     public static func pack(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, rows: Int, rowBytes: Int) {
-        let nb = rowBytes / 18
+        let blockBytes = WeightType.q4_0.blockBytes, nb = rowBytes / blockBytes
         for g in 0..<(rows / 8) {
             let from = src + g * 8 * rowBytes, to = dst + g * 8 * rowBytes
             for r in 0..<8 {
                 for b in 0..<nb {
-                    let blk = from + r * rowBytes + 18 * b
+                    let blk = from + r * rowBytes + blockBytes * b
                     to.storeBytes(
                         of: blk.loadUnaligned(as: UInt16.self), toByteOffset: 144 * b + 2 * r, as: UInt16.self)
                     for j in 0..<4 {

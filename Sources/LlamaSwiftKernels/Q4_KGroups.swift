@@ -30,12 +30,12 @@ public enum Q4_KGroups: RowGroupKernels {
 
     /// Copies `rows` rows (a multiple of 8) of Q4_K blocks (144 bytes) from the file's layout.
     public static func pack(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, rows: Int, cols: Int) {
-        let nb = cols / 256, rowBytes = 144 * nb
+        let blockBytes = WeightType.q4_K.blockBytes, nb = cols / 256, rowBytes = blockBytes * nb
         for g in 0..<(rows / 8) {
             for b in 0..<nb {
                 let to = dst + (g * nb + b) * groupBlockBytes
                 for r in 0..<8 {
-                    let blk = src + (8 * g + r) * rowBytes + 144 * b
+                    let blk = src + (8 * g + r) * rowBytes + blockBytes * b
                     to.storeBytes(of: blk.loadUnaligned(as: UInt16.self), toByteOffset: 2 * r, as: UInt16.self)
                     to.storeBytes(
                         of: blk.loadUnaligned(fromByteOffset: 2, as: UInt16.self), toByteOffset: 16 + 2 * r,

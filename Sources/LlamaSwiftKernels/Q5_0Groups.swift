@@ -24,12 +24,12 @@ import LlamaSwiftFormats
 public enum Q5_0Groups: RowGroupKernels {
     /// Copies `rows` rows (a multiple of 8) of Q5_0 blocks from the file's layout.
     public static func pack(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, rows: Int, rowBytes: Int) {
-        let nb = rowBytes / 22
+        let blockBytes = WeightType.q5_0.blockBytes, nb = rowBytes / blockBytes
         for g in 0..<(rows / 8) {
             let from = src + g * 8 * rowBytes, to = dst + g * 8 * rowBytes
             for r in 0..<8 {
                 for b in 0..<nb {
-                    let blk = from + r * rowBytes + 22 * b, at = 176 * b
+                    let blk = from + r * rowBytes + blockBytes * b, at = 176 * b
                     to.storeBytes(of: blk.loadUnaligned(as: UInt16.self), toByteOffset: at + 2 * r, as: UInt16.self)
                     let qh = blk.loadUnaligned(fromByteOffset: 2, as: UInt32.self)
                     for j in 0..<4 {

@@ -26,12 +26,12 @@ public enum Q6_KGroups: RowGroupKernels {
 
     /// Copies `rows` rows (a multiple of 8) of Q6_K blocks (210 bytes) from the file's layout.
     public static func pack(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, rows: Int, cols: Int) {
-        let nb = cols / 256, rowBytes = 210 * nb
+        let blockBytes = WeightType.q6_K.blockBytes, nb = cols / 256, rowBytes = blockBytes * nb
         for g in 0..<(rows / 8) {
             for b in 0..<nb {
                 let to = dst + (g * nb + b) * groupBlockBytes
                 for r in 0..<8 {
-                    let blk = src + (8 * g + r) * rowBytes + 210 * b
+                    let blk = src + (8 * g + r) * rowBytes + blockBytes * b
                     to.storeBytes(
                         of: blk.loadUnaligned(fromByteOffset: 208, as: UInt16.self), toByteOffset: 2 * r,
                         as: UInt16.self)
