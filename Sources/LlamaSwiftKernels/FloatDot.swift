@@ -69,18 +69,20 @@ extension FloatDot {
         name: "float rows", activations: .float, accepts: { type, _ in type == .f32 || type == .f16 || type == .bf16 },
         packing: nil, multiply: { multiply($0) }, dequantizeRow: { Dequantize.row($0, $1, $2, $3) })
 
+    /// The type is switched on once per call, so each loop calls one row kernel.
     static func multiply(_ o: MatmulOperands) {
+        switch o.type {
+        case .f32: eachRow(o) { f32($0, $1, $2) }
+        case .f16: eachRow(o) { f16($0, $1, $2) }
+        default: eachRow(o) { bf16($0, $1, $2) }
+        }
+    }
+
+    @inline(__always)
+    static func eachRow(_ o: MatmulOperands, _ dot: (UnsafeRawPointer, UnsafePointer<Float>, Int) -> Float) {
         let cols = o.cols
         for t in 0..<o.tokens {
-            for r in o.rows {
-                let w = o.weights + r * o.rowBytes, x = o.floats + t * cols
-                o.out[t * o.outStride + r] =
-                    switch o.type {
-                    case .f32: f32(w, x, cols)
-                    case .f16: f16(w, x, cols)
-                    default: bf16(w, x, cols)
-                    }
-            }
+            for r in o.rows { o.out[t * o.outStride + r] = dot(o.weights + r * o.rowBytes, o.floats + t * cols, cols) }
         }
     }
 }

@@ -141,19 +141,27 @@ extension KQuantRows {
         accepts: { type, _ in type == .q4_K || type == .q5_K || type == .q6_K }, packing: nil,
         multiply: { multiply($0) }, dequantizeRow: { Dequantize.row($0, $1, $2, $3) })
 
+    /// The type is switched on once per call, so each loop calls one specialised row
+    /// kernel (`five` a constant).
     static func multiply(_ o: MatmulOperands) {
+        switch o.type {
+        case .q4_K: eachRow(o) { q45_K($0, $1, $2, $3, $4, five: false) }
+        case .q5_K: eachRow(o) { q45_K($0, $1, $2, $3, $4, five: true) }
+        default: eachRow(o) { q6_K($0, $1, $2, $3, $4) }
+        }
+    }
+
+    @inline(__always)
+    static func eachRow(
+        _ o: MatmulOperands,
+        _ dot: (UnsafeRawPointer, UnsafePointer<Int8>, UnsafePointer<Float>, UnsafePointer<Int32>, Int) -> Float
+    ) {
         let a = o.quantized!
         let nb = o.cols / 256, cols = o.cols, qs = a.values, d = a.scales, bsums = a.sums
         for t in 0..<o.tokens {
             for r in o.rows {
-                let w = o.weights + r * o.rowBytes
-                let x = qs + t * cols, dt = d + t * nb, st = bsums + t * nb * 16
-                o.out[t * o.outStride + r] =
-                    switch o.type {
-                    case .q4_K: q45_K(w, x, dt, st, nb, five: false)
-                    case .q5_K: q45_K(w, x, dt, st, nb, five: true)
-                    default: q6_K(w, x, dt, st, nb)
-                    }
+                o.out[t * o.outStride + r] = dot(
+                    o.weights + r * o.rowBytes, qs + t * cols, d + t * nb, bsums + t * nb * 16, nb)
             }
         }
     }
