@@ -137,7 +137,7 @@ public struct ModelWeights: @unchecked Sendable {
         var ranges: [(UnsafeRawPointer, Int)] = []
         func matrix(_ w: WeightMatrix) {
             // Repacked matrices live in the repacked block, locked as a whole below.
-            if w.layout == .rows { ranges.append((w.data, w.rows * w.rowBytes)) }
+            if w.layout.isFileOrder { ranges.append((w.data, w.rows * w.rowBytes)) }
         }
         func vector(_ p: UnsafePointer<Float>?, _ n: Int) {
             if let p { ranges.append((UnsafeRawPointer(p), n * MemoryLayout<Float>.stride)) }

@@ -51,7 +51,7 @@ public final class Session: @unchecked Sendable {
     let rope: RoPE
     /// RoPE of the sliding-window layers (Gemma 3: their own base, no scaling); nil otherwise.
     let ropeLocal: RoPE?
-    /// Replaced (with `scores`) by setThreads between calls.
+    /// Replaced (with `scores`, and in `matmul`) by setThreads between calls.
     private(set) var pool: ThreadPool
     let cache: KVCache
 
@@ -198,6 +198,7 @@ public final class Session: @unchecked Sendable {
         let newScores = n * contextLength > scores.count ? try ScratchBuffer<Float>(n * contextLength, what: "attention scores") : nil
         let newPool = try ThreadPool(threads: n)
         pool = newPool
+        matmul.pool = newPool
         if let newScores { scores = newScores }
         Log.info("session: \(n) thread(s)")
     }

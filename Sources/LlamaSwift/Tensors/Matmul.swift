@@ -17,7 +17,8 @@
 final class Matmul {
     static let rowTile = 16
     let scratch: ActivationScratch
-    let pool: ThreadPool
+    /// The session's pool (Session.setThreads replaces both).
+    var pool: ThreadPool
 
     init(maxTokens: Int, maxCols: Int, pool: ThreadPool) throws {
         scratch = try ActivationScratch(maxTokens: maxTokens, maxCols: maxCols)
