@@ -25,5 +25,7 @@ let weightLayouts: [WeightLayout] = [
     Q32Tiles.interleavedLayout,
     Q32Tiles.rowsLayout,
     KQuantRows.layout,
+    LowBitRows.layout256,
+    LowBitRows.layoutIQ4NL,
     FloatDot.layout,
 ]
