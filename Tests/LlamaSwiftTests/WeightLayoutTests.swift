@@ -22,6 +22,10 @@ import LlamaSwiftKernels
                 count: rows * cols / 256, bytes: type.blockBytes, halves: [0, 2], rng: &rng)
         case .q6_K:
             return KernelTests.randomKBlocks(count: rows * cols / 256, bytes: type.blockBytes, halves: [208], rng: &rng)
+        case .q2_K, .q3_K, .iq4_XS, .iq4_NL:
+            let halves = LowBitKernelTests.cases.first { $0.0 == type }!.1
+            return KernelTests.randomKBlocks(
+                count: rows * cols / type.blockElements, bytes: type.blockBytes, halves: halves, rng: &rng)
         case .f32:
             return (0..<(rows * cols)).flatMap { _ in withUnsafeBytes(of: rng.float() * 0.1) { Array($0) } }
         case .f16, .bf16:
