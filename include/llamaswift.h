@@ -687,6 +687,60 @@ llamaswift_status llamaswift_chat_format(const llamaswift_model *model, const ch
                                          const llamaswift_chat_message *msgs, size_t n, bool add_assistant_prefix,
                                          char *buf, size_t cap, size_t *len);
 
+/* ---------------------------------------------------------------------------------- */
+/* Batched decode: several sessions in one forward pass                                 */
+/* ---------------------------------------------------------------------------------- */
+
+/* One session's tokens in a batched decode. The pointers are borrowed for the call.
+ * This struct never grows (arrays of it are passed). */
+typedef struct llamaswift_batch_item {
+    llamaswift_session *session;
+    const int32_t *tokens; /* n_tokens token ids to append to the session */
+    size_t n_tokens;       /* > 0: 1 to decode a token, more to evaluate a prompt */
+} llamaswift_batch_item;
+
+typedef struct llamaswift_batch_params {
+    uint32_t struct_size;
+    uint32_t n_batch; /* most tokens per forward pass, all sessions together; 0 (default) or
+                         more than the first session's n_batch = the first session's n_batch */
+} llamaswift_batch_params;
+
+/* Writes the default batch parameters (see llamaswift_model_params_init). */
+llamaswift_status llamaswift_batch_params_init(llamaswift_batch_params *p, size_t size);
+
+static inline llamaswift_batch_params llamaswift_batch_default_params(void) {
+    llamaswift_batch_params p;
+    llamaswift_batch_params_init(&p, sizeof p);
+    return p;
+}
+
+/* Appends items[i].tokens to items[i].session for every i and evaluates them in shared
+ * forward passes: the tokens of all items, in order, go through the model up to n_batch
+ * at a time, so each weight matrix is read once per pass for all the sessions (a server
+ * advancing 8 conversations by one token each reads the weights once, not 8 times).
+ * Each session ends exactly as if llamaswift_session_decode(session, tokens, n_tokens)
+ * had been called on it alone: the same position, cache and logits, bit for bit (with
+ * dynamic NTK RoPE, as that call with those tokens). Sessions not in the call are
+ * untouched. The passes run on the first item's session's worker threads and scratch
+ * buffers (its n_threads; its n_batch bounds the tokens per pass); the other sessions'
+ * threads stay idle.
+ * The sessions must be distinct, created on the same model handle, with the same KV
+ * type; their n_ctx, n_batch, n_threads, logits_all and RoPE settings may differ.
+ * All or nothing for the whole batch: on any error no session changes (positions,
+ * caches up to them, logits and their addresses stay as before).
+ * `params` may be NULL (defaults).
+ * Errors: INVALID_ARGUMENT (items NULL or n_items 0; n_items over 65,536; a NULL or
+ * invalid session; a session twice; sessions of different models or KV types; tokens
+ * NULL or n_tokens 0 in an item; a token out of range — the message names the item),
+ * CONTEXT_FULL (an item's tokens do not fit its session: rewind it), CANCELLED
+ * (llamaswift_session_cancel on any of the sessions during the call cancels the whole
+ * call), OUT_OF_MEMORY, FORMAT (NaN from the weights; see llamaswift_session_decode).
+ * Threads: no session of the batch may be used by another thread during the call (the
+ * caller's duty), except llamaswift_session_cancel; different batches over disjoint
+ * sessions may run concurrently. */
+llamaswift_status llamaswift_batch_decode(const llamaswift_batch_item *items, size_t n_items,
+                                          const llamaswift_batch_params *params);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,8 +7,8 @@ final class SessionHandle {
     init(_ s: Session) { session = s }
 }
 
-func sessionFrom(_ p: OpaquePointer?) throws -> Session {
-    try Handles.get(p, .session, "session", as: SessionHandle.self).session
+func sessionFrom(_ p: OpaquePointer?, _ name: String = "session") throws -> Session {
+    try Handles.get(p, .session, name, as: SessionHandle.self).session
 }
 
 let defaultSessionParams = llamaswift_session_params(

@@ -15,7 +15,7 @@ CFLAGS="-std=c99 -O1 -g -Wall -Wextra -Werror -I$root/include"
 echo '#include "llamaswift.h"' | ${CXX:-c++} -x c++ -std=c++11 -Wall -Werror -I"$root/include" -fsyntax-only -
 
 fail=0
-for t in test_model test_session test_abi test_callbacks; do
+for t in test_model test_session test_abi test_callbacks test_batch; do
     $CC $CFLAGS -o "$out/$t" "$root/Tests/capi/$t.c" -L"$lib" -lllamaswift -Wl,-rpath,"$lib"
     "$out/$t" "$model" "$vocab" || fail=1
 done
