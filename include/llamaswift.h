@@ -496,6 +496,30 @@ llamaswift_status llamaswift_session_state_save_file(const llamaswift_session *s
  * /proc file is refused at once). One thread at a time per session. */
 llamaswift_status llamaswift_session_state_load_file(llamaswift_session *session, const char *path);
 
+/* Context shift (llama.cpp's): drops the n_discard tokens after the first n_keep and
+ * moves the later ones down by n_discard positions — their cached keys are rotated back
+ * by n_discard positions (RoPE), their values move as they are — so a full session can
+ * go on decoding. The position becomes position − n_discard. The logits of the last
+ * decode stay available (the next token's distribution, computed before the shift).
+ * The model then sees a text with a hole: later logits are not those of any unbroken
+ * sequence (they equal llama.cpp's after its shift, within float rounding).
+ * Errors: INVALID_ARGUMENT (session NULL; n_discard 0; n_keep + n_discard greater than
+ * the position), UNSUPPORTED (dynamic NTK RoPE scaling: its keys were rotated with
+ * per-call bases). On error the session is unchanged. One thread at a time. */
+llamaswift_status llamaswift_session_shift(llamaswift_session *session, uint32_t n_keep, uint32_t n_discard);
+
+/* Prefix sharing: makes `dst` hold the first n_tokens tokens of `src` — their tokens and
+ * cached keys and values, copied, not recomputed — as if dst had decoded them itself
+ * (bit for bit: the rows are those dst would compute). A server starts each conversation
+ * from a session that evaluated the common system prompt once. dst's previous contents
+ * are dropped; its logits become unavailable (decode at least one more token; to get the
+ * logits of the prefix's last token, copy n_tokens − 1 and decode that token).
+ * Errors: INVALID_ARGUMENT (a session NULL; dst == src; another model handle, KV type or
+ * RoPE settings; n_tokens greater than src's position or dst's n_ctx). On error dst is
+ * unchanged. src is only read. One thread at a time per session. */
+llamaswift_status llamaswift_session_copy_prefix(llamaswift_session *dst, const llamaswift_session *src,
+                                                 uint32_t n_tokens);
+
 /* ---------------------------------------------------------------------------------- */
 /* Sampling                                                                             */
 /* ---------------------------------------------------------------------------------- */
@@ -606,6 +630,14 @@ typedef struct llamaswift_generate_params {
                                         token though control tokens stream as nothing) */
     size_t n_stop_strings;
     bool reuse_cache;                /* keep the cached tokens that equal the start of the prompt (default true) */
+    /* Added with batched decode (read only when struct_size covers them, i.e. ≥ 48): */
+    uint32_t n_keep;                 /* tokens at the start a context shift never drops (the BOS token
+                                        the model adds is always kept); default 0 */
+    bool context_shift;              /* when the context is full, drop the oldest half of the tokens after
+                                        n_keep (llamaswift_session_shift) and go on; default true.
+                                        false: a full context ends the generation (STOP_CONTEXT_FULL) */
+    bool append;                     /* the prompt continues the session's tokens (a chat's next turn, its
+                                        new text only; reuse_cache is then ignored); default false */
 } llamaswift_generate_params;
 
 /* Writes the default generate parameters (see llamaswift_model_params_init). */
@@ -627,6 +659,7 @@ typedef struct llamaswift_generate_result {
     double decode_seconds;
     double prefill_tokens_per_second; /* n_prompt_evaluated / prefill_seconds */
     double decode_tokens_per_second;  /* n_generated / decode_seconds */
+    uint32_t n_context_shifts;        /* context shifts made (params.context_shift) */
 } llamaswift_generate_result;
 
 /* Receives generated text: `len` bytes of valid UTF-8 — complete characters only (never
@@ -638,19 +671,25 @@ typedef bool (*llamaswift_piece_callback)(const char *text, size_t len, void *us
 
 /* Generates a continuation of `prompt` (`len` bytes): tokenizes it, evaluates it on the
  * session (keeping the cached prefix it shares with the session's tokens when
- * reuse_cache is set — a multi-turn chat re-evaluates only its new text), then samples
+ * reuse_cache is set — a multi-turn chat re-evaluates only its new text — or after all
+ * of them with append), then samples
  * and decodes token by token, streaming text to `callback` (may be NULL) until an
  * end-of-generation token, max_tokens, a stop string, the callback's wish, a full
  * context or a cancel. Streamed text is each token's piece with control and unknown
  * tokens rendered as nothing; stop strings are matched against the pieces with every
  * token's text rendered (llama.cpp's token_to_piece with special = true), so a stop
- * string may name a control token, alone or with text around it. The prompt's tokens are added to the sampler's penalty window.
+ * string may name a control token, alone or with text around it. With context_shift
+ * (the default) a full context is not an end: half of the tokens after n_keep are
+ * dropped (llamaswift_session_shift) — also before the prompt, when it does not fit
+ * after the cached tokens — so generation goes on; result->n_context_shifts counts the
+ * shifts. The prompt's tokens are added to the sampler's penalty window.
  * `params` may be NULL (defaults); `result` may be NULL, else the caller sets
  * result->struct_size and gets counts, stop reason and speeds — also on CANCELLED.
  * Errors: INVALID_ARGUMENT (session, sampler NULL; prompt NULL with len > 0; an empty
  * prompt; a prompt over 64 MiB; bad params), CONTEXT_FULL (the prompt alone does not
- * fit: nothing was generated), CANCELLED (stop reason CANCELLED; text so far was
- * streamed), OUT_OF_MEMORY (the prompt's tokenization, as llamaswift_tokenize).
+ * fit: nothing was generated; with context_shift: not even after dropping every token
+ * after n_keep), CANCELLED (stop reason CANCELLED; text so far was streamed),
+ * OUT_OF_MEMORY (the prompt's tokenization, as llamaswift_tokenize).
  * One thread at a time per session and sampler. */
 llamaswift_status llamaswift_generate(llamaswift_session *session, llamaswift_sampler *sampler, const char *prompt,
                                       size_t len, const llamaswift_generate_params *params,

@@ -270,10 +270,20 @@ struct Bench: ParsableCommand {
         abstract: "Prompt processing and generation speed in tokens per second (as llama-bench).")
 
     @OptionGroup var modelFlags: ModelFlags
-    @Option(name: .customLong("pp"), parsing: .unconditional, help: "Prompt tokens per repetition.")
+    @Option(
+        name: [.customLong("pp"), .customLong("npp", withSingleDash: true)], parsing: .unconditional,
+        help: "Prompt tokens per repetition (per sequence with -npl).")
     var pp = 512
-    @Option(name: .customLong("tg"), parsing: .unconditional, help: "Generated tokens per repetition.")
+    @Option(
+        name: [.customLong("tg"), .customLong("ntg", withSingleDash: true)], parsing: .unconditional,
+        help: "Generated tokens per repetition (per sequence with -npl).")
     var tg = 128
+    @Option(
+        name: [.customLong("npl", withSingleDash: true), .customLong("npl")],
+        help: ArgumentHelp(
+            "Batched mode (llama-batched-bench's table): N sequences decoded together, for each N of a comma-separated list (1 … 256 each).",
+            valueName: "n,n,…"))
+    var npl: String?
     @Option(name: [.customShort("r"), .long], parsing: .unconditional, help: "Repetitions (after one untimed warm-up).")
     var repetitions = 5
     @OptionGroup var context: ContextFlags
@@ -282,6 +292,18 @@ struct Bench: ParsableCommand {
         try inRange("--pp", pp, 1...(1 << 20))
         try inRange("--tg", tg, 1...(1 << 20))
         try inRange("-r", repetitions, 1...1000)
+        _ = try parallelCounts()
+    }
+
+    /// -npl's counts (empty without -npl).
+    func parallelCounts() throws -> [Int] {
+        guard let npl else { return [] }
+        return try npl.split(separator: ",", omittingEmptySubsequences: false).map {
+            guard let n = Int($0), (1...256).contains(n) else {
+                throw ValidationError("-npl: '\($0)' is not a count of 1 … 256")
+            }
+            return n
+        }
     }
 
     func run() throws {
@@ -291,6 +313,7 @@ struct Bench: ParsableCommand {
         o.pp = pp
         o.tg = tg
         o.reps = repetitions
+        o.parallel = try parallelCounts()
         try reportingErrors { try benchCommand(o) }
     }
 }

@@ -23,6 +23,8 @@ struct Options {
     var parseSpecial = false
     /// Lock the weights in memory (--mlock).
     var mlock = false
+    /// bench: parallel sequence counts for the batched mode (llama-batched-bench's -npl).
+    var parallel: [Int] = []
 
     func requireModel() throws -> String {
         guard let model else { throw CLIError("-m MODEL is required") }

@@ -20,9 +20,11 @@ int main(void) {
     CHECK(sizeof(llamaswift_model_info) == 88);
     CHECK(sizeof(llamaswift_session_params) == 40);
     CHECK(sizeof(llamaswift_sampler_params) == 56);
-    CHECK(sizeof(llamaswift_generate_params) == 40);
-    CHECK(sizeof(llamaswift_generate_result) == 56);
+    CHECK(sizeof(llamaswift_generate_params) == 48);
+    CHECK(sizeof(llamaswift_generate_result) == 64);
     CHECK(sizeof(llamaswift_chat_message) == 2 * sizeof(void *));
+    CHECK(sizeof(llamaswift_batch_item) == 3 * sizeof(void *));
+    CHECK(sizeof(llamaswift_batch_params) == 8);
     CHECK(LLAMASWIFT_OK == 0 && LLAMASWIFT_ERR_INTERNAL == 9);
 #else
 #error "record the struct sizes of this version"
