@@ -298,8 +298,7 @@ func batchedBenchCommand(_ o: Options) throws {
         lines.append(
             "| \(pad(npp, 6)) | \(pad(ntg, 6)) | \(pad(n, 4)) | \(pad(n * (npp + ntg), 6)) | \(pad(fmt(tPP, 3), 8)) | \(pad(fmt(sPP, 2), 8)) | \(pad(fmt(tTG, 3), 8)) | \(pad(fmt(sTG, 2), 8)) | \(pad(fmt(tPP + tTG, 3), 8)) | \(pad(fmt(Double(n * (npp + ntg)) / (tPP + tTG), 2), 8)) |"
         )
-        print(lines.last!)
-        fflush(stdout)
+        err(lines.last! + "\n")
     }
     print("model: \(name)  threads: \(threads)  kernels: \(kernelPathName())  reps: \(o.reps) (medians)")
     print("|     PP |     TG |    B |   N_KV |   T_PP s | S_PP t/s |   T_TG s | S_TG t/s |      T s |    S t/s |")

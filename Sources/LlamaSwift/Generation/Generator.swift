@@ -84,9 +84,8 @@ public enum Generator {
 
         // Reuse the cached prefix; always re-evaluate at least the last prompt token (we
         // need its logits). Appending keeps the whole cache.
-        var keep = session.position
+        var keep = 0
         if !options.append {
-            keep = 0
             if options.reuseCache {
                 let cached = session.tokens
                 while keep < cached.count && keep < promptTokens.count && cached[keep] == promptTokens[keep] {
