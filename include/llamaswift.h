@@ -631,8 +631,9 @@ typedef struct llamaswift_generate_params {
     size_t n_stop_strings;
     bool reuse_cache;                /* keep the cached tokens that equal the start of the prompt (default true) */
     /* Added with batched decode (read only when struct_size covers them, i.e. ≥ 48): */
-    uint32_t n_keep;                 /* tokens at the start a context shift never drops (the BOS token
-                                        the model adds is always kept); default 0 */
+    uint32_t n_keep;                 /* tokens at the start a context shift never drops; default 0.
+                                        The first 4 are always kept (models attend heavily to them:
+                                        dropping them breaks generation) */
     bool context_shift;              /* when the context is full, drop the oldest half of the tokens after
                                         n_keep (llamaswift_session_shift) and go on; default true.
                                         false: a full context ends the generation (STOP_CONTEXT_FULL) */

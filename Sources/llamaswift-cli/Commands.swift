@@ -120,6 +120,8 @@ func runCommand(_ o: Options) throws {
     let sampler = try Sampler(options: o.samplerOptions)
     var go = GenerateOptions()
     go.maxTokens = o.nPredict
+    go.contextShift = o.contextShift
+    go.keep = max(o.keep, 0)
     var result = GenerateResult()
     let bytes = Array(text.utf8)
     try bytes.withUnsafeBytes { p in

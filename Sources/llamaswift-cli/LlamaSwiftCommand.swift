@@ -132,6 +132,27 @@ struct ChatFlags: ParsableArguments {
     }
 }
 
+struct ContextShiftFlags: ParsableArguments {
+    @Option(
+        name: .customLong("keep"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Tokens a context shift keeps at the start (-1: chat keeps its first prompt, at most half the context; run keeps the first 4).",
+            valueName: "n"))
+    var keep = -1
+
+    @Flag(
+        name: .customLong("no-context-shift"),
+        help: "A full context ends the answer instead of dropping the older half of the conversation.")
+    var noContextShift = false
+
+    func validate() throws { try inRange("--keep", keep, -1...(1 << 20)) }
+
+    func apply(_ o: inout Options) {
+        o.keep = keep
+        o.contextShift = !noContextShift
+    }
+}
+
 func inRange(_ flag: String, _ v: Int, _ range: ClosedRange<Int>) throws {
     guard range.contains(v) else {
         throw ValidationError("\(flag) \(v) is out of range (\(range.lowerBound) … \(range.upperBound))")
@@ -168,6 +189,7 @@ struct Run: ParsableCommand {
     @OptionGroup var chatFlags: ChatFlags
     @OptionGroup var sampling: SamplingFlags
     @OptionGroup var context: ContextFlags
+    @OptionGroup var contextShift: ContextShiftFlags
 
     func validate() throws {
         guard (prompt == nil) != (file == nil) else { throw ValidationError("give the prompt as -p TEXT or -f FILE (one of them)") }
@@ -179,6 +201,7 @@ struct Run: ParsableCommand {
         chatFlags.apply(&o)
         sampling.apply(&o)
         context.apply(&o)
+        contextShift.apply(&o)
         o.prompt = prompt
         o.file = file
         o.raw = raw
@@ -199,6 +222,7 @@ struct Chat: ParsableCommand {
     @OptionGroup var chatFlags: ChatFlags
     @OptionGroup var sampling: SamplingFlags
     @OptionGroup var context: ContextFlags
+    @OptionGroup var contextShift: ContextShiftFlags
 
     func run() throws {
         var o = Options()
@@ -206,6 +230,7 @@ struct Chat: ParsableCommand {
         chatFlags.apply(&o)
         sampling.apply(&o)
         context.apply(&o)
+        contextShift.apply(&o)
         try reportingErrors { try chatCommand(o) }
     }
 }

@@ -25,8 +25,7 @@ public struct GenerateOptions: Sendable {
     /// llama.cpp's context shift; off: a full context ends the generation
     /// (StopReason.contextFull) or, for a prompt that does not fit, throws CONTEXT_FULL.
     public var contextShift = true
-    /// Tokens at the start never dropped by a shift (the BOS token, when the model adds
-    /// one, is always kept).
+    /// Tokens at the start never dropped by a shift (at least Generator.minimumKeep).
     public var keep = 0
     public init() {}
 }
@@ -47,6 +46,12 @@ public struct GenerateResult: Sendable {
 
 /// prompt → tokens → prefill → (sample ⇄ decode) → streamed text.
 public enum Generator {
+    /// A context shift never drops the first 4 tokens, whatever `keep` says: models
+    /// attend heavily to the first positions ("attention sinks", StreamingLLM), and
+    /// dropping them breaks generation — SmolLM2, which adds no BOS token, wrote
+    /// "The\n\nThe\n\n…" after a shift that kept none (llama.cpp keeps only a BOS).
+    public static let minimumKeep = 4
+
     /// Streams text to `onText` (return false to stop). Throws CONTEXT_FULL if the
     /// prompt itself does not fit, CANCELLED (with `partial` filled) on a cancel. The
     /// whole call, prompt tokenization included, is the call a `session.cancel()`
@@ -72,9 +77,9 @@ public enum Generator {
         guard checked.count > 0 else { throw LlamaError(.invalidArgument, "the prompt is empty (no tokens)") }
         result = GenerateResult()
         result.promptTokens = checked.count
-        // Tokens a context shift keeps: the caller's count, the BOS token at least.
-        let addsBOS = tok.addBOS && tok.bos != nil && options.addSpecial
-        let shiftKeep = max(options.keep, addsBOS ? 1 : 0)
+        // Tokens a context shift keeps: the caller's count, at least the first
+        // `Generator.minimumKeep` (attention sinks).
+        let shiftKeep = max(options.keep, Generator.minimumKeep)
         let room = options.contextShift ? session.contextLength - min(shiftKeep, session.position) : session.contextLength
         guard checked.count <= room else {
             throw LlamaError(
