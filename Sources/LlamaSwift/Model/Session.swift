@@ -240,6 +240,17 @@ public final class Session: @unchecked Sendable {
         try running(items.map(\.session)[...]) { try decodeCall(items, maxTokensPerPass: maxTokensPerPass) }
     }
 
+    /// `decode(batch:)` over token arrays (one per session).
+    public static func decode(batch: [(session: Session, tokens: [Int32])], maxTokensPerPass: Int = 0) throws {
+        func go(_ i: Int, _ items: [BatchItem]) throws {
+            guard i < batch.count else { return try decode(batch: items, maxTokensPerPass: maxTokensPerPass) }
+            try batch[i].tokens.withUnsafeBufferPointer {
+                try go(i + 1, items + [BatchItem(session: batch[i].session, tokens: $0)])
+            }
+        }
+        try go(0, [])
+    }
+
     /// Runs `body` as the call in progress of every session (see `running`).
     private static func running<T>(_ sessions: ArraySlice<Session>, _ body: () throws -> T) rethrows -> T {
         guard let s = sessions.first else { return try body() }
