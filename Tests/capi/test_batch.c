@@ -4,11 +4,14 @@
  * thread counts and logits_all, through prefill, mixed prefill + decode, and greedy
  * decode steps; sessions outside the call are untouched; every error leaves every
  * session as it was. */
+#define _DEFAULT_SOURCE
 #include "llamaswift.h"
 #include "check.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #define MAXS 8
 #define MAXT 96
@@ -201,6 +204,42 @@ static void errors(const char *model_path) {
     llamaswift_session_free(b);
 }
 
+/* A cancel of any session of a running batch cancels the whole call; no session changes. */
+struct batch_call { llamaswift_batch_item *items; size_t n; llamaswift_status status; };
+static void *run_batch(void *arg) {
+    struct batch_call *c = arg;
+    c->status = llamaswift_batch_decode(c->items, c->n, NULL);
+    return NULL;
+}
+
+static void cancel_during_batch(void) {
+    llamaswift_session *s[3];
+    static int32_t prompt[1000];
+    for (int i = 0; i < 1000; i++) prompt[i] = 100 + i;
+    for (int i = 0; i < 3; i++) s[i] = make(2048, 0, 1, false);
+    CHECK_STATUS(llamaswift_session_decode(s[1], prompt, 3), LLAMASWIFT_OK);
+    const float *l1 = llamaswift_session_logits(s[1]);
+    llamaswift_batch_item items[3] = {{s[0], prompt, 1000}, {s[1], prompt, 900}, {s[2], prompt, 800}};
+    struct batch_call call = {items, 3, LLAMASWIFT_OK};
+    pthread_t th;
+    pthread_create(&th, NULL, run_batch, &call);
+    usleep(300 * 1000); /* well inside a call of 2,700 tokens on one thread */
+    llamaswift_session_cancel(s[2]);
+    pthread_join(th, NULL);
+    CHECK_STATUS(call.status, LLAMASWIFT_ERR_CANCELLED);
+    CHECK(llamaswift_session_position(s[0]) == 0 && llamaswift_session_position(s[1]) == 3 &&
+          llamaswift_session_position(s[2]) == 0 && llamaswift_session_logits(s[1]) == l1 &&
+          llamaswift_session_logits(s[0]) == NULL);
+    /* Usable afterwards; a cancel now (no call running) applies to nothing. */
+    llamaswift_session_cancel(s[0]);
+    items[0].n_tokens = 5;
+    items[1].n_tokens = 2;
+    items[2].n_tokens = 1;
+    CHECK_STATUS(llamaswift_batch_decode(items, 3, NULL), LLAMASWIFT_OK);
+    CHECK(llamaswift_session_position(s[1]) == 5);
+    for (int i = 0; i < 3; i++) llamaswift_session_free(s[i]);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     CHECK_STATUS(llamaswift_model_load(argv[1], NULL, &model), LLAMASWIFT_OK);
@@ -215,6 +254,7 @@ int main(int argc, char **argv) {
     run_case(8, 0, 6, 3);
     run_case(8, 16, 2, 5); /* 8 sessions in passes of 16 */
     errors(argv[1]);
+    cancel_during_batch();
     printf("test_batch: %d logits rows compared bit for bit\n", compared);
     llamaswift_model_free(model);
     return check_summary("test_batch");
