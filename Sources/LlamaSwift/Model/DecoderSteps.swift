@@ -3,11 +3,15 @@ import LlamaSwiftKernels
 /// Steps every family's forward pass shares (LlamaForward.swift, Gemma3Forward.swift):
 /// per-token loops, biases, per-head norms, RoPE, the KV cache writes and attention.
 extension Session {
+    static let inlineTokens = 8
+
     /// Runs `body(t)` for the chunk's tokens, split across the pool when there are
-    /// several (element-wise per token, so the split cannot change a result).
+    /// many (element-wise per token, so the split cannot change a result). A few tokens
+    /// (a batched decode step) run on the calling thread: waking the pool for a norm of
+    /// 8 rows costs more than the norm.
     func perToken(_ n: Int, _ body: (Int) -> Void) {
-        if n == 1 {
-            body(0)
+        if n <= Self.inlineTokens {
+            for t in 0..<n { body(t) }
             return
         }
         pool.parallelFor(n) { range in
