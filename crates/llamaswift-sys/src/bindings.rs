@@ -694,6 +694,17 @@ extern "C" {
         path: *const ::std::os::raw::c_char,
     ) -> llamaswift_status;
 }
+extern "C" {
+    pub fn llamaswift_session_shift(session: *mut llamaswift_session, n_keep: u32, n_discard: u32)
+        -> llamaswift_status;
+}
+extern "C" {
+    pub fn llamaswift_session_copy_prefix(
+        dst: *mut llamaswift_session,
+        src: *const llamaswift_session,
+        n_tokens: u32,
+    ) -> llamaswift_status;
+}
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct llamaswift_sampler {
@@ -902,12 +913,15 @@ pub struct llamaswift_generate_params {
     pub stop_strings: *const *const ::std::os::raw::c_char,
     pub n_stop_strings: usize,
     pub reuse_cache: bool,
+    pub n_keep: u32,
+    pub context_shift: bool,
+    pub append: bool,
 }
 #[test]
 fn bindgen_test_layout_llamaswift_generate_params() {
     assert_eq!(
         ::std::mem::size_of::<llamaswift_generate_params>(),
-        40usize,
+        48usize,
         concat!("Size of: ", stringify!(llamaswift_generate_params))
     );
     assert_eq!(
@@ -987,6 +1001,42 @@ fn bindgen_test_layout_llamaswift_generate_params() {
         );
     }
     test_field_reuse_cache();
+    fn test_field_n_keep() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_generate_params>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).n_keep) as usize - ptr as usize
+            },
+            36usize,
+            concat!("Offset of field: ", stringify!(llamaswift_generate_params), "::", stringify!(n_keep))
+        );
+    }
+    test_field_n_keep();
+    fn test_field_context_shift() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_generate_params>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).context_shift) as usize - ptr as usize
+            },
+            40usize,
+            concat!("Offset of field: ", stringify!(llamaswift_generate_params), "::", stringify!(context_shift))
+        );
+    }
+    test_field_context_shift();
+    fn test_field_append() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_generate_params>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).append) as usize - ptr as usize
+            },
+            41usize,
+            concat!("Offset of field: ", stringify!(llamaswift_generate_params), "::", stringify!(append))
+        );
+    }
+    test_field_append();
 }
 extern "C" {
     pub fn llamaswift_generate_params_init(p: *mut llamaswift_generate_params, size: usize) -> llamaswift_status;
@@ -1002,12 +1052,13 @@ pub struct llamaswift_generate_result {
     pub decode_seconds: f64,
     pub prefill_tokens_per_second: f64,
     pub decode_tokens_per_second: f64,
+    pub n_context_shifts: u32,
 }
 #[test]
 fn bindgen_test_layout_llamaswift_generate_result() {
     assert_eq!(
         ::std::mem::size_of::<llamaswift_generate_result>(),
-        56usize,
+        64usize,
         concat!("Size of: ", stringify!(llamaswift_generate_result))
     );
     assert_eq!(
@@ -1133,6 +1184,18 @@ fn bindgen_test_layout_llamaswift_generate_result() {
         );
     }
     test_field_decode_tokens_per_second();
+    fn test_field_n_context_shifts() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_generate_result>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).n_context_shifts) as usize - ptr as usize
+            },
+            56usize,
+            concat!("Offset of field: ", stringify!(llamaswift_generate_result), "::", stringify!(n_context_shifts))
+        );
+    }
+    test_field_n_context_shifts();
 }
 pub type llamaswift_piece_callback = ::std::option::Option<
     unsafe extern "C" fn(text: *const ::std::os::raw::c_char, len: usize, user: *mut ::std::os::raw::c_void) -> bool,
@@ -1202,5 +1265,113 @@ extern "C" {
         buf: *mut ::std::os::raw::c_char,
         cap: usize,
         len: *mut usize,
+    ) -> llamaswift_status;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct llamaswift_batch_item {
+    pub session: *mut llamaswift_session,
+    pub tokens: *const i32,
+    pub n_tokens: usize,
+}
+#[test]
+fn bindgen_test_layout_llamaswift_batch_item() {
+    assert_eq!(
+        ::std::mem::size_of::<llamaswift_batch_item>(),
+        24usize,
+        concat!("Size of: ", stringify!(llamaswift_batch_item))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<llamaswift_batch_item>(),
+        8usize,
+        concat!("Alignment of ", stringify!(llamaswift_batch_item))
+    );
+    fn test_field_session() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_batch_item>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).session) as usize - ptr as usize
+            },
+            0usize,
+            concat!("Offset of field: ", stringify!(llamaswift_batch_item), "::", stringify!(session))
+        );
+    }
+    test_field_session();
+    fn test_field_tokens() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_batch_item>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).tokens) as usize - ptr as usize
+            },
+            8usize,
+            concat!("Offset of field: ", stringify!(llamaswift_batch_item), "::", stringify!(tokens))
+        );
+    }
+    test_field_tokens();
+    fn test_field_n_tokens() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_batch_item>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).n_tokens) as usize - ptr as usize
+            },
+            16usize,
+            concat!("Offset of field: ", stringify!(llamaswift_batch_item), "::", stringify!(n_tokens))
+        );
+    }
+    test_field_n_tokens();
+}
+#[repr(C)]
+pub struct llamaswift_batch_params {
+    pub struct_size: u32,
+    pub n_batch: u32,
+}
+#[test]
+fn bindgen_test_layout_llamaswift_batch_params() {
+    assert_eq!(
+        ::std::mem::size_of::<llamaswift_batch_params>(),
+        8usize,
+        concat!("Size of: ", stringify!(llamaswift_batch_params))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<llamaswift_batch_params>(),
+        4usize,
+        concat!("Alignment of ", stringify!(llamaswift_batch_params))
+    );
+    fn test_field_struct_size() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_batch_params>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).struct_size) as usize - ptr as usize
+            },
+            0usize,
+            concat!("Offset of field: ", stringify!(llamaswift_batch_params), "::", stringify!(struct_size))
+        );
+    }
+    test_field_struct_size();
+    fn test_field_n_batch() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_batch_params>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).n_batch) as usize - ptr as usize
+            },
+            4usize,
+            concat!("Offset of field: ", stringify!(llamaswift_batch_params), "::", stringify!(n_batch))
+        );
+    }
+    test_field_n_batch();
+}
+extern "C" {
+    pub fn llamaswift_batch_params_init(p: *mut llamaswift_batch_params, size: usize) -> llamaswift_status;
+}
+extern "C" {
+    pub fn llamaswift_batch_decode(
+        items: *const llamaswift_batch_item,
+        n_items: usize,
+        params: *const llamaswift_batch_params,
     ) -> llamaswift_status;
 }
