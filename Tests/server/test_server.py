@@ -48,6 +48,9 @@ class Server:
             if m or self.proc.poll() is not None:
                 break
             time.sleep(0.1)
+        if not m:  # never leave a server behind
+            self.proc.kill()
+            self.proc.wait(timeout=10)
         assert m, open(self.log).read()
         self.port = int(m.group(1))
         self.url = f"http://127.0.0.1:{self.port}/v1"
