@@ -70,9 +70,9 @@ extern "C" {
 /* ---------------------------------------------------------------------------------- */
 
 #define LLAMASWIFT_VERSION_MAJOR 0
-#define LLAMASWIFT_VERSION_MINOR 3
+#define LLAMASWIFT_VERSION_MINOR 4
 #define LLAMASWIFT_VERSION_PATCH 0
-#define LLAMASWIFT_VERSION_STRING "0.3.0"
+#define LLAMASWIFT_VERSION_STRING "0.4.0"
 #define LLAMASWIFT_VERSION_NUMBER \
     (LLAMASWIFT_VERSION_MAJOR * 10000 + LLAMASWIFT_VERSION_MINOR * 100 + LLAMASWIFT_VERSION_PATCH)
 
@@ -505,7 +505,7 @@ llamaswift_status llamaswift_session_state_load_file(llamaswift_session *session
  * sequence (they equal llama.cpp's after its shift, within float rounding).
  * Errors: INVALID_ARGUMENT (session NULL; n_discard 0; n_keep + n_discard greater than
  * the position), UNSUPPORTED (dynamic NTK RoPE scaling: its keys were rotated with
- * per-call bases). On error the session is unchanged. One thread at a time. */
+ * per-call bases). On error the session is unchanged. One thread at a time. Since 0.4. */
 llamaswift_status llamaswift_session_shift(llamaswift_session *session, uint32_t n_keep, uint32_t n_discard);
 
 /* Prefix sharing: makes `dst` hold the first n_tokens tokens of `src` — their tokens and
@@ -516,7 +516,7 @@ llamaswift_status llamaswift_session_shift(llamaswift_session *session, uint32_t
  * logits of the prefix's last token, copy n_tokens − 1 and decode that token).
  * Errors: INVALID_ARGUMENT (a session NULL; dst == src; another model handle, KV type or
  * RoPE settings; n_tokens greater than src's position or dst's n_ctx). On error dst is
- * unchanged. src is only read. One thread at a time per session. */
+ * unchanged. src is only read. One thread at a time per session. Since 0.4. */
 llamaswift_status llamaswift_session_copy_prefix(llamaswift_session *dst, const llamaswift_session *src,
                                                  uint32_t n_tokens);
 
@@ -630,7 +630,7 @@ typedef struct llamaswift_generate_params {
                                         token though control tokens stream as nothing) */
     size_t n_stop_strings;
     bool reuse_cache;                /* keep the cached tokens that equal the start of the prompt (default true) */
-    /* Added with batched decode (read only when struct_size covers them, i.e. ≥ 48): */
+    /* Appended in 0.4 (read only when struct_size covers them, i.e. ≥ 48): */
     uint32_t n_keep;                 /* tokens at the start a context shift never drops; default 0.
                                         The first 4 are always kept (models attend heavily to them:
                                         dropping them breaks generation) */
@@ -728,7 +728,7 @@ llamaswift_status llamaswift_chat_format(const llamaswift_model *model, const ch
                                          char *buf, size_t cap, size_t *len);
 
 /* ---------------------------------------------------------------------------------- */
-/* Batched decode: several sessions in one forward pass                                 */
+/* Batched decode: several sessions in one forward pass (since 0.4)                   */
 /* ---------------------------------------------------------------------------------- */
 
 /* One session's tokens in a batched decode. The pointers are borrowed for the call.
