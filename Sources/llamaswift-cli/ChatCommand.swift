@@ -32,8 +32,7 @@ func chatCommand(_ o: Options) throws {
     err("chat with \(try o.requireModel()) (context \(session.contextLength) tokens); "
         + "Ctrl-C stops an answer, Ctrl-D quits\(input.editing ? "; line editing with libedit" : "")\n")
     // The conversation text the session holds (prompts fed and answers generated); empty
-    // when the next turn must render the whole conversation again (the first turn, or
-    // after a stopped answer, whose last token may not be in the session).
+    // when the next turn must render the whole conversation again.
     var held = ""
     // Tokens of the first turn's prompt (the system message and the first question): a
     // context shift keeps them unless --keep says otherwise.
@@ -91,8 +90,11 @@ func chatCommand(_ o: Options) throws {
                 + "Another message will not fit: start a new chat (Ctrl-D) with a larger -c.\n")
         }
         let reply = String(decoding: answer, as: UTF8.self)
-        // A stopped answer's last token may be shown but not decoded: render it all next time.
-        held = result.stopReason == .cancelled ? "" : held + prompt + reply
+        // After an end-of-generation token or -n the session holds exactly what was fed and
+        // shown; an answer stopped otherwise (Ctrl-C, a full context) may have shown a last
+        // token it did not decode: the next turn renders the whole conversation again.
+        let whole = result.stopReason == .endOfGeneration || result.stopReason == .maxTokens
+        held = whole ? held + prompt + reply : ""
         if firstPromptTokens == 0 { firstPromptTokens = result.promptTokens }
         msgs.append(ChatMessage(role: "assistant", content: reply))
     }

@@ -132,6 +132,7 @@ func runCommand(_ o: Options) throws {
     }
     print("")
     report(result, threads: session.threadCount)
+    if result.contextShifts > 0 { err("context shifted \(result.contextShifts) time(s)\n") }
 }
 
 func report(_ r: GenerateResult, threads: Int) {
