@@ -10,7 +10,7 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
-VERSION := 0.3.0
+VERSION := 0.4.0
 SOVERSION := 0
 SWIFT ?= swift
 # -enable-testing lets the test build share the release build's products.
@@ -28,13 +28,14 @@ PYVENV := out/pyenv
 PY := $(PYVENV)/bin/python
 DIST := out/dist
 
-.PHONY: all build run test test-swift test-c test-cli test-python test-rust test-ray wheel pyenv deps testdata model gemma3 install uninstall deb test-packages clean fuzz sanitize
+.PHONY: all build run test test-swift test-c test-cli test-server test-python test-rust test-ray wheel pyenv deps testdata model gemma3 install uninstall deb test-packages clean fuzz sanitize
 
 all: build
 
 build:
 	$(SWIFT) build $(SWIFTFLAGS) --product llamaswift
 	$(SWIFT) build $(SWIFTFLAGS) --product llamaswift-cli
+	$(SWIFT) build $(SWIFTFLAGS) --product llamaswift-server
 	ln -sf libllamaswift.so $(BIN)/libllamaswift.so.$(SOVERSION)
 	ln -sf llamaswift-cli $(BIN)/llamaswift
 
@@ -54,7 +55,7 @@ deps:
 run: model build
 	$(BIN)/llamaswift run -m $(MODEL) -p "$(PROMPT)"
 
-test: deps model testdata build test-swift test-c test-cli test-python test-ray test-rust test-packages
+test: deps model testdata build test-swift test-c test-cli test-python test-ray test-rust test-server test-packages
 	@echo "make test: all suites passed"
 
 test-swift:
@@ -80,6 +81,10 @@ test-cli: build model
 
 pyenv:
 	bash scripts/python-venv.sh >/dev/null
+
+# llamaswift-server on 127.0.0.1 through the official openai client (venv: scripts/server-venv.sh).
+test-server: build
+	LLAMASWIFT_BIN=$(abspath $(BIN)) $$(bash scripts/server-venv.sh)/bin/python -m pytest -q Tests/server
 
 # The wheel carries the stripped library and a manylinux tag read from it (python/hatch_build.py);
 # auditwheel must find the same tag.

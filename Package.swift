@@ -36,10 +36,15 @@ let package = Package(
         .library(name: "llamaswift", type: .dynamic, targets: ["llamaswift"]),
         // Installed as `llamaswift`; a SwiftPM product may not share the library's name.
         .executable(name: "llamaswift-cli", targets: ["llamaswift-cli"]),
+        // The OpenAI-compatible HTTP server (Hummingbird 2 on SwiftNIO). Only this program
+        // links them: the library and the CLI stay dependency-free.
+        .executable(name: "llamaswift-server", targets: ["llamaswift-server"]),
     ],
     dependencies: [
         // The program's flag parsing; the library (libllamaswift.so) does not link it.
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The server's HTTP stack (llamaswift-server only).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // The C header, imported into Swift so the compiler checks every @c function.
@@ -79,6 +84,9 @@ let package = Package(
                 .unsafeFlags(["-static-stdlib", "-use-ld=lld"]), .linkedLibrary("_FoundationCollections"),
                 .linkedLibrary("_FoundationCShims"),
             ]),
+        .executableTarget(
+            name: "llamaswift-server",
+            dependencies: ["LlamaSwift", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "LlamaSwiftTests", dependencies: ["LlamaSwift", "LlamaSwiftKernels", "LlamaSwiftFormats"]),
     ] + kernelLevelTargets,
     // The engine is pointer code whose thread rules are documented per type (models are

@@ -70,9 +70,9 @@ extern "C" {
 /* ---------------------------------------------------------------------------------- */
 
 #define LLAMASWIFT_VERSION_MAJOR 0
-#define LLAMASWIFT_VERSION_MINOR 3
+#define LLAMASWIFT_VERSION_MINOR 4
 #define LLAMASWIFT_VERSION_PATCH 0
-#define LLAMASWIFT_VERSION_STRING "0.3.0"
+#define LLAMASWIFT_VERSION_STRING "0.4.0"
 #define LLAMASWIFT_VERSION_NUMBER \
     (LLAMASWIFT_VERSION_MAJOR * 10000 + LLAMASWIFT_VERSION_MINOR * 100 + LLAMASWIFT_VERSION_PATCH)
 
@@ -496,6 +496,30 @@ llamaswift_status llamaswift_session_state_save_file(const llamaswift_session *s
  * /proc file is refused at once). One thread at a time per session. */
 llamaswift_status llamaswift_session_state_load_file(llamaswift_session *session, const char *path);
 
+/* Context shift (llama.cpp's): drops the n_discard tokens after the first n_keep and
+ * moves the later ones down by n_discard positions — their cached keys are rotated back
+ * by n_discard positions (RoPE), their values move as they are — so a full session can
+ * go on decoding. The position becomes position − n_discard. The logits of the last
+ * decode stay available (the next token's distribution, computed before the shift).
+ * The model then sees a text with a hole: later logits are not those of any unbroken
+ * sequence (they equal llama.cpp's after its shift, within float rounding).
+ * Errors: INVALID_ARGUMENT (session NULL; n_discard 0; n_keep + n_discard greater than
+ * the position), UNSUPPORTED (dynamic NTK RoPE scaling: its keys were rotated with
+ * per-call bases). On error the session is unchanged. One thread at a time. Since 0.4. */
+llamaswift_status llamaswift_session_shift(llamaswift_session *session, uint32_t n_keep, uint32_t n_discard);
+
+/* Prefix sharing: makes `dst` hold the first n_tokens tokens of `src` — their tokens and
+ * cached keys and values, copied, not recomputed — as if dst had decoded them itself
+ * (bit for bit: the rows are those dst would compute). A server starts each conversation
+ * from a session that evaluated the common system prompt once. dst's previous contents
+ * are dropped; its logits become unavailable (decode at least one more token; to get the
+ * logits of the prefix's last token, copy n_tokens − 1 and decode that token).
+ * Errors: INVALID_ARGUMENT (a session NULL; dst == src; another model handle, KV type or
+ * RoPE settings; n_tokens greater than src's position or dst's n_ctx). On error dst is
+ * unchanged. src is only read. One thread at a time per session. Since 0.4. */
+llamaswift_status llamaswift_session_copy_prefix(llamaswift_session *dst, const llamaswift_session *src,
+                                                 uint32_t n_tokens);
+
 /* ---------------------------------------------------------------------------------- */
 /* Sampling                                                                             */
 /* ---------------------------------------------------------------------------------- */
@@ -606,6 +630,15 @@ typedef struct llamaswift_generate_params {
                                         token though control tokens stream as nothing) */
     size_t n_stop_strings;
     bool reuse_cache;                /* keep the cached tokens that equal the start of the prompt (default true) */
+    /* Appended in 0.4 (read only when struct_size covers them, i.e. ≥ 48): */
+    uint32_t n_keep;                 /* tokens at the start a context shift never drops; default 0.
+                                        The first 4 are always kept (models attend heavily to them:
+                                        dropping them breaks generation) */
+    bool context_shift;              /* when the context is full, drop the oldest half of the tokens after
+                                        n_keep (llamaswift_session_shift) and go on; default true.
+                                        false: a full context ends the generation (STOP_CONTEXT_FULL) */
+    bool append;                     /* the prompt continues the session's tokens (a chat's next turn, its
+                                        new text only; reuse_cache is then ignored); default false */
 } llamaswift_generate_params;
 
 /* Writes the default generate parameters (see llamaswift_model_params_init). */
@@ -627,6 +660,7 @@ typedef struct llamaswift_generate_result {
     double decode_seconds;
     double prefill_tokens_per_second; /* n_prompt_evaluated / prefill_seconds */
     double decode_tokens_per_second;  /* n_generated / decode_seconds */
+    uint32_t n_context_shifts;        /* context shifts made (params.context_shift) */
 } llamaswift_generate_result;
 
 /* Receives generated text: `len` bytes of valid UTF-8 — complete characters only (never
@@ -638,19 +672,25 @@ typedef bool (*llamaswift_piece_callback)(const char *text, size_t len, void *us
 
 /* Generates a continuation of `prompt` (`len` bytes): tokenizes it, evaluates it on the
  * session (keeping the cached prefix it shares with the session's tokens when
- * reuse_cache is set — a multi-turn chat re-evaluates only its new text), then samples
+ * reuse_cache is set — a multi-turn chat re-evaluates only its new text — or after all
+ * of them with append), then samples
  * and decodes token by token, streaming text to `callback` (may be NULL) until an
  * end-of-generation token, max_tokens, a stop string, the callback's wish, a full
  * context or a cancel. Streamed text is each token's piece with control and unknown
  * tokens rendered as nothing; stop strings are matched against the pieces with every
  * token's text rendered (llama.cpp's token_to_piece with special = true), so a stop
- * string may name a control token, alone or with text around it. The prompt's tokens are added to the sampler's penalty window.
+ * string may name a control token, alone or with text around it. With context_shift
+ * (the default) a full context is not an end: half of the tokens after n_keep are
+ * dropped (llamaswift_session_shift) — also before the prompt, when it does not fit
+ * after the cached tokens — so generation goes on; result->n_context_shifts counts the
+ * shifts. The prompt's tokens are added to the sampler's penalty window.
  * `params` may be NULL (defaults); `result` may be NULL, else the caller sets
  * result->struct_size and gets counts, stop reason and speeds — also on CANCELLED.
  * Errors: INVALID_ARGUMENT (session, sampler NULL; prompt NULL with len > 0; an empty
  * prompt; a prompt over 64 MiB; bad params), CONTEXT_FULL (the prompt alone does not
- * fit: nothing was generated), CANCELLED (stop reason CANCELLED; text so far was
- * streamed), OUT_OF_MEMORY (the prompt's tokenization, as llamaswift_tokenize).
+ * fit: nothing was generated; with context_shift: not even after dropping every token
+ * after n_keep), CANCELLED (stop reason CANCELLED; text so far was streamed),
+ * OUT_OF_MEMORY (the prompt's tokenization, as llamaswift_tokenize).
  * One thread at a time per session and sampler. */
 llamaswift_status llamaswift_generate(llamaswift_session *session, llamaswift_sampler *sampler, const char *prompt,
                                       size_t len, const llamaswift_generate_params *params,
@@ -686,6 +726,60 @@ typedef struct llamaswift_chat_message {
 llamaswift_status llamaswift_chat_format(const llamaswift_model *model, const char *template_name,
                                          const llamaswift_chat_message *msgs, size_t n, bool add_assistant_prefix,
                                          char *buf, size_t cap, size_t *len);
+
+/* ---------------------------------------------------------------------------------- */
+/* Batched decode: several sessions in one forward pass (since 0.4)                   */
+/* ---------------------------------------------------------------------------------- */
+
+/* One session's tokens in a batched decode. The pointers are borrowed for the call.
+ * This struct never grows (arrays of it are passed). */
+typedef struct llamaswift_batch_item {
+    llamaswift_session *session;
+    const int32_t *tokens; /* n_tokens token ids to append to the session */
+    size_t n_tokens;       /* > 0: 1 to decode a token, more to evaluate a prompt */
+} llamaswift_batch_item;
+
+typedef struct llamaswift_batch_params {
+    uint32_t struct_size;
+    uint32_t n_batch; /* most tokens per forward pass, all sessions together; 0 (default) or
+                         more than the first session's n_batch = the first session's n_batch */
+} llamaswift_batch_params;
+
+/* Writes the default batch parameters (see llamaswift_model_params_init). */
+llamaswift_status llamaswift_batch_params_init(llamaswift_batch_params *p, size_t size);
+
+static inline llamaswift_batch_params llamaswift_batch_default_params(void) {
+    llamaswift_batch_params p;
+    llamaswift_batch_params_init(&p, sizeof p);
+    return p;
+}
+
+/* Appends items[i].tokens to items[i].session for every i and evaluates them in shared
+ * forward passes: the tokens of all items, in order, go through the model up to n_batch
+ * at a time, so each weight matrix is read once per pass for all the sessions (a server
+ * advancing 8 conversations by one token each reads the weights once, not 8 times).
+ * Each session ends exactly as if llamaswift_session_decode(session, tokens, n_tokens)
+ * had been called on it alone: the same position, cache and logits, bit for bit (with
+ * dynamic NTK RoPE, as that call with those tokens). Sessions not in the call are
+ * untouched. The passes run on the first item's session's worker threads and scratch
+ * buffers (its n_threads; its n_batch bounds the tokens per pass); the other sessions'
+ * threads stay idle.
+ * The sessions must be distinct, created on the same model handle, with the same KV
+ * type; their n_ctx, n_batch, n_threads, logits_all and RoPE settings may differ.
+ * All or nothing for the whole batch: on any error no session changes (positions,
+ * caches up to them, logits and their addresses stay as before).
+ * `params` may be NULL (defaults).
+ * Errors: INVALID_ARGUMENT (items NULL or n_items 0; n_items over 65,536; a NULL or
+ * invalid session; a session twice; sessions of different models or KV types; tokens
+ * NULL or n_tokens 0 in an item; a token out of range — the message names the item),
+ * CONTEXT_FULL (an item's tokens do not fit its session: rewind it), CANCELLED
+ * (llamaswift_session_cancel on any of the sessions during the call cancels the whole
+ * call), OUT_OF_MEMORY, FORMAT (NaN from the weights; see llamaswift_session_decode).
+ * Threads: no session of the batch may be used by another thread during the call (the
+ * caller's duty), except llamaswift_session_cancel; different batches over disjoint
+ * sessions may run concurrently. */
+llamaswift_status llamaswift_batch_decode(const llamaswift_batch_item *items, size_t n_items,
+                                          const llamaswift_batch_params *params);
 
 #ifdef __cplusplus
 }

@@ -7,6 +7,12 @@ import Glibc
 
 /// `chat`: interactive multi-turn chat; each turn re-evaluates only the new text.
 ///
+/// Each turn feeds only what the rendered conversation adds to the text the session
+/// holds (generate's append mode), so a context shift — which drops old tokens from the
+/// session, keeping the first `--keep` (default: the first turn's prompt, at most half
+/// the context) — never forces a re-evaluation and a long chat goes on past n_ctx
+/// (`--no-context-shift`: a full context ends the answer, as before).
+///
 /// Ctrl-C: SIGINT is blocked in every thread and taken by one thread with `sigwait`
 /// (ChatInterrupts), so no code runs in a signal handler. During an answer the first
 /// Ctrl-C cancels the session's call (Session.cancel — what llamaswift_session_cancel
@@ -25,6 +31,12 @@ func chatCommand(_ o: Options) throws {
     if let s = o.system { msgs.append(ChatMessage(role: "system", content: s)) }
     err("chat with \(try o.requireModel()) (context \(session.contextLength) tokens); "
         + "Ctrl-C stops an answer, Ctrl-D quits\(input.editing ? "; line editing with libedit" : "")\n")
+    // The conversation text the session holds (prompts fed and answers generated); empty
+    // when the next turn must render the whole conversation again.
+    var held = ""
+    // Tokens of the first turn's prompt (the system message and the first question): a
+    // context shift keeps them unless --keep says otherwise.
+    var firstPromptTokens = 0
     while true {
         guard let line = input.read(prompt: "> ") else { break }
         if line.isEmpty { continue }
@@ -33,9 +45,19 @@ func chatCommand(_ o: Options) throws {
             name: o.template, modelTemplate: model.chatTemplate, messages: msgs, addAssistant: true)
         var go = GenerateOptions()
         go.maxTokens = o.nPredict
+        go.contextShift = o.contextShift
+        go.keep = o.keep >= 0 ? o.keep : min(firstPromptTokens, session.contextLength / 2)
+        var prompt = text
+        if !held.isEmpty, text.hasPrefix(held) {
+            prompt = String(text.dropFirst(held.count))
+            go.append = true
+            go.addSpecial = false
+        } else {
+            held = ""
+        }
         var result = GenerateResult()
         var answer: [UInt8] = []
-        let bytes = Array(text.utf8)
+        let bytes = Array(prompt.utf8)
         interrupts.beginAnswer()
         do {
             try bytes.withUnsafeBytes { p in
@@ -62,11 +84,19 @@ func chatCommand(_ o: Options) throws {
             err("[answer stopped by Ctrl-C; the chat goes on — Ctrl-C at the prompt or Ctrl-D quits]\n")
         }
         report(result, threads: session.threadCount)
+        if result.contextShifts > 0 { err("context shifted \(result.contextShifts) time(s)\n") }
         if result.stopReason == .contextFull {
             err("llamaswift: the context is full (\(session.contextLength) tokens, -c): the answer stopped there. "
                 + "Another message will not fit: start a new chat (Ctrl-D) with a larger -c.\n")
         }
-        msgs.append(ChatMessage(role: "assistant", content: String(decoding: answer, as: UTF8.self)))
+        let reply = String(decoding: answer, as: UTF8.self)
+        // After an end-of-generation token or -n the session holds exactly what was fed and
+        // shown; an answer stopped otherwise (Ctrl-C, a full context) may have shown a last
+        // token it did not decode: the next turn renders the whole conversation again.
+        let whole = result.stopReason == .endOfGeneration || result.stopReason == .maxTokens
+        held = whole ? held + prompt + reply : ""
+        if firstPromptTokens == 0 { firstPromptTokens = result.promptTokens }
+        msgs.append(ChatMessage(role: "assistant", content: reply))
     }
     print("")
 }

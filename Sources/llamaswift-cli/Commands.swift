@@ -120,6 +120,8 @@ func runCommand(_ o: Options) throws {
     let sampler = try Sampler(options: o.samplerOptions)
     var go = GenerateOptions()
     go.maxTokens = o.nPredict
+    go.contextShift = o.contextShift
+    go.keep = max(o.keep, 0)
     var result = GenerateResult()
     let bytes = Array(text.utf8)
     try bytes.withUnsafeBytes { p in
@@ -130,6 +132,7 @@ func runCommand(_ o: Options) throws {
     }
     print("")
     report(result, threads: session.threadCount)
+    if result.contextShifts > 0 { err("context shifted \(result.contextShifts) time(s)\n") }
 }
 
 func report(_ r: GenerateResult, threads: Int) {
@@ -187,6 +190,7 @@ func perplexityCommand(_ o: Options) throws {
 /// generation of `--tg` tokens, in tokens per second, over `-r` repetitions after one
 /// untimed warm-up (as llama-bench).
 func benchCommand(_ o: Options) throws {
+    if !o.parallel.isEmpty { return try batchedBenchCommand(o) }
     let model = try loadModel(o)
     var so = o.sessionOptions
     // Options bounds pp and tg; the sum is still checked, never trapped on.
@@ -237,6 +241,88 @@ func benchCommand(_ o: Options) throws {
     let used = median(tg) * Double(perToken)
     print("weights read per token: \(fmt(Double(perToken) / 1e6)) MB; tg reads \(fmt(used / 1e9, 2)) GB/s of \(fmt(bw / 1e9, 2)) GB/s "
         + "measured (sequential read of the mapped file, \(session.threadCount) thread(s), median of 3): \(fmt(100 * used / bw, 1))% of the limit")
+}
+
+/// `bench -npl 1,2,4,8,16`: what llama-batched-bench reports. For each N, N sessions
+/// each evaluate a prompt of -npp tokens (all N in shared passes: Session.decode(batch:))
+/// and then generate -ntg tokens each, one token per session per pass; S_PP and S_TG are
+/// aggregate tokens per second over all N sequences (medians of -r repetitions after one
+/// untimed warm-up). Prompts are distinct random tokens (llama-batched-bench's default,
+/// no shared prompt). The passes run on the first session's -t threads.
+func batchedBenchCommand(_ o: Options) throws {
+    let model = try loadModel(o)
+    let npp = o.pp, ntg = o.tg
+    var seed: UInt32 = 12345
+    func randomTokens(_ n: Int, _ vocab: Int) -> [Int32] {
+        (0..<n).map { _ in
+            seed = seed &* 1_103_515_245 &+ 12345
+            return Int32(seed >> 8) % Int32(vocab)
+        }
+    }
+    func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+    let name = (try o.requireModel()).split(separator: "/").last.map(String.init) ?? ""
+    var threads = 0
+    var lines: [String] = []
+    for n in o.parallel {
+        var sessions: [Session] = []
+        for i in 0..<n {
+            var so = o.sessionOptions
+            so.contextLength = npp + ntg + 1
+            // The first session runs the passes: it needs the threads and a chunk that
+            // holds every prompt (as llama-batched-bench's n_batch 2048); the others
+            // hold only their caches.
+            so.batchSize = i == 0 ? max(o.batch > 0 ? o.batch : 2048, n) : 1
+            so.threads = i == 0 ? o.threads : 1
+            if i == 0 { so.contextLength = max(so.contextLength, so.batchSize) }  // n_batch is capped at n_ctx
+            sessions.append(try Session(model: model, options: so))
+        }
+        threads = sessions[0].threadCount
+        let vocab = sessions[0].vocabularySize
+        var pp: [Double] = [], tg: [Double] = []
+        for rep in 0...o.reps {
+            for s in sessions { try s.rewind(to: 0) }
+            let prompts = sessions.map { _ in randomTokens(npp, vocab) }
+            let t0 = monotonicSeconds()
+            try withBatch(sessions, prompts) { try Session.decode(batch: $0) }
+            let tPP = monotonicSeconds() - t0
+            let t1 = monotonicSeconds()
+            for _ in 0..<ntg {
+                let next = sessions.map { _ in randomTokens(1, vocab) }
+                try withBatch(sessions, next) { try Session.decode(batch: $0) }
+            }
+            let tTG = monotonicSeconds() - t1
+            if rep > 0 {  // rep 0 is the warm-up
+                pp.append(Double(n * npp) / tPP)
+                tg.append(Double(n * ntg) / tTG)
+            }
+        }
+        let sPP = median(pp), sTG = median(tg)
+        let tPP = Double(n * npp) / sPP, tTG = Double(n * ntg) / sTG
+        lines.append(
+            "| \(pad(npp, 6)) | \(pad(ntg, 6)) | \(pad(n, 4)) | \(pad(n * (npp + ntg), 6)) | \(pad(fmt(tPP, 3), 8)) | \(pad(fmt(sPP, 2), 8)) | \(pad(fmt(tTG, 3), 8)) | \(pad(fmt(sTG, 2), 8)) | \(pad(fmt(tPP + tTG, 3), 8)) | \(pad(fmt(Double(n * (npp + ntg)) / (tPP + tTG), 2), 8)) |"
+        )
+        err(lines.last! + "\n")
+    }
+    print("model: \(name)  threads: \(threads)  kernels: \(kernelPathName())  reps: \(o.reps) (medians)")
+    print("|     PP |     TG |    B |   N_KV |   T_PP s | S_PP t/s |   T_TG s | S_TG t/s |      T s |    S t/s |")
+    print("|--------|--------|------|--------|----------|----------|----------|----------|----------|----------|")
+    for l in lines { print(l) }
+}
+
+/// Runs `body` with one batch item per session over `tokens[i]`.
+private func withBatch(
+    _ sessions: [Session], _ tokens: [[Int32]], _ body: ([Session.BatchItem]) throws -> Void
+) throws {
+    func go(_ i: Int, _ items: [Session.BatchItem]) throws {
+        guard i < sessions.count else { return try body(items) }
+        try tokens[i].withUnsafeBufferPointer { try go(i + 1, items + [Session.BatchItem(session: sessions[i], tokens: $0)]) }
+    }
+    try go(0, [])
+}
+
+private func pad<T>(_ v: T, _ width: Int) -> String {
+    let s = "\(v)"
+    return String(repeating: " ", count: max(0, width - s.count)) + s
 }
 
 /// Bytes per second at which `threads` threads read the whole mapping once (each a

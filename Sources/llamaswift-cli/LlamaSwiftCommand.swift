@@ -19,7 +19,7 @@ struct LlamaSwiftCommand: ParsableCommand {
 
 /// The version of the engine the program is built with (the header's LLAMASWIFT_VERSION_STRING;
 /// Tests/cli checks that they agree).
-let cliVersion = "0.3.0"
+let cliVersion = "0.4.0"
 
 // MARK: - Flag groups
 
@@ -132,6 +132,27 @@ struct ChatFlags: ParsableArguments {
     }
 }
 
+struct ContextShiftFlags: ParsableArguments {
+    @Option(
+        name: .customLong("keep"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Tokens a context shift keeps at the start (-1: chat keeps its first prompt, at most half the context; run keeps the first 4).",
+            valueName: "n"))
+    var keep = -1
+
+    @Flag(
+        name: .customLong("no-context-shift"),
+        help: "A full context ends the answer instead of dropping the older half of the conversation.")
+    var noContextShift = false
+
+    func validate() throws { try inRange("--keep", keep, -1...(1 << 20)) }
+
+    func apply(_ o: inout Options) {
+        o.keep = keep
+        o.contextShift = !noContextShift
+    }
+}
+
 func inRange(_ flag: String, _ v: Int, _ range: ClosedRange<Int>) throws {
     guard range.contains(v) else {
         throw ValidationError("\(flag) \(v) is out of range (\(range.lowerBound) … \(range.upperBound))")
@@ -168,6 +189,7 @@ struct Run: ParsableCommand {
     @OptionGroup var chatFlags: ChatFlags
     @OptionGroup var sampling: SamplingFlags
     @OptionGroup var context: ContextFlags
+    @OptionGroup var contextShift: ContextShiftFlags
 
     func validate() throws {
         guard (prompt == nil) != (file == nil) else { throw ValidationError("give the prompt as -p TEXT or -f FILE (one of them)") }
@@ -179,6 +201,7 @@ struct Run: ParsableCommand {
         chatFlags.apply(&o)
         sampling.apply(&o)
         context.apply(&o)
+        contextShift.apply(&o)
         o.prompt = prompt
         o.file = file
         o.raw = raw
@@ -199,6 +222,7 @@ struct Chat: ParsableCommand {
     @OptionGroup var chatFlags: ChatFlags
     @OptionGroup var sampling: SamplingFlags
     @OptionGroup var context: ContextFlags
+    @OptionGroup var contextShift: ContextShiftFlags
 
     func run() throws {
         var o = Options()
@@ -206,6 +230,7 @@ struct Chat: ParsableCommand {
         chatFlags.apply(&o)
         sampling.apply(&o)
         context.apply(&o)
+        contextShift.apply(&o)
         try reportingErrors { try chatCommand(o) }
     }
 }
@@ -270,10 +295,20 @@ struct Bench: ParsableCommand {
         abstract: "Prompt processing and generation speed in tokens per second (as llama-bench).")
 
     @OptionGroup var modelFlags: ModelFlags
-    @Option(name: .customLong("pp"), parsing: .unconditional, help: "Prompt tokens per repetition.")
+    @Option(
+        name: [.customLong("pp"), .customLong("npp", withSingleDash: true)], parsing: .unconditional,
+        help: "Prompt tokens per repetition (per sequence with -npl).")
     var pp = 512
-    @Option(name: .customLong("tg"), parsing: .unconditional, help: "Generated tokens per repetition.")
+    @Option(
+        name: [.customLong("tg"), .customLong("ntg", withSingleDash: true)], parsing: .unconditional,
+        help: "Generated tokens per repetition (per sequence with -npl).")
     var tg = 128
+    @Option(
+        name: [.customLong("npl", withSingleDash: true), .customLong("npl")],
+        help: ArgumentHelp(
+            "Batched mode (llama-batched-bench's table): N sequences decoded together, for each N of a comma-separated list (1 … 256 each).",
+            valueName: "n,n,…"))
+    var npl: String?
     @Option(name: [.customShort("r"), .long], parsing: .unconditional, help: "Repetitions (after one untimed warm-up).")
     var repetitions = 5
     @OptionGroup var context: ContextFlags
@@ -282,6 +317,18 @@ struct Bench: ParsableCommand {
         try inRange("--pp", pp, 1...(1 << 20))
         try inRange("--tg", tg, 1...(1 << 20))
         try inRange("-r", repetitions, 1...1000)
+        _ = try parallelCounts()
+    }
+
+    /// -npl's counts (empty without -npl).
+    func parallelCounts() throws -> [Int] {
+        guard let npl else { return [] }
+        return try npl.split(separator: ",", omittingEmptySubsequences: false).map {
+            guard let n = Int($0), (1...256).contains(n) else {
+                throw ValidationError("-npl: '\($0)' is not a count of 1 … 256")
+            }
+            return n
+        }
     }
 
     func run() throws {
@@ -291,6 +338,7 @@ struct Bench: ParsableCommand {
         o.pp = pp
         o.tg = tg
         o.reps = repetitions
+        o.parallel = try parallelCounts()
         try reportingErrors { try benchCommand(o) }
     }
 }

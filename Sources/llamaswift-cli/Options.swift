@@ -23,6 +23,13 @@ struct Options {
     var parseSpecial = false
     /// Lock the weights in memory (--mlock).
     var mlock = false
+    /// bench: parallel sequence counts for the batched mode (llama-batched-bench's -npl).
+    var parallel: [Int] = []
+    /// Tokens a context shift keeps at the start (llama.cpp's --keep); -1 = the whole
+    /// first prompt (chat) or the minimum (run).
+    var keep = -1
+    /// Off: a full context ends the generation (llama.cpp's --no-context-shift).
+    var contextShift = true
 
     func requireModel() throws -> String {
         guard let model else { throw CLIError("-m MODEL is required") }

@@ -4,7 +4,11 @@ import LlamaSwift
 let defaultGenerateParams = llamaswift_generate_params(
     struct_size: UInt32(MemoryLayout<llamaswift_generate_params>.size), max_tokens: 256,
     tokenize_flags: LLAMASWIFT_TOKENIZE_ADD_SPECIAL | LLAMASWIFT_TOKENIZE_PARSE_SPECIAL,
-    stop_strings: nil, n_stop_strings: 0, reuse_cache: true)
+    stop_strings: nil, n_stop_strings: 0, reuse_cache: true, n_keep: 0, context_shift: true, append: false)
+
+/// The first struct_size that covers n_keep, context_shift and append: a smaller one is
+/// a caller built before them, whose bytes there are padding, not fields.
+let generateParamsShiftSize = MemoryLayout<llamaswift_generate_params>.offset(of: \.append)! + 1
 
 @c @implementation
 public func llamaswift_generate_params_init(
@@ -43,6 +47,11 @@ public func llamaswift_generate(
         o.addSpecial = p.tokenize_flags & LLAMASWIFT_TOKENIZE_ADD_SPECIAL != 0
         o.parseSpecial = p.tokenize_flags & LLAMASWIFT_TOKENIZE_PARSE_SPECIAL != 0
         o.reuseCache = p.reuse_cache
+        if p.struct_size >= generateParamsShiftSize {
+            o.keep = Int(p.n_keep)
+            o.contextShift = p.context_shift
+            o.append = p.append
+        }
         let nStops = try sizeArgument(p.n_stop_strings, "params->n_stop_strings")
         if nStops > 0 {
             guard let list = p.stop_strings else {
@@ -73,6 +82,7 @@ public func llamaswift_generate(
         out.n_prompt_tokens = UInt32(result.promptTokens)
         out.n_prompt_evaluated = UInt32(result.promptTokensEvaluated)
         out.n_generated = UInt32(result.generatedTokens)
+        out.n_context_shifts = UInt32(result.contextShifts)
         out.prefill_seconds = result.prefillSeconds
         out.decode_seconds = result.decodeSeconds
         out.prefill_tokens_per_second =

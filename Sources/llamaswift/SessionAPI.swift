@@ -7,8 +7,8 @@ final class SessionHandle {
     init(_ s: Session) { session = s }
 }
 
-func sessionFrom(_ p: OpaquePointer?) throws -> Session {
-    try Handles.get(p, .session, "session", as: SessionHandle.self).session
+func sessionFrom(_ p: OpaquePointer?, _ name: String = "session") throws -> Session {
+    try Handles.get(p, .session, name, as: SessionHandle.self).session
 }
 
 let defaultSessionParams = llamaswift_session_params(
@@ -120,4 +120,16 @@ public func llamaswift_session_set_threads(_ s: OpaquePointer!, _ n: UInt32) -> 
 @c @implementation
 public func llamaswift_session_get_threads(_ s: OpaquePointer!) -> UInt32 {
     UInt32(Handles.peek(s, .session, as: SessionHandle.self)?.session.threadCount ?? 0)
+}
+
+@c @implementation
+public func llamaswift_session_shift(_ s: OpaquePointer!, _ nKeep: UInt32, _ nDiscard: UInt32) -> llamaswift_status {
+    guarded { try sessionFrom(s).shiftContext(keep: Int(nKeep), discard: Int(nDiscard)) }
+}
+
+@c @implementation
+public func llamaswift_session_copy_prefix(_ dst: OpaquePointer!, _ src: OpaquePointer!, _ n: UInt32)
+    -> llamaswift_status
+{
+    guarded { try sessionFrom(dst, "dst").copyPrefix(from: try sessionFrom(src, "src"), count: Int(n)) }
 }

@@ -326,15 +326,17 @@ import Testing
 
 /// Generation on the real model: greedy is deterministic, stop reasons, cache reuse.
 @Suite struct GenerationTests {
-    func run(_ session: Session, _ prompt: String, max: Int = 24, stops: [String] = [], temp: Float = 0, seed: UInt64 = 1)
-        throws -> (String, GenerateResult)
-    {
+    func run(
+        _ session: Session, _ prompt: String, max: Int = 24, stops: [String] = [], temp: Float = 0, seed: UInt64 = 1,
+        contextShift: Bool = true
+    ) throws -> (String, GenerateResult) {
         var so = SamplerOptions()
         so.temperature = temp
         so.seed = seed
         let sampler = try Sampler(options: so)
         var go = GenerateOptions()
         go.maxTokens = max
+        go.contextShift = contextShift
         go.stopStrings = stops.map { Array($0.utf8) }
         var result = GenerateResult()
         var text: [UInt8] = []
@@ -379,12 +381,16 @@ import Testing
         let (t3, r3) = try run(s, Self.chat, max: 64, stops: ["Paris"])
         #expect(r3.stopReason == .stopString)
         #expect(!t3.contains("Paris"))
-        // A context that fills up is a stop reason.
+        // Without context shift a context that fills up is a stop reason; with it (the
+        // default) generation goes on past n_ctx.
         var small = SessionOptions()
         small.contextLength = 24
         let tiny = try Session(model: model, options: small)
-        let (_, r4) = try run(tiny, "Once upon a time", max: 100)
+        let (_, r4) = try run(tiny, "Once upon a time", max: 100, contextShift: false)
         #expect(r4.stopReason == .contextFull)
+        let (_, r5) = try run(tiny, "Once upon a time", max: 100)
+        #expect(r5.stopReason == .maxTokens && r5.generatedTokens == 100 && r5.contextShifts >= 4)
+        #expect(tiny.position <= 24)
         // A prompt longer than the context is an error.
         #expect { try run(tiny, String(repeating: "word ", count: 100)) } throws: {
             ($0 as? LlamaError)?.kind == .contextFull

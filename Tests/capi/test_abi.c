@@ -4,7 +4,7 @@
 #include "check.h"
 
 int main(void) {
-#if LLAMASWIFT_VERSION_MAJOR == 0 && LLAMASWIFT_VERSION_MINOR == 3
+#if LLAMASWIFT_VERSION_MAJOR == 0 && LLAMASWIFT_VERSION_MINOR == 4
     /* 0.2: llamaswift_sampler_params gained temperature_order (48 → 56 bytes); the
      * fields before it are where 0.1 had them. */
     CHECK(offsetof(llamaswift_sampler_params, seed) == 40);
@@ -20,9 +20,20 @@ int main(void) {
     CHECK(sizeof(llamaswift_model_info) == 88);
     CHECK(sizeof(llamaswift_session_params) == 40);
     CHECK(sizeof(llamaswift_sampler_params) == 56);
-    CHECK(sizeof(llamaswift_generate_params) == 40);
-    CHECK(sizeof(llamaswift_generate_result) == 56);
+    /* 0.4: llamaswift_generate_params gained n_keep, context_shift and append (40 → 48
+     * bytes; n_keep lands in 0.3's trailing padding, so they are read only when
+     * struct_size is at least 48), llamaswift_generate_result gained n_context_shifts
+     * (56 → 64); llamaswift_batch_item and llamaswift_batch_params are new. */
+    CHECK(offsetof(llamaswift_generate_params, reuse_cache) == 32);
+    CHECK(offsetof(llamaswift_generate_params, n_keep) == 36);
+    CHECK(offsetof(llamaswift_generate_params, context_shift) == 40);
+    CHECK(offsetof(llamaswift_generate_params, append) == 41);
+    CHECK(offsetof(llamaswift_generate_result, n_context_shifts) == 56);
+    CHECK(sizeof(llamaswift_generate_params) == 48);
+    CHECK(sizeof(llamaswift_generate_result) == 64);
     CHECK(sizeof(llamaswift_chat_message) == 2 * sizeof(void *));
+    CHECK(sizeof(llamaswift_batch_item) == 3 * sizeof(void *));
+    CHECK(sizeof(llamaswift_batch_params) == 8);
     CHECK(LLAMASWIFT_OK == 0 && LLAMASWIFT_ERR_INTERNAL == 9);
 #else
 #error "record the struct sizes of this version"

@@ -3,7 +3,7 @@
 # values, out-of-range numbers are usage errors, exit 64, with usage), --version, help
 # per command, llama.cpp's flag spellings, runtime errors (exit 1), and `chat`: piped
 # turns, Ctrl-C stopping an answer while the chat goes on, Ctrl-C at the prompt and
-# end of input quitting, a full context explained. Needs the release build and the model.
+# end of input quitting, a full context explained or shifted, bench -npl. Needs the release build and the model.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cli=$root/.build/release/llamaswift-cli
@@ -119,15 +119,35 @@ else
 fi
 exec 7>&-
 
-# chat, a full context: said, and the next message that does not fit is dropped.
+# chat, a full context with --no-context-shift: said, and the next message that does not
+# fit is dropped.
 printf 'Write a long story about a dragon.\nAnd another one.\n' >"$work/full"
-"$cli" chat -m "$model" --temp 0 -n -1 -c 96 <"$work/full" >"$work/out" 2>&1
+"$cli" chat -m "$model" --temp 0 -n -1 -c 96 --no-context-shift <"$work/full" >"$work/out" 2>&1
 st=$?
 if [ $st = 0 ] && grep -q "the context is full (96 tokens" "$work/out" && grep -q "no longer fits in the context" "$work/out"; then
     ok
 else
     bad "chat with a full context (exit $st)"; sed 's/^/    /' "$work/out" >&2
 fi
+
+# chat, a full context with context shift (the default): the older text is dropped and the
+# chat goes on past -c, each turn feeding only its new text.
+"$cli" chat -m "$model" --temp 0 -n 80 -c 96 --keep 8 <"$work/full" >"$work/out" 2>&1
+st=$?
+if [ $st = 0 ] && grep -q "context shifted" "$work/out" && ! grep -q "context is full\|no longer fits" "$work/out" \
+    && [ "$(grep -c "generated [0-9]* at" "$work/out")" = 2 ]; then
+    ok
+else
+    bad "chat with context shift (exit $st)"; sed 's/^/    /' "$work/out" >&2
+fi
+expect "run with context shift" 0 "context shifted [0-9]+ time" -- "$cli" run -m "$model" -p "Tell a long story." \
+    --temp 0 -n 120 -c 64
+expect "--keep out of range" 64 "--keep -2 is out of range" -- "$cli" chat -m "$model" --keep -2
+
+# bench -npl: llama-batched-bench's table through batched decode.
+expect "bench -npl" 0 "S_TG t/s" -- "$cli" bench -m "$model" -npl 1,2 -npp 8 -ntg 4 -r 1 -t 1
+expect "bench -npl rows" 0 "^\| +8 \| +4 \| +2 \|" -- "$cli" bench -m "$model" -npl 2 -npp 8 -ntg 4 -r 1 -t 1
+expect "bench -npl bad count" 64 "-npl: '0' is not a count" -- "$cli" bench -m "$model" -npl 1,0
 
 echo "cli: $passed passed, $failed failed"
 [ $failed = 0 ]

@@ -17,6 +17,16 @@ public struct GenerateOptions: Sendable {
     public var stopStrings: [[UInt8]] = []
     /// Keep the part of the session's cache that equals the start of the new prompt.
     public var reuseCache = true
+    /// The prompt continues the session's tokens (a chat's next turn, its text only):
+    /// no prefix comparison, nothing rewound.
+    public var append = false
+    /// When the context is full (during the prompt or the generation), drop the oldest
+    /// half of the tokens after the first `keep` (Session.shiftContext) and go on, as
+    /// llama.cpp's context shift; off: a full context ends the generation
+    /// (StopReason.contextFull) or, for a prompt that does not fit, throws CONTEXT_FULL.
+    public var contextShift = true
+    /// Tokens at the start never dropped by a shift (at least Generator.minimumKeep).
+    public var keep = 0
     public init() {}
 }
 
@@ -29,11 +39,19 @@ public struct GenerateResult: Sendable {
     public var prefillSeconds = 0.0
     public var decodeSeconds = 0.0
     public var tokens: [Int32] = []
+    /// Context shifts made during the generation.
+    public var contextShifts = 0
     public init() {}
 }
 
 /// prompt → tokens → prefill → (sample ⇄ decode) → streamed text.
 public enum Generator {
+    /// A context shift never drops the first 4 tokens, whatever `keep` says: models
+    /// attend heavily to the first positions ("attention sinks", StreamingLLM), and
+    /// dropping them breaks generation — SmolLM2, which adds no BOS token, wrote
+    /// "The\n\nThe\n\n…" after a shift that kept none (llama.cpp keeps only a BOS).
+    public static let minimumKeep = 4
+
     /// Streams text to `onText` (return false to stop). Throws CONTEXT_FULL if the
     /// prompt itself does not fit, CANCELLED (with `partial` filled) on a cancel. The
     /// whole call, prompt tokenization included, is the call a `session.cancel()`
@@ -59,25 +77,41 @@ public enum Generator {
         guard checked.count > 0 else { throw LlamaError(.invalidArgument, "the prompt is empty (no tokens)") }
         result = GenerateResult()
         result.promptTokens = checked.count
-        guard checked.count <= session.contextLength else {
+        // Tokens a context shift keeps: the caller's count, at least the first
+        // `Generator.minimumKeep` (attention sinks).
+        let shiftKeep = max(options.keep, Generator.minimumKeep)
+        let room = options.contextShift ? session.contextLength - min(shiftKeep, session.position) : session.contextLength
+        guard checked.count <= room else {
             throw LlamaError(
                 .contextFull, "the prompt has \(checked.count) tokens; the context holds \(session.contextLength)")
         }
         let promptTokens = checked.array  // at most the context length
 
         // Reuse the cached prefix; always re-evaluate at least the last prompt token (we
-        // need its logits).
+        // need its logits). Appending keeps the whole cache.
         var keep = 0
-        if options.reuseCache {
-            let cached = session.tokens
-            while keep < cached.count && keep < promptTokens.count && cached[keep] == promptTokens[keep] { keep += 1 }
-            keep = min(keep, promptTokens.count - 1)
+        if !options.append {
+            if options.reuseCache {
+                let cached = session.tokens
+                while keep < cached.count && keep < promptTokens.count && cached[keep] == promptTokens[keep] {
+                    keep += 1
+                }
+                keep = min(keep, promptTokens.count - 1)
+            }
+            try session.rewind(to: keep)
         }
-        try session.rewind(to: keep)
-        let fresh = Array(promptTokens[keep...])
-        guard fresh.count <= session.contextLength - keep else {
-            throw LlamaError(.contextFull, "the prompt does not fit in the context")
+        let pending = promptTokens[keep...]
+        if pending.count > session.contextLength - session.position {
+            guard options.contextShift, session.position > shiftKeep else {
+                throw LlamaError(.contextFull, "the prompt does not fit in the context")
+            }
+            // Drop half of what follows the kept tokens, or more if the prompt needs it.
+            let need = pending.count - (session.contextLength - session.position)
+            let discard = min(session.position - shiftKeep, max(need, (session.position - shiftKeep) / 2))
+            guard need <= discard else { throw LlamaError(.contextFull, "the prompt does not fit in the context") }
+            try session.shiftContext(keep: shiftKeep, discard: discard)
         }
+        let fresh = Array(pending)
         // Penalties see the prompt, as in llama.cpp.
         for t in promptTokens { sampler.accept(t) }
 
@@ -128,8 +162,12 @@ public enum Generator {
                 }
             }
             if session.position >= session.contextLength {
-                result.stopReason = .contextFull
-                break
+                guard options.contextShift, session.position - shiftKeep >= 2 else {
+                    result.stopReason = .contextFull
+                    break
+                }
+                try session.shiftContext(keep: shiftKeep, discard: (session.position - shiftKeep) / 2)
+                result.contextShifts += 1
             }
             do {
                 next[0] = token

@@ -8,7 +8,7 @@ extension TextStream {
     /// Why here: `push` cuts the pending bytes where no character is left unfinished, but
     /// sampled tokens can put bytes in an order no character has (`e2 95` then `20 69`);
     /// those must not reach a callback that was promised whole characters.
-    static func validUTF8(_ bytes: [UInt8]) -> [UInt8] {
+    public static func validUTF8(_ bytes: [UInt8]) -> [UInt8] {
         if bytes.allSatisfy({ $0 < 0x80 }) { return bytes }
         let s = String(decoding: bytes, as: UTF8.self)
         var out: [UInt8] = []

@@ -11,15 +11,15 @@
 /// not shown: a control token such as `<|im_start|>` streams as nothing, yet its text
 /// takes part in matching (a stop list copied from llama.cpp or an Ollama Modelfile names
 /// such tokens). Each pending byte remembers whether it is shown.
-struct TextStream {
+public struct TextStream {
     let stops: [[UInt8]]
     private(set) var pending: [UInt8] = []
     /// Per pending byte: true if it is streamed, false if it is only matched.
     private var shown: [Bool] = []
 
-    init(stops: [[UInt8]]) { self.stops = stops.filter { !$0.isEmpty } }
+    public init(stops: [[UInt8]]) { self.stops = stops.filter { !$0.isEmpty } }
 
-    enum Step {
+    public enum Step {
         case emit([UInt8])
         /// A stop string was found: the text before it (to emit) ends the stream.
         case stop([UInt8])
@@ -27,7 +27,7 @@ struct TextStream {
 
     /// Adds a token's text. `shown: false` for text that is matched but never streamed
     /// (control and unknown tokens).
-    mutating func push(_ bytes: [UInt8], shown isShown: Bool = true) -> Step {
+    public mutating func push(_ bytes: [UInt8], shown isShown: Bool = true) -> Step {
         pending += bytes
         shown += repeatElement(isShown, count: bytes.count)
         // A complete stop string anywhere in the pending text ends generation.
@@ -81,7 +81,7 @@ struct TextStream {
     }
 
     /// Whatever is left at the end, with an unfinished character replaced by U+FFFD.
-    mutating func flush() -> [UInt8] {
+    public mutating func flush() -> [UInt8] {
         let rest = visible(upTo: pending.count)
         pending.removeAll()
         shown.removeAll()

@@ -3,11 +3,15 @@ import LlamaSwiftKernels
 /// Steps every family's forward pass shares (LlamaForward.swift, Gemma3Forward.swift):
 /// per-token loops, biases, per-head norms, RoPE, the KV cache writes and attention.
 extension Session {
+    static let inlineTokens = 8
+
     /// Runs `body(t)` for the chunk's tokens, split across the pool when there are
-    /// several (element-wise per token, so the split cannot change a result).
+    /// many (element-wise per token, so the split cannot change a result). A few tokens
+    /// (a batched decode step) run on the calling thread: waking the pool for a norm of
+    /// 8 rows costs more than the norm.
     func perToken(_ n: Int, _ body: (Int) -> Void) {
-        if n == 1 {
-            body(0)
+        if n <= Self.inlineTokens {
+            for t in 0..<n { body(t) }
             return
         }
         pool.parallelFor(n) { range in
@@ -15,12 +19,14 @@ extension Session {
         }
     }
 
-    /// Writes the chunk's rotated keys and its values into the cache rows start ..< start+n.
-    func storeKV(layer: Int, start: Int, n: Int) {
+    /// Writes the chunk's rotated keys and its values into each token's session cache, at
+    /// the token's position.
+    func storeKV(layer: Int, _ chunk: Chunk) {
         let KV = config.kvWidth
-        let kRows = cache.rows(layer: layer, values: false), vRows = cache.rows(layer: layer, values: true)
-        perToken(n) { t in
-            let off = (start + t) * cache.rowBytes
+        perToken(chunk.count) { t in
+            let cache = chunk.run(of: t).session.cache
+            let off = chunk.position(of: t) * cache.rowBytes
+            let kRows = cache.rows(layer: layer, values: false), vRows = cache.rows(layer: layer, values: true)
             switch cache.type {
             case .f16:
                 AttentionKernels.storeF16((kRows + off).assumingMemoryBound(to: UInt16.self), k.pointer + t * KV, KV)
@@ -32,23 +38,20 @@ extension Session {
         }
     }
 
-    /// Causal attention for every (token, head) of the chunk — over every earlier position,
-    /// or with `window` W > 0 over the last W (positions p−W+1 … p) — split across workers by
-    /// (token, head) pairs dealt out in turn (token t attends to start+t+1 keys, so
-    /// contiguous shares would give the last worker most of the work); each worker has
-    /// its own row of `scores`.
-    func attention(layer: Int, start: Int, n: Int, window: Int = 0) {
+    /// Causal attention for every (token, head) of the chunk, over the token's session's
+    /// cache — every earlier position, or with `window` W > 0 the last W (positions
+    /// p−W+1 … p) — split across workers by (token, head) pairs dealt out in turn (token t
+    /// attends to its position + 1 keys, so contiguous shares would give the last worker
+    /// most of the work); each worker has its own row of `scores`.
+    func attention(layer: Int, _ chunk: Chunk, window: Int = 0) {
         let c = config
         let hd = c.headDim, Q = c.qWidth, nHead = c.headCount
         let group = c.headCount / c.headCountKV
         let scale = c.attentionScale
-        let kRows = UnsafeRawPointer(cache.rows(layer: layer, values: false))
-        let vRows = UnsafeRawPointer(cache.rows(layer: layer, values: true))
-        let rowBytes = cache.rowBytes
-        let f16 = cache.type == .f16
+        let ctx = chunk.maxContext
+        precondition(self.scores.count >= pool.threadCount * ctx, "attention scores smaller than the chunk's contexts")
         let q = self.q.pointer, out = attnOut.pointer, scores = self.scores.pointer
-        let ctx = contextLength
-        let items = n * nHead
+        let items = chunk.count * nHead
         let workers = pool.threadCount
         let kernels = KernelSet.active
         pool.run { w in
@@ -60,14 +63,19 @@ extension Session {
                 let qr = qbuf.baseAddress!
                 for item in stride(from: w, to: items, by: workers) {
                     let t = item / nHead, h = item % nHead
-                    let last = start + t
+                    let cache = chunk.run(of: t).session.cache
+                    let kRows = UnsafeRawPointer(cache.rows(layer: layer, values: false))
+                    let vRows = UnsafeRawPointer(cache.rows(layer: layer, values: true))
+                    let rowBytes = cache.rowBytes
+                    let last = chunk.position(of: t)
                     let first = window > 0 ? max(0, last - window + 1) : 0
                     let kvOffset = (h / group) * hd
                     kernels.attendHead(
                         AttentionOperands(
                             query: q + t * Q + h * hd, headDim: hd, last: last - first, keys: kRows + first * rowBytes,
-                            values: vRows + first * rowBytes, rowBytes: rowBytes, kvOffset: kvOffset, f16: f16,
-                            scale: scale, queryScratch: qr, scores: sc, out: out + t * Q + h * hd))
+                            values: vRows + first * rowBytes, rowBytes: rowBytes, kvOffset: kvOffset,
+                            f16: cache.type == .f16, scale: scale, queryScratch: qr, scores: sc,
+                            out: out + t * Q + h * hd))
                 }
             }
         }
@@ -91,9 +99,20 @@ extension Session {
         }
     }
 
-    /// Rotates the chunk's queries and keys with `rope`, whose (cos, sin) for the chunk's
-    /// positions are in `table`.
-    func rotate(_ rope: RoPE, table: UnsafeMutablePointer<Float>, n: Int) {
+    /// Fills `table` with each chunk token's (cos, sin) pairs, from its session's RoPE (the
+    /// sliding-window layers' with `local`) at its position, with the base for its
+    /// session's call length (dynamic NTK).
+    func fillRopeTable(_ table: UnsafeMutablePointer<Float>, _ chunk: Chunk, local: Bool) {
+        let rot = config.ropeDimensionCount
+        for r in chunk.runs {
+            let rope = local ? (r.session.ropeLocal ?? r.session.rope) : r.session.rope
+            rope.fillTable(table + r.first * rot, start: r.start, count: r.count, seqLen: r.seqLen)
+        }
+    }
+
+    /// Rotates the chunk's queries and keys by the (cos, sin) pairs in `table` (the
+    /// pairing, RoPEStyle, is the model's).
+    func rotate(table: UnsafeMutablePointer<Float>, n: Int) {
         let c = config
         let Q = c.qWidth, KV = c.kvWidth, rot = c.ropeDimensionCount
         let q = self.q.pointer, k = self.k.pointer
@@ -106,28 +125,27 @@ extension Session {
 }
 
 extension Session {
-    /// logits = (RMSNorm(x) · output_norm)·W_outᵀ for the chunk's last token, or for all
-    /// n tokens with logitsAll.
-    func outputLogits(n: Int, logitsAll: Bool, into out: UnsafeMutablePointer<Float>) {
+    /// logits = (RMSNorm(x) · output_norm)·W_outᵀ for the chunk's logit rows (its last
+    /// token in a plain decode; every token with logits_all; each session's last token in
+    /// a batched one), written as [rows, V].
+    func outputLogits(_ chunk: Chunk, into out: UnsafeMutablePointer<Float>) {
         let c = config, E = c.embeddingLength
         let x = self.x.pointer, xb = self.xb.pointer
-        if logitsAll {
-            for t in 0..<n { Ops.rmsNorm(x + t * E, weights.outputNorm, xb + t * E, E, eps: c.rmsEpsilon) }
-            matmul.multiply(weights.output, matmul.quantize(xb, n, for: weights.output), into: out)
-        } else {
-            Ops.rmsNorm(x + (n - 1) * E, weights.outputNorm, xb, E, eps: c.rmsEpsilon)
-            matmul.multiply(weights.output, matmul.quantize(xb, 1, for: weights.output), into: out)
+        for (i, t) in chunk.logitRows.enumerated() {
+            Ops.rmsNorm(x + t * E, weights.outputNorm, xb + i * E, E, eps: c.rmsEpsilon)
         }
+        let rows = chunk.logitRows.count
+        matmul.multiply(weights.output, matmul.quantize(xb, rows, for: weights.output), into: out)
     }
 }
 
 extension Session {
-    /// Between layers: a pending cancel, then NaN in the residual stream that the
-    /// previous layer (or the embedding) produced for the chunk's n tokens.
-    func checkLayer(_ layer: Int, n: Int) throws {
-        try checkCancel()
+    /// Between layers: a pending cancel of any of the chunk's sessions, then NaN in the
+    /// residual stream that the previous layer (or the embedding) produced for the chunk.
+    func checkLayer(_ layer: Int, _ chunk: Chunk) throws {
+        for r in chunk.runs { try r.session.checkCancel() }
         try checkFinite(
-            x.pointer, count: n * config.embeddingLength,
+            x.pointer, count: chunk.count * config.embeddingLength,
             producedBy: layer == 0 ? "the token embedding" : "layer \(layer - 1)")
     }
 

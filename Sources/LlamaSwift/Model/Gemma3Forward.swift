@@ -1,5 +1,5 @@
-/// The Gemma 3 decoder (text), top to bottom, for one chunk of up to `batchSize` tokens
-/// at positions start ..< start + n (llama.cpp's models/gemma3.cpp, Hugging Face's
+/// The Gemma 3 decoder (text), top to bottom, for one chunk of up to `batchSize` tokens,
+/// each at its own position in its own session's cache (Chunk) (llama.cpp's models/gemma3.cpp, Hugging Face's
 /// Gemma3ForCausalLM):
 ///
 ///     x = embedding(tokens) · √E                             [n, E]
@@ -25,12 +25,9 @@
 /// (`matmul.quantize(h, n, for: …)`: the 8-bit formats their layouts read); the value
 /// it returns is what those matrices multiply, and is valid until the next quantize.
 extension Session {
-    func gemma3Forward(
-        tokens: UnsafeBufferPointer<Int32>, start: Int, seqLen: Int, logitsAll: Bool,
-        logitsOut: UnsafeMutablePointer<Float>?
-    ) throws {
+    func gemma3Forward(_ chunk: Chunk, logitsOut: UnsafeMutablePointer<Float>?) throws {
         let c = config
-        let n = tokens.count
+        let n = chunk.count
         let E = c.embeddingLength, F = c.feedForwardLength
         let x = self.x.pointer, xb = self.xb.pointer
         let q = self.q.pointer, k = self.k.pointer, v = self.v.pointer
@@ -38,18 +35,17 @@ extension Session {
         let gate = self.gate.pointer, up = self.up.pointer
         let globalTable = ropeTable.pointer
         let localTable = (ropeTableLocal ?? ropeTable).pointer
-        let localRope = ropeLocal ?? rope
 
         let embeddingScale = Float(E).squareRoot()
         for t in 0..<n {
-            Ops.embedding(weights.tokenEmbedding, token: Int(tokens[t]), into: x + t * E)
+            Ops.embedding(weights.tokenEmbedding, token: Int(chunk.tokens[t]), into: x + t * E)
             Ops.scale(x + t * E, embeddingScale, E)
         }
-        rope.fillTable(globalTable, start: start, count: n, seqLen: seqLen)
-        if ropeLocal != nil { localRope.fillTable(localTable, start: start, count: n, seqLen: seqLen) }
+        fillRopeTable(globalTable, chunk, local: false)
+        if ropeLocal != nil { fillRopeTable(localTable, chunk, local: true) }
 
         for (layer, w) in weights.blocks.enumerated() {
-            try checkLayer(layer, n: n)
+            try checkLayer(layer, chunk)
             let local = c.slidingWindow > 0 && c.isLocalLayer[layer]
 
             // Attention sub-layer.
@@ -60,9 +56,9 @@ extension Session {
             matmul.multiply(w.wv, h, into: v)
             if let qn = w.qNorm { normalizeHeads(q, qn, heads: c.headCount, n: n) }
             if let kn = w.kNorm { normalizeHeads(k, kn, heads: c.headCountKV, n: n) }
-            rotate(local ? localRope : rope, table: local ? localTable : globalTable, n: n)
-            storeKV(layer: layer, start: start, n: n)
-            attention(layer: layer, start: start, n: n, window: local ? c.slidingWindow : 0)
+            rotate(table: local ? localTable : globalTable, n: n)
+            storeKV(layer: layer, chunk)
+            attention(layer: layer, chunk, window: local ? c.slidingWindow : 0)
             matmul.multiply(w.wo, matmul.quantize(attnOut, n, for: w.wo), into: proj)
             if let pn = w.postAttnNorm {
                 perToken(n) { t in Ops.rmsNorm(proj + t * E, pn, proj + t * E, E, eps: c.rmsEpsilon) }
@@ -84,6 +80,6 @@ extension Session {
         }
 
         guard let out = logitsOut else { return }
-        outputLogits(n: n, logitsAll: logitsAll, into: out)
+        outputLogits(chunk, into: out)
     }
 }

@@ -1,5 +1,6 @@
-/// The LLaMA decoder, top to bottom, for one chunk of up to `batchSize` tokens at
-/// positions start ..< start + n. It runs the `llama` (LLaMA 1/2/3.x, Mistral, SmolLM),
+/// The LLaMA decoder, top to bottom, for one chunk of up to `batchSize` tokens, each
+/// at its own position in its own session's cache (Chunk: one session's consecutive
+/// tokens, or runs of several sessions in a batched decode). It runs the `llama` (LLaMA 1/2/3.x, Mistral, SmolLM),
 /// `qwen2` and `phi3` families: they differ only in what the loader finds (Architecture,
 /// ModelWeights) — Q/K/V biases (Qwen2), a fused QKV and gate·up split into views
 /// (Phi-3), LLaMA 3 frequency factors in the RoPE table, and which dimensions RoPE pairs.
@@ -13,7 +14,7 @@
 ///         x = x + a·Woᵀ + bo
 ///         h = RMSNorm(x) · ffn_norm
 ///         x = x + (silu(h·W_gateᵀ) ⊙ h·W_upᵀ)·W_downᵀ
-///     logits = (RMSNorm(x) · output_norm)·W_outᵀ              [V] (last token) or [n, V]
+///     logits = (RMSNorm(x) · output_norm)·W_outᵀ              [rows, V] (chunk.logitRows)
 ///
 /// Biases are absent (nil) in most files. Query head h reads key/value head
 /// h / (n_head / n_head_kv): one code path for MHA (n_head_kv = n_head), GQA and MQA
@@ -24,12 +25,9 @@
 /// (`matmul.quantize(h, n, for: …)`: the 8-bit formats their layouts read); the value
 /// it returns is what those matrices multiply, and is valid until the next quantize.
 extension Session {
-    func llamaForward(
-        tokens: UnsafeBufferPointer<Int32>, start: Int, seqLen: Int, logitsAll: Bool,
-        logitsOut: UnsafeMutablePointer<Float>?
-    ) throws {
+    func llamaForward(_ chunk: Chunk, logitsOut: UnsafeMutablePointer<Float>?) throws {
         let c = config
-        let n = tokens.count
+        let n = chunk.count
         let E = c.embeddingLength, Q = c.qWidth, KV = c.kvWidth, F = c.feedForwardLength
         let x = self.x.pointer, xb = self.xb.pointer
         let q = self.q.pointer, k = self.k.pointer, v = self.v.pointer
@@ -37,11 +35,11 @@ extension Session {
         let gate = self.gate.pointer, up = self.up.pointer
         let table = ropeTable.pointer
 
-        for t in 0..<n { Ops.embedding(weights.tokenEmbedding, token: Int(tokens[t]), into: x + t * E) }
-        rope.fillTable(table, start: start, count: n, seqLen: seqLen)
+        for t in 0..<n { Ops.embedding(weights.tokenEmbedding, token: Int(chunk.tokens[t]), into: x + t * E) }
+        fillRopeTable(table, chunk, local: false)
 
         for (layer, w) in weights.blocks.enumerated() {
-            try checkLayer(layer, n: n)
+            try checkLayer(layer, chunk)
 
             // Attention sub-layer.
             perToken(n) { t in Ops.rmsNorm(x + t * E, w.attnNorm, xb + t * E, E, eps: c.rmsEpsilon) }
@@ -52,9 +50,9 @@ extension Session {
             addBias(q, w.bq, width: Q, n: n)
             addBias(k, w.bk, width: KV, n: n)
             addBias(v, w.bv, width: KV, n: n)
-            rotate(rope, table: table, n: n)
-            storeKV(layer: layer, start: start, n: n)
-            attention(layer: layer, start: start, n: n)
+            rotate(table: table, n: n)
+            storeKV(layer: layer, chunk)
+            attention(layer: layer, chunk)
             matmul.multiply(w.wo, matmul.quantize(attnOut, n, for: w.wo), into: proj)
             addBias(proj, w.bo, width: E, n: n)
             perToken(n) { t in Ops.add(x + t * E, proj + t * E, E) }
@@ -70,6 +68,6 @@ extension Session {
         }
 
         guard let out = logitsOut else { return }
-        outputLogits(n: n, logitsAll: logitsAll, into: out)
+        outputLogits(chunk, into: out)
     }
 }

@@ -79,7 +79,7 @@ public final class Session: @unchecked Sendable {
     let proj: ScratchBuffer<Float>  // [B, E] output of Wo / W_down
     let gate: ScratchBuffer<Float>  // [B, F]
     let up: ScratchBuffer<Float>  // [B, F]
-    var scores: ScratchBuffer<Float>  // [threads, n_ctx] attention weights per worker
+    var scores: ScratchBuffer<Float>  // [threads, n_ctx] attention weights per worker (longer for a batch)
     let ropeTable: ScratchBuffer<Float>  // [B, rot/2, 2] cos/sin
     let ropeTableLocal: ScratchBuffer<Float>?  // [B, rot/2, 2] for ropeLocal
     let matmul: Matmul  // quantize activation rows, multiply by weight matrices (its 8-bit buffers)
@@ -88,6 +88,9 @@ public final class Session: @unchecked Sendable {
     /// the whole call succeeded, so a failed or cancelled call leaves the published
     /// logits — values and address — as they were.
     var pendingLogits: ScratchBuffer<Float>  // [V] or [n, V]
+    /// The logits of a batched pass this session runs, before they go to each session's
+    /// pending buffer (allocated by the first batch that needs it).
+    var batchLogits: ScratchBuffer<Float>?  // [rows, V]
 
     public init(model: Model, options: SessionOptions = SessionOptions()) throws {
         guard let config = model.config, let weights = model.weights else {
@@ -210,47 +213,143 @@ public final class Session: @unchecked Sendable {
     /// full, cancelled, NaN from the model's weights — the position, cache contents up to
     /// it, tokens and logits (their values and their address) are as before the call.
     public func decode(_ input: UnsafeBufferPointer<Int32>) throws {
-        try running { try decodeCall(input) }
+        try Session.decode(batch: [BatchItem(session: self, tokens: input)])
     }
 
-    private func decodeCall(_ input: UnsafeBufferPointer<Int32>) throws {
-        guard input.count > 0 else { throw LlamaError(.invalidArgument, "no tokens to decode (n = 0)") }
-        let nVocab = config.vocabularySize
-        for (i, t) in input.enumerated() where t < 0 || Int(t) >= nVocab {
-            throw LlamaError(.invalidArgument, "token \(t) at index \(i) is out of range (vocabulary \(nVocab))")
+    /// One session's tokens in a batched decode.
+    public struct BatchItem {
+        public let session: Session
+        public let tokens: UnsafeBufferPointer<Int32>
+        public init(session: Session, tokens: UnsafeBufferPointer<Int32>) {
+            self.session = session
+            self.tokens = tokens
         }
-        let start = position
-        guard input.count <= contextLength - start else {
-            throw LlamaError(
-                .contextFull,
-                "context full: \(start) tokens in the cache + \(input.count) new > n_ctx \(contextLength); rewind the session"
-            )
-        }
-        try checkCancel()
-        // Logits go to the pending buffer (grown if needed; never the published one).
-        let rows = logitsAll ? input.count : 1
-        if pendingLogits.count < rows * nVocab {
-            pendingLogits = try ScratchBuffer(rows * nVocab, what: "logits of every position")
-        }
-        let seqLen = start + input.count
-        var done = 0
-        while done < input.count {
-            let n = min(batchSize, input.count - done)
-            let last = done + n == input.count
-            let out = logitsAll ? pendingLogits.pointer + done * nVocab : pendingLogits.pointer
-            try forward(
-                tokens: UnsafeBufferPointer(rebasing: input[done..<(done + n)]), start: start + done, seqLen: seqLen,
-                logitsAll: logitsAll, logitsOut: (logitsAll || last) ? out : nil)
-            try checkFinite(x.pointer, count: n * config.embeddingLength, producedBy: "layer \(config.blockCount - 1)")
-            if logitsAll || last {
-                try checkFinite(out, count: (logitsAll ? n : 1) * nVocab, producedBy: "the output projection")
+    }
+
+    /// Appends each item's tokens to its session and computes its logits, as `decode`
+    /// does for each session alone — bit for bit — but in shared forward passes: the
+    /// chunks hold runs of several sessions (in the items' order, up to the first
+    /// session's batchSize tokens, or `maxTokensPerPass` if smaller), so each weight
+    /// matrix is read once per pass for all of them. The passes run on the first
+    /// session's threads and scratch buffers. The sessions must be distinct, of one model
+    /// (the same Model object) and one KV cache type. All or nothing for the whole
+    /// batch: an error in any session (a bad token, a full context, a cancel of any of
+    /// them, NaN) leaves every session as before the call.
+    public static func decode(batch items: [BatchItem], maxTokensPerPass: Int = 0) throws {
+        guard !items.isEmpty else { throw LlamaError(.invalidArgument, "no sessions to decode") }
+        try running(items.map(\.session)[...]) { try decodeCall(items, maxTokensPerPass: maxTokensPerPass) }
+    }
+
+    /// `decode(batch:)` over token arrays (one per session).
+    public static func decode(batch: [(session: Session, tokens: [Int32])], maxTokensPerPass: Int = 0) throws {
+        func go(_ i: Int, _ items: [BatchItem]) throws {
+            guard i < batch.count else { return try decode(batch: items, maxTokensPerPass: maxTokensPerPass) }
+            try batch[i].tokens.withUnsafeBufferPointer {
+                try go(i + 1, items + [BatchItem(session: batch[i].session, tokens: $0)])
             }
-            done += n
         }
+        try go(0, [])
+    }
+
+    /// Runs `body` as the call in progress of every session (see `running`).
+    private static func running<T>(_ sessions: ArraySlice<Session>, _ body: () throws -> T) rethrows -> T {
+        guard let s = sessions.first else { return try body() }
+        return try s.running { try running(sessions.dropFirst(), body) }
+    }
+
+    private static func decodeCall(_ items: [BatchItem], maxTokensPerPass: Int) throws {
+        let lead = items[0].session
+        let nVocab = lead.config.vocabularySize
+        var seen = Set<ObjectIdentifier>()
+        for (i, item) in items.enumerated() {
+            let s = item.session, input = item.tokens
+            let which = items.count == 1 ? "" : " (batch item \(i))"
+            guard seen.insert(ObjectIdentifier(s)).inserted else {
+                throw LlamaError(.invalidArgument, "the session of batch item \(i) appears twice in the batch")
+            }
+            guard s.model === lead.model, s.cache.type == lead.cache.type else {
+                throw LlamaError(
+                    .invalidArgument, "batch item \(i): its session has another model or KV cache type than item 0's")
+            }
+            guard input.count > 0 else { throw LlamaError(.invalidArgument, "no tokens to decode (n = 0)\(which)") }
+            for (j, t) in input.enumerated() where t < 0 || Int(t) >= nVocab {
+                throw LlamaError(
+                    .invalidArgument, "token \(t) at index \(j) is out of range (vocabulary \(nVocab))\(which)")
+            }
+            guard input.count <= s.contextLength - s.position else {
+                throw LlamaError(
+                    .contextFull,
+                    "context full\(which): \(s.position) tokens in the cache + \(input.count) new > n_ctx \(s.contextLength); rewind the session"
+                )
+            }
+        }
+        for item in items { try item.session.checkCancel() }
+
+        // Buffers: each session's pending logits (never the published ones) and the
+        // lead's attention scores, one row per worker as long as the longest context.
+        for item in items {
+            let s = item.session
+            let rows = s.logitsAll ? item.tokens.count : 1
+            if s.pendingLogits.count < rows * nVocab {
+                s.pendingLogits = try ScratchBuffer(rows * nVocab, what: "logits of every position")
+            }
+        }
+        let longest = items.reduce(0) { max($0, $1.session.contextLength) }
+        if lead.scores.count < lead.pool.threadCount * longest {
+            lead.scores = try ScratchBuffer(lead.pool.threadCount * longest, what: "attention scores")
+        }
+
+        // The passes: items' tokens in order, perPass at a time; a session whose tokens
+        // do not fit continues in the next pass. Logits: each session's last token (all
+        // of its tokens with logitsAll), to its pending buffer.
+        let perPass = maxTokensPerPass > 0 ? min(lead.batchSize, maxTokensPerPass) : lead.batchSize
+        var next = (item: 0, token: 0)
+        while next.item < items.count {
+            var tokens: [Int32] = [], runs: [Chunk.Run] = [], logitRows: [Int] = []
+            var destinations: [UnsafeMutablePointer<Float>] = []
+            while tokens.count < perPass, next.item < items.count {
+                let s = items[next.item].session, input = items[next.item].tokens
+                let from = next.token, take = min(perPass - tokens.count, input.count - from)
+                let first = tokens.count
+                tokens.append(contentsOf: input[from..<(from + take)])
+                runs.append(
+                    Chunk.Run(
+                        session: s, first: first, count: take, start: s.position + from,
+                        seqLen: s.position + input.count))
+                for j in from..<(from + take) where s.logitsAll || j == input.count - 1 {
+                    logitRows.append(first + j - from)
+                    destinations.append(s.pendingLogits.pointer + (s.logitsAll ? j * nVocab : 0))
+                }
+                next = from + take == input.count ? (next.item + 1, 0) : (next.item, from + take)
+            }
+            let chunk = Chunk(tokens: tokens, runs: runs, logitRows: logitRows)
+            // Straight into the destination when the rows follow each other there (one
+            // session's decode); else through the lead's batch buffer.
+            var out = destinations.first
+            let direct = destinations.indices.allSatisfy { destinations[$0] == destinations[0] + $0 * nVocab }
+            if !direct {
+                if (lead.batchLogits?.count ?? 0) < logitRows.count * nVocab {
+                    lead.batchLogits = try ScratchBuffer(logitRows.count * nVocab, what: "batch logits")
+                }
+                out = lead.batchLogits!.pointer
+            }
+            try lead.forward(chunk, logitsOut: out)
+            try lead.checkFinite(
+                lead.x.pointer, count: chunk.count * lead.config.embeddingLength,
+                producedBy: "layer \(lead.config.blockCount - 1)")
+            if let out { try lead.checkFinite(out, count: logitRows.count * nVocab, producedBy: "the output projection") }
+            if !direct, let out {
+                for (i, d) in destinations.enumerated() { d.update(from: out + i * nVocab, count: nVocab) }
+            }
+        }
+
         // Commit: nothing below can fail.
-        swap(&logits, &pendingLogits)
-        tokens.append(contentsOf: input)
-        logitsCount = rows
+        for item in items {
+            let s = item.session
+            swap(&s.logits, &s.pendingLogits)
+            s.tokens.append(contentsOf: item.tokens)
+            s.logitsCount = s.logitsAll ? item.tokens.count : 1
+        }
     }
 
     /// Runs one public call (decode, generate) as the call a cancel applies
@@ -266,16 +365,12 @@ public final class Session: @unchecked Sendable {
         return try body()
     }
 
-    /// One chunk through the model's family's forward pass.
-    func forward(
-        tokens: UnsafeBufferPointer<Int32>, start: Int, seqLen: Int, logitsAll: Bool,
-        logitsOut: UnsafeMutablePointer<Float>?
-    ) throws {
+    /// One chunk through the model's family's forward pass, on this session's scratch
+    /// buffers and threads.
+    func forward(_ chunk: Chunk, logitsOut: UnsafeMutablePointer<Float>?) throws {
         switch config.architecture {
-        case .llama, .qwen2, .phi3:
-            try llamaForward(tokens: tokens, start: start, seqLen: seqLen, logitsAll: logitsAll, logitsOut: logitsOut)
-        case .gemma3:
-            try gemma3Forward(tokens: tokens, start: start, seqLen: seqLen, logitsAll: logitsAll, logitsOut: logitsOut)
+        case .llama, .qwen2, .phi3: try llamaForward(chunk, logitsOut: logitsOut)
+        case .gemma3: try gemma3Forward(chunk, logitsOut: logitsOut)
         }
     }
 

@@ -16,6 +16,7 @@
 /// tile shape.
 final class Matmul {
     static let rowTile = 16
+    static let inlineTokens = 8
     let scratch: ActivationScratch
     /// The session's pool (Session.setThreads replaces both).
     var pool: ThreadPool
@@ -75,7 +76,12 @@ final class Matmul {
         let s = buffers.scaledSums.pointer, sums = buffers.sums.pointer
         let sumStride = format == .q8Blocks32 ? nb : cols / 16
         let k = KernelSet.active
-        pool.parallelFor(tokens) { range in
+        // A few rows (a decode step, a batched one) on the calling thread: waking the
+        // pool costs more than quantizing them.
+        let split: (Int, (Range<Int>) -> Void) -> Void = { n, body in
+            if n <= Self.inlineTokens { body(0..<n) } else { self.pool.parallelFor(n, body) }
+        }
+        split(tokens) { range in
             for t in range {
                 k.quantize(
                     format,

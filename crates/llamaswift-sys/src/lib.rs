@@ -50,6 +50,16 @@ pub fn llamaswift_sampler_default_params() -> llamaswift_sampler_params {
     }
 }
 
+/// The header's `llamaswift_batch_default_params()`.
+pub fn llamaswift_batch_default_params() -> llamaswift_batch_params {
+    let mut p = std::mem::MaybeUninit::<llamaswift_batch_params>::zeroed();
+    // Safety: as in llamaswift_model_default_params (two integers, any bits valid).
+    unsafe {
+        llamaswift_batch_params_init(p.as_mut_ptr(), std::mem::size_of::<llamaswift_batch_params>());
+        p.assume_init()
+    }
+}
+
 /// The header's `llamaswift_generate_default_params()`.
 pub fn llamaswift_generate_default_params() -> llamaswift_generate_params {
     let mut p = std::mem::MaybeUninit::<llamaswift_generate_params>::zeroed();

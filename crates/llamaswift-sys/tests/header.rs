@@ -543,13 +543,17 @@ fn rust_layouts() -> Vec<Layout> {
             presence_penalty, penalty_last_n, seed, temperature_order,
         }
         llamaswift_generate_params {
-            struct_size, max_tokens, tokenize_flags, stop_strings, n_stop_strings, reuse_cache,
+            struct_size, max_tokens, tokenize_flags, stop_strings, n_stop_strings, reuse_cache, n_keep,
+            context_shift, append,
         }
         llamaswift_generate_result {
             struct_size, stop_reason, n_prompt_tokens, n_prompt_evaluated, n_generated,
             prefill_seconds, decode_seconds, prefill_tokens_per_second, decode_tokens_per_second,
+            n_context_shifts,
         }
         llamaswift_chat_message { role, content }
+        llamaswift_batch_item { session, tokens, n_tokens }
+        llamaswift_batch_params { struct_size, n_batch }
     }
 }
 

@@ -42,9 +42,9 @@ __all__ = ["LlamaSwiftError", "Status", "library_path", "lib"]
 # ------------------------------------------------------------------------------------
 
 LLAMASWIFT_VERSION_MAJOR = 0
-LLAMASWIFT_VERSION_MINOR = 3
+LLAMASWIFT_VERSION_MINOR = 4
 LLAMASWIFT_VERSION_PATCH = 0
-LLAMASWIFT_VERSION_STRING = "0.3.0"
+LLAMASWIFT_VERSION_STRING = "0.4.0"
 LLAMASWIFT_VERSION_NUMBER = LLAMASWIFT_VERSION_MAJOR * 10000 + LLAMASWIFT_VERSION_MINOR * 100 + LLAMASWIFT_VERSION_PATCH
 
 # ------------------------------------------------------------------------------------
@@ -270,6 +270,9 @@ class llamaswift_generate_params(Structure):
         ("stop_strings", POINTER(c_char_p)),
         ("n_stop_strings", c_size_t),
         ("reuse_cache", c_bool),
+        ("n_keep", c_uint32),
+        ("context_shift", c_bool),
+        ("append", c_bool),
     ]
 
 
@@ -284,11 +287,20 @@ class llamaswift_generate_result(Structure):
         ("decode_seconds", c_double),
         ("prefill_tokens_per_second", c_double),
         ("decode_tokens_per_second", c_double),
+        ("n_context_shifts", c_uint32),
     ]
 
 
 class llamaswift_chat_message(Structure):
     _fields_ = [("role", c_char_p), ("content", c_char_p)]
+
+
+class llamaswift_batch_item(Structure):
+    _fields_ = [("session", POINTER(llamaswift_session)), ("tokens", POINTER(c_int32)), ("n_tokens", c_size_t)]
+
+
+class llamaswift_batch_params(Structure):
+    _fields_ = [("struct_size", c_uint32), ("n_batch", c_uint32)]
 
 
 STRUCTS: Dict[str, type] = {
@@ -301,6 +313,8 @@ STRUCTS: Dict[str, type] = {
         llamaswift_generate_params,
         llamaswift_generate_result,
         llamaswift_chat_message,
+        llamaswift_batch_item,
+        llamaswift_batch_params,
     )
 }
 OPAQUE: Dict[str, type] = {cls.__name__: cls for cls in (llamaswift_model, llamaswift_session, llamaswift_sampler)}
@@ -393,6 +407,10 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "llamaswift_session_state_load": (_S, [_session_p, c_void_p, c_size_t]),
     "llamaswift_session_state_save_file": (_S, [_session_p, c_char_p]),
     "llamaswift_session_state_load_file": (_S, [_session_p, c_char_p]),
+    "llamaswift_session_shift": (_S, [_session_p, c_uint32, c_uint32]),
+    "llamaswift_session_copy_prefix": (_S, [_session_p, _session_p, c_uint32]),
+    "llamaswift_batch_params_init": (_S, [_P(llamaswift_batch_params), c_size_t]),
+    "llamaswift_batch_decode": (_S, [_P(llamaswift_batch_item), c_size_t, _P(llamaswift_batch_params)]),
     # sampling
     "llamaswift_sampler_params_init": (_S, [_P(llamaswift_sampler_params), c_size_t]),
     "llamaswift_sampler_create": (_S, [_P(llamaswift_sampler_params), _P(_sampler_p)]),
@@ -467,11 +485,18 @@ def llamaswift_generate_default_params() -> llamaswift_generate_params:
     return p
 
 
+def llamaswift_batch_default_params() -> llamaswift_batch_params:
+    p = llamaswift_batch_params()
+    llamaswift_batch_params_init(ctypes.byref(p), ctypes.sizeof(p))  # type: ignore[name-defined]  # noqa: F821
+    return p
+
+
 INLINE_FUNCTIONS = (
     "llamaswift_model_default_params",
     "llamaswift_session_default_params",
     "llamaswift_sampler_default_params",
     "llamaswift_generate_default_params",
+    "llamaswift_batch_default_params",
 )
 
 # ------------------------------------------------------------------------------------
@@ -500,5 +525,5 @@ def status_string(status: int) -> str:
 
 
 def version() -> str:
-    """The loaded library's version ("0.3.0")."""
+    """The loaded library's version ("0.4.0")."""
     return bytes(llamaswift_version()).decode()

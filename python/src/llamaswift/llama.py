@@ -477,6 +477,9 @@ class Llama:
             sp.seed = int(seed) & 0xFFFF_FFFF_FFFF_FFFF
         gp = capi.llamaswift_generate_default_params()
         gp.max_tokens = -1 if max_tokens is None or max_tokens <= 0 else min(int(max_tokens), 0x7FFF_FFFF)
+        # As llama-cpp-python: a generation that fills n_ctx ends there (finish_reason "length");
+        # the C API's default (0.4) is to shift the context and go on.
+        gp.context_shift = False
         stops = [stop] if isinstance(stop, str) else list(stop or [])
         encoded = [s.encode("utf-8") for s in stops if s]
         arr = (ctypes.c_char_p * max(1, len(encoded)))(*encoded)

@@ -1,0 +1,128 @@
+import Foundation
+import LlamaSwift
+
+/// A request body as OpenAI's API defines it (chat or text completion), checked: any
+/// violation is a RequestError (the server answers 400 with OpenAI's error body).
+struct CompletionRequest {
+    var messages: [ChatMessage]? = nil  // chat
+    var prompt: String? = nil  // text completion
+    var stream = false
+    var maxTokens = -1
+    var temperature: Float = 1
+    var topP: Float = 1
+    var seed: UInt64 = SamplerOptions.randomSeed
+    var stops: [String] = []
+    var presencePenalty: Float = 0
+    var frequencyPenalty: Float = 0
+
+    struct RequestError: Error {
+        let message: String
+        let param: String?
+    }
+
+    init(json body: [UInt8], chat: Bool) throws {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(body), options: [])
+        } catch {
+            throw RequestError(message: "the request body is not valid JSON", param: nil)
+        }
+        guard let o = object as? [String: Any] else {
+            throw RequestError(message: "the request body must be a JSON object", param: nil)
+        }
+        func number(_ key: String, _ range: ClosedRange<Double>) throws -> Double? {
+            guard let v = o[key], !(v is NSNull) else { return nil }
+            guard let n = v as? NSNumber, range.contains(n.doubleValue) else {
+                throw RequestError(message: "'\(key)' must be a number in \(range)", param: key)
+            }
+            return n.doubleValue
+        }
+        if chat {
+            guard let list = o["messages"] as? [[String: Any]], !list.isEmpty else {
+                throw RequestError(message: "'messages' must be a non-empty array of messages", param: "messages")
+            }
+            messages = try list.enumerated().map { i, m in
+                guard let role = m["role"] as? String else {
+                    throw RequestError(message: "messages[\(i)].role must be a string", param: "messages")
+                }
+                // content: a string, or an array of {"type": "text", "text": ...} parts.
+                if let text = m["content"] as? String { return ChatMessage(role: role, content: text) }
+                if let parts = m["content"] as? [[String: Any]] {
+                    let texts = try parts.map { p -> String in
+                        guard p["type"] as? String == "text", let t = p["text"] as? String else {
+                            throw RequestError(message: "messages[\(i)]: only text content parts are supported", param: "messages")
+                        }
+                        return t
+                    }
+                    return ChatMessage(role: role, content: texts.joined())
+                }
+                if m["content"] == nil || m["content"] is NSNull { return ChatMessage(role: role, content: "") }
+                throw RequestError(message: "messages[\(i)].content must be a string", param: "messages")
+            }
+        } else {
+            if let p = o["prompt"] as? String {
+                prompt = p
+            } else if let ps = o["prompt"] as? [String], ps.count == 1 {
+                prompt = ps[0]
+            } else {
+                throw RequestError(message: "'prompt' must be a string", param: "prompt")
+            }
+        }
+        if let s = o["stream"], !(s is NSNull) {
+            guard let b = s as? Bool else { throw RequestError(message: "'stream' must be a boolean", param: "stream") }
+            stream = b
+        }
+        if let n = try number("n", 1...1) { _ = n }
+        let maxKey = o["max_completion_tokens"] != nil ? "max_completion_tokens" : "max_tokens"
+        if let n = try number(maxKey, 0...1e9) { maxTokens = Int(n) }
+        if let t = try number("temperature", 0...2) { temperature = Float(t) }
+        if let p = try number("top_p", 0...1) { topP = Float(p) }
+        if let s = try number("seed", -9.2e18...1.8e19) { seed = UInt64(bitPattern: Int64(s)) }
+        if let p = try number("presence_penalty", -2...2) { presencePenalty = Float(p) }
+        if let f = try number("frequency_penalty", -2...2) { frequencyPenalty = Float(f) }
+        if let s = o["stop"], !(s is NSNull) {
+            if let one = s as? String {
+                stops = [one]
+            } else if let many = s as? [String], many.count <= 4 {
+                stops = many
+            } else {
+                throw RequestError(message: "'stop' must be a string or an array of at most 4 strings", param: "stop")
+            }
+        }
+    }
+
+    /// The sampler OpenAI's parameters describe: temperature (0 = greedy), top_p, the
+    /// penalties, a seed; no top-k or min-p (OpenAI has none).
+    var samplerOptions: SamplerOptions {
+        var s = SamplerOptions()
+        s.temperature = temperature
+        s.topP = topP > 0 ? topP : 1
+        s.topK = 0
+        s.minP = 0
+        s.presencePenalty = presencePenalty
+        s.frequencyPenalty = frequencyPenalty
+        s.seed = seed
+        return s
+    }
+}
+
+/// JSON bodies of responses, in OpenAI's shapes.
+enum OpenAIJSON {
+    static func encode(_ value: Any) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// {"error": {"message", "type", "param", "code"}}
+    static func error(_ message: String, type: String, code: String?, param: String? = nil) -> String {
+        encode([
+            "error": [
+                "message": message, "type": type, "param": param as Any? ?? NSNull(), "code": code as Any? ?? NSNull(),
+            ]
+        ])
+    }
+
+    static func usage(_ prompt: Int, _ completion: Int) -> [String: Any] {
+        ["prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion]
+    }
+}
