@@ -85,10 +85,8 @@ public func llamaswift_generate(
         out.n_context_shifts = UInt32(result.contextShifts)
         out.prefill_seconds = result.prefillSeconds
         out.decode_seconds = result.decodeSeconds
-        out.prefill_tokens_per_second =
-            result.prefillSeconds > 0 ? Double(result.promptTokensEvaluated) / result.prefillSeconds : 0
-        out.decode_tokens_per_second =
-            result.decodeSeconds > 0 ? Double(result.generatedTokens) / result.decodeSeconds : 0
+        out.prefill_tokens_per_second = result.prefillTokensPerSecond
+        out.decode_tokens_per_second = result.decodeTokensPerSecond
         let size = Int(UnsafeRawPointer(r).loadUnaligned(as: UInt32.self))
         try? writeParams(r, size: size, value: out)
     }

@@ -18,7 +18,7 @@ let defaultSamplerParams: llamaswift_sampler_params = {
         top_k: Int32(d.topK), top_p: d.topP, min_p: d.minP, repeat_penalty: d.repeatPenalty,
         frequency_penalty: d.frequencyPenalty, presence_penalty: d.presencePenalty,
         penalty_last_n: Int32(d.penaltyLastN), seed: d.seed,
-        temperature_order: d.temperatureOrder.rawValue)
+        temperature_order: temperatureOrderCode(d.temperatureOrder))
 }()
 
 @c @implementation
@@ -46,10 +46,7 @@ public func llamaswift_sampler_create(
         o.presencePenalty = p.presence_penalty
         o.penaltyLastN = Int(p.penalty_last_n)
         o.seed = p.seed
-        guard let order = TemperatureOrder(rawValue: p.temperature_order) else {
-            throw LlamaError(.invalidArgument, "temperature_order \(p.temperature_order) is not a llamaswift_temperature_order")
-        }
-        o.temperatureOrder = order
+        o.temperatureOrder = try temperatureOrder(p.temperature_order)
         out.pointee = try Handles.make(SamplerHandle(try Sampler(options: o)), kind: .sampler)
     }
 }
@@ -86,4 +83,22 @@ public func llamaswift_sampler_accept(_ smp: OpaquePointer!, _ token: Int32) -> 
 @c @implementation
 public func llamaswift_sampler_reset(_ smp: OpaquePointer!) -> llamaswift_status {
     guarded { try samplerFrom(smp).reset() }
+}
+
+/// The header's `llamaswift_temperature_order` number of an engine order.
+func temperatureOrderCode(_ order: TemperatureOrder) -> UInt32 {
+    switch order {
+    case .last: LLAMASWIFT_TEMPERATURE_LAST.rawValue
+    case .first: LLAMASWIFT_TEMPERATURE_FIRST.rawValue
+    }
+}
+
+/// The engine order of a header `llamaswift_temperature_order` number (INVALID_ARGUMENT
+/// for any other number).
+func temperatureOrder(_ code: UInt32) throws -> TemperatureOrder {
+    switch code {
+    case LLAMASWIFT_TEMPERATURE_LAST.rawValue: .last
+    case LLAMASWIFT_TEMPERATURE_FIRST.rawValue: .first
+    default: throw LlamaError(.invalidArgument, "temperature_order \(code) is not a llamaswift_temperature_order")
+    }
 }

@@ -1,11 +1,11 @@
 /// What ended a generation.
-public enum StopReason: UInt32, Sendable {
-    case endOfGeneration = 1
-    case maxTokens = 2
-    case stopString = 3
-    case callback = 4
-    case cancelled = 5
-    case contextFull = 6
+public enum StopReason: Sendable {
+    case endOfGeneration
+    case maxTokens
+    case stopString
+    case callback
+    case cancelled
+    case contextFull
 }
 
 public struct GenerateOptions: Sendable {
@@ -38,6 +38,12 @@ public struct GenerateResult: Sendable {
     public var generatedTokens = 0
     public var prefillSeconds = 0.0
     public var decodeSeconds = 0.0
+    /// Prompt tokens evaluated per second (0 when nothing was timed).
+    public var prefillTokensPerSecond: Double {
+        prefillSeconds > 0 ? Double(promptTokensEvaluated) / prefillSeconds : 0
+    }
+    /// Generated tokens per second (0 when nothing was timed).
+    public var decodeTokensPerSecond: Double { decodeSeconds > 0 ? Double(generatedTokens) / decodeSeconds : 0 }
     public var tokens: [Int32] = []
     /// Context shifts made during the generation.
     public var contextShifts = 0

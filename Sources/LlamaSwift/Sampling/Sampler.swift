@@ -5,12 +5,12 @@ import Musl
 #endif
 
 /// Where temperature applies in the chain (`llamaswift_sampler_params.temperature_order`).
-public enum TemperatureOrder: UInt32, Sendable {
+public enum TemperatureOrder: Sendable {
     /// llama.cpp's chain (its `common` default and llama-cpp-python's): top-k, top-p and
     /// min-p see the untempered distribution; temperature reshapes what they kept.
-    case last = 0
+    case last
     /// Hugging Face's order: logits ÷ temperature first, then top-k, top-p, min-p.
-    case first = 1
+    case first
 }
 
 /// Sampling parameters (the engine side of `llamaswift_sampler_params`).
