@@ -188,15 +188,18 @@ func perplexityCommand(_ o: Options) throws {
 
 /// `bench`: what llama-bench reports — prompt processing of `--pp` tokens and
 /// generation of `--tg` tokens, in tokens per second, over `-r` repetitions after one
-/// untimed warm-up (as llama-bench).
+/// untimed warm-up (as llama-bench). With `-d D` each test starts with D random tokens
+/// already in the cache (llama-bench's -d): they are evaluated once, untimed, and every
+/// repetition rewinds to them.
 func benchCommand(_ o: Options) throws {
     if !o.parallel.isEmpty { return try batchedBenchCommand(o) }
     let model = try loadModel(o)
     var so = o.sessionOptions
-    // Options bounds pp and tg; the sum is still checked, never trapped on.
+    // Options bounds pp, tg and depth; the sum is still checked, never trapped on.
     let (ppTg, o1) = o.pp.addingReportingOverflow(o.tg)
-    let (need, o2) = ppTg.addingReportingOverflow(1)
-    guard !o1, !o2 else { throw CLIError("--pp \(o.pp) + --tg \(o.tg) is too large") }
+    let (withDepth, o2) = ppTg.addingReportingOverflow(o.depth)
+    let (need, o3) = withDepth.addingReportingOverflow(1)
+    guard !o1, !o2, !o3 else { throw CLIError("--pp \(o.pp) + --tg \(o.tg) + -d \(o.depth) is too large") }
     so.contextLength = max(o.ctx, need)
     so.batchSize = o.batch > 0 ? o.batch : 512
     let session = try Session(model: model, options: so)
@@ -209,18 +212,20 @@ func benchCommand(_ o: Options) throws {
         }
     }
     func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+    let depth = o.depth
+    if depth > 0 { try session.decode(randomTokens(depth)) }
     var pp: [Double] = [], tg: [Double] = []
     // One untimed pass first, as llama-bench does: it faults in the weights and the
     // session's buffers, which a long-running embedder pays once, not per request.
     try session.decode(randomTokens(o.pp))
-    try session.rewind(to: 0)
+    try session.rewind(to: depth)
     for t in randomTokens(min(o.tg, 8)) { try session.decode([t]) }
     for _ in 0..<o.reps {
-        try session.rewind(to: 0)
+        try session.rewind(to: depth)
         let t0 = monotonicSeconds()
         try session.decode(randomTokens(o.pp))
         pp.append(Double(o.pp) / (monotonicSeconds() - t0))
-        try session.rewind(to: 0)
+        try session.rewind(to: depth)
         try session.decode([1])
         let t1 = monotonicSeconds()
         for t in randomTokens(o.tg) { try session.decode([t]) }
@@ -228,8 +233,9 @@ func benchCommand(_ o: Options) throws {
     }
     let name = (try o.requireModel()).split(separator: "/").last.map(String.init) ?? ""
     print("model: \(name)  threads: \(session.threadCount)  kernels: \(kernelPathName())  reps: \(o.reps)")
-    print("pp\(o.pp): median \(fmt(median(pp))) t/s  (min \(fmt(pp.min()!)), max \(fmt(pp.max()!)))")
-    print("tg\(o.tg): median \(fmt(median(tg))) t/s  (min \(fmt(tg.min()!)), max \(fmt(tg.max()!)))")
+    let at = depth > 0 ? " @ d\(depth)" : ""
+    print("pp\(o.pp)\(at): median \(fmt(median(pp))) t/s  (min \(fmt(pp.min()!)), max \(fmt(pp.max()!)))")
+    print("tg\(o.tg)\(at): median \(fmt(median(tg))) t/s  (min \(fmt(tg.min()!)), max \(fmt(tg.max()!)))")
 
     // Decode against the memory-bandwidth limit: a token reads every weight matrix once
     // (the token embedding only through a tied output); the limit is the rate at which

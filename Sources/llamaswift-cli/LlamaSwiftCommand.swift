@@ -304,6 +304,10 @@ struct Bench: ParsableCommand {
         help: "Generated tokens per repetition (per sequence with -npl).")
     var tg = 128
     @Option(
+        name: [.customShort("d"), .customLong("n-depth")], parsing: .unconditional,
+        help: "Tokens already in the cache when each test starts (llama-bench's -d): pp and tg measured at that depth.")
+    var depth = 0
+    @Option(
         name: [.customLong("npl", withSingleDash: true), .customLong("npl")],
         help: ArgumentHelp(
             "Batched mode (llama-batched-bench's table): N sequences decoded together, for each N of a comma-separated list (1 … 256 each).",
@@ -316,6 +320,8 @@ struct Bench: ParsableCommand {
     func validate() throws {
         try inRange("--pp", pp, 1...(1 << 20))
         try inRange("--tg", tg, 1...(1 << 20))
+        try inRange("-d", depth, 0...(1 << 20))
+        if depth > 0, npl != nil { throw ValidationError("-d is not supported with -npl") }
         try inRange("-r", repetitions, 1...1000)
         _ = try parallelCounts()
     }
@@ -337,6 +343,7 @@ struct Bench: ParsableCommand {
         context.apply(&o)
         o.pp = pp
         o.tg = tg
+        o.depth = depth
         o.reps = repetitions
         o.parallel = try parallelCounts()
         try reportingErrors { try benchCommand(o) }

@@ -19,6 +19,8 @@ struct Options {
     var reps = 5
     var pp = 512
     var tg = 128
+    /// `bench -d`: tokens already in the cache before each pp and tg test (llama-bench's -d).
+    var depth = 0
     var raw = false
     var parseSpecial = false
     /// Lock the weights in memory (--mlock).

@@ -66,6 +66,8 @@ expect "--mlock" 0 "Paris" -- "$cli" run -m "$model" --mlock -p "What is the cap
 expect "tokenize --parse-special" 0 "^1	'<\|im_start\|>'" -- "$cli" tokenize -m "$model" -p "<|im_start|>user" --parse-special
 expect "info" 0 "layers +30" -- "$cli" info -m "$model"
 expect "bench" 0 "tg4: median" -- "$cli" bench -m "$model" --pp 8 --tg 4 -r 1 -t 1
+expect "bench -d" 0 "pp8 @ d64: median" -- "$cli" bench -m "$model" --pp 8 --tg 4 -d 64 -r 1 -t 1
+expect "bench -d with -npl" 64 "-d is not supported with -npl" -- "$cli" bench -m "$model" -d 8 -npl 2
 
 # chat, piped: two turns, end of input quits with 0.
 printf 'What is the capital of France?\nAnd of Italy?\n' >"$work/two"
