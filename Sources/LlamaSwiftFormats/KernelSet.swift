@@ -20,17 +20,23 @@ public struct KernelSet: Sendable {
     public let quantizeBlocks256: @Sendable (QuantizeOperands) -> Void
     /// Attention of one query head over the cache (AttentionKernels.head).
     public let attendHead: @Sendable (AttentionOperands) -> Void
+    /// Attention of a group of query heads sharing a key/value head, for a tile of
+    /// tokens, over an F16 cache: each output bit-identical to attendHead's for that
+    /// head and token, with every cache row read once per tile (AttentionKernels.group).
+    public let attendGroup: @Sendable (AttentionGroupOperands) -> Void
 
     public init(
         name: String, layouts: [WeightLayout], quantizeBlocks32: @escaping @Sendable (QuantizeOperands) -> Void,
         quantizeBlocks256: @escaping @Sendable (QuantizeOperands) -> Void,
-        attendHead: @escaping @Sendable (AttentionOperands) -> Void
+        attendHead: @escaping @Sendable (AttentionOperands) -> Void,
+        attendGroup: @escaping @Sendable (AttentionGroupOperands) -> Void
     ) {
         self.name = name
         self.layouts = layouts
         self.quantizeBlocks32 = quantizeBlocks32
         self.quantizeBlocks256 = quantizeBlocks256
         self.attendHead = attendHead
+        self.attendGroup = attendGroup
     }
 
     /// The first layout that holds a matrix of `type` with `rows` rows; with `packed`
@@ -111,4 +117,67 @@ public struct AttentionOperands: @unchecked Sendable {
         self.scores = scores
         self.out = out
     }
+}
+
+/// Causal attention of the query heads that share one key/value head, for `tokens`
+/// consecutive tokens of one sequence, over an F16 cache (AttentionKernels.group). Query
+/// (and output) row of token t, head g of the group: `queries + t·tokenStride + g·headDim`.
+/// Token t sits at position `firstPosition + t` and attends to the cache rows
+/// max(0, position − window + 1) … position (all earlier rows when window is 0).
+public struct AttentionGroupOperands: @unchecked Sendable {
+    public var queries: UnsafePointer<Float>
+    /// Query heads per key/value head (the group size, n_head / n_head_kv).
+    public var heads: Int
+    public var tokens: Int
+    /// Floats from one token's queries (and outputs) to the next's.
+    public var tokenStride: Int
+    public var headDim: Int
+    public var firstPosition: Int
+    /// Sliding-window length in positions; 0 = no window.
+    public var window: Int
+    /// Cache row 0 of the keys and of the values; rows are `rowBytes` apart, and this
+    /// group's head starts at element `kvOffset` of a row.
+    public var keys: UnsafeRawPointer
+    public var values: UnsafeRawPointer
+    public var rowBytes: Int
+    public var kvOffset: Int
+    public var scale: Float
+    /// Scratch: heads·tokens·headDim floats (the queries rounded to F16), headDim floats
+    /// (one key row as floats), and heads·tokens·(rows attended by the tile) floats.
+    public var queryScratch: UnsafeMutablePointer<Float>
+    public var keyScratch: UnsafeMutablePointer<Float>
+    public var scores: UnsafeMutablePointer<Float>
+    public var out: UnsafeMutablePointer<Float>
+
+    public init(
+        queries: UnsafePointer<Float>, heads: Int, tokens: Int, tokenStride: Int, headDim: Int, firstPosition: Int,
+        window: Int, keys: UnsafeRawPointer, values: UnsafeRawPointer, rowBytes: Int, kvOffset: Int, scale: Float,
+        queryScratch: UnsafeMutablePointer<Float>, keyScratch: UnsafeMutablePointer<Float>,
+        scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
+    ) {
+        self.queries = queries
+        self.heads = heads
+        self.tokens = tokens
+        self.tokenStride = tokenStride
+        self.headDim = headDim
+        self.firstPosition = firstPosition
+        self.window = window
+        self.keys = keys
+        self.values = values
+        self.rowBytes = rowBytes
+        self.kvOffset = kvOffset
+        self.scale = scale
+        self.queryScratch = queryScratch
+        self.keyScratch = keyScratch
+        self.scores = scores
+        self.out = out
+    }
+
+    /// The first cache row token t attends to.
+    @inline(__always)
+    public func firstRow(_ t: Int) -> Int { window > 0 ? max(0, firstPosition + t - window + 1) : 0 }
+
+    /// Rows from the tile's first attended row to its last position: the length of each
+    /// query's row in `scores`.
+    public var span: Int { firstPosition + tokens - firstRow(0) }
 }

@@ -96,7 +96,7 @@ public enum AttentionKernels {
 
 extension AttentionKernels {
     /// Causal attention of one query head over cache positions 0...last: scores q·k·scale,
-    /// softmax (exponentials summed in double, as ggml does), then the weighted sum of the
+    /// softmax (`exponentials`, summed in double as ggml does), then the weighted sum of the
     /// value rows into `out` (hd floats). With an F16 cache the query and the attention
     /// weights are rounded to F16 before they meet the cached rows, as llama.cpp's F16
     /// matmuls do. `qbuf` (hd floats) and `scores` (last+1 floats) are scratch.
@@ -145,13 +145,7 @@ extension AttentionKernels {
             sc[p] = s
             maxScore = max(maxScore, s)
         }
-        var sum: Double = 0
-        for p in 0...last {
-            let e = expf(sc[p] - maxScore)
-            sc[p] = e
-            sum += Double(e)
-        }
-        let inv = Float(1 / sum)
+        let inv = Float(1 / exponentials(sc, last + 1, minus: maxScore))
         o.update(repeating: 0, count: hd)
         if f16 {
             for p in 0...last { sc[p] = halfToFloat(floatToHalf(sc[p] * inv)) }

@@ -11,7 +11,8 @@ public func kernelSet(name: String) -> KernelSet {
             AttentionKernels.head(
                 q: o.query, headDim: o.headDim, last: o.last, keys: o.keys, values: o.values, rowBytes: o.rowBytes,
                 offset: o.kvOffset, f16: o.f16, scale: o.scale, qbuf: o.queryScratch, scores: o.scores, out: o.out)
-        })
+        },
+        attendGroup: { o in AttentionKernels.group(o) })
 }
 
 /// Every weight layout, best first: the loader gives a matrix the first that accepts it

@@ -4,7 +4,7 @@ import Testing
 #endif
 import CLlamaSwiftCPU
 import LlamaSwiftFormats
-import LlamaSwiftKernels
+@testable import LlamaSwiftKernels
 @testable import LlamaSwift
 
 /// Every CPU-level build of the kernels computes the same bits: the higher builds this
@@ -135,10 +135,9 @@ import LlamaSwiftKernels
                 } * scale
             maxScore = max(maxScore, sc[p])
         }
-        var sum: Double = 0
-        for p in 0...last {
-            sc[p] = expf(sc[p] - maxScore)
-            sum += Double(sc[p])
+        // The baseline build's softmax exponentials: every build must give its bits.
+        let sum = sc.withUnsafeMutableBufferPointer {
+            AttentionKernels.exponentials($0.baseAddress!, last + 1, minus: maxScore)
         }
         let inv = Float(1 / sum)
         var o = [Float](repeating: 0, count: hd)
@@ -177,6 +176,115 @@ import LlamaSwiftKernels
                 #expect(out.map(\.bitPattern) == want.map(\.bitPattern), "\(name) hd \(hd) last \(last)")
             }
         }
+    }
+}
+
+extension AttentionKernelTests {
+    /// exp8 (the softmax's 8-lane exponential) within 2 ulp of libm's expf over the
+    /// softmax's range, exactly 1 at 0, 0 below −87.7 and at −∞, NaN for NaN; and a row's
+    /// exponentials: blocks of 8 through exp8 summed in ggml's AVX2 order, the tail
+    /// through expf.
+    @Test func exp8WithinTwoUlpOfExpf() {
+        var rng = KernelTests.Rng(s: 99)
+        var xs: [Float] = [0, -0.0, -1e-30, -1e-7, -0.5, -0.34657359, -0.6931472, -1, -10, -50, -86.9, -86.99]
+        for _ in 0..<200_000 { xs.append(-87 * abs(rng.float())) }
+        for _ in 0..<20_000 { xs.append(-abs(rng.float()) * 1e-3) }
+        while xs.count % 8 != 0 { xs.append(-2) }
+        var worst: UInt32 = 0
+        for b in stride(from: 0, to: xs.count, by: 8) {
+            let e = AttentionKernels.exp8(SIMD8(xs[b..<(b + 8)]))
+            for j in 0..<8 {
+                let want = expf(xs[b + j])
+                let a = e[j].bitPattern, w = want.bitPattern
+                worst = max(worst, a > w ? a - w : w - a)
+            }
+        }
+        #expect(worst <= 2, "exp8 is \(worst) ulp from expf")
+        #expect(AttentionKernels.exp8(SIMD8(repeating: 0)) == SIMD8(repeating: 1))
+        let special = AttentionKernels.exp8(SIMD8(-.infinity, -88, -1000, .nan, -87.5, 0, 0, 0))
+        #expect(special[5] == 1)
+        #expect(special[0] == 0 && special[1] == 0 && special[2] == 0)
+        #expect(special[4] >= 0 && special[4] < 1.2e-38)
+        #expect(special[3].isNaN)
+
+        var row: [Float] = (0..<13).map { -Float($0) * 0.7 }
+        let sum = row.withUnsafeMutableBufferPointer { AttentionKernels.exponentials($0.baseAddress!, 13, minus: 0) }
+        let block = AttentionKernels.exp8(SIMD8((0..<8).map { -Float($0) * 0.7 }))
+        var want = Double(((block[0] + block[4]) + (block[2] + block[6])) + ((block[1] + block[5]) + (block[3] + block[7])))
+        for j in 0..<8 { #expect(row[j] == block[j]) }
+        for j in 8..<13 {
+            #expect(row[j] == expf(-Float(j) * 0.7))
+            want += Double(expf(-Float(j) * 0.7))
+        }
+        #expect(sum == want)
+    }
+
+
+    /// AttentionKernels.group (every build this CPU runs) against attendHead of the same
+    /// build per (token, head), bit for bit: group sizes 1 … 7, tiles of 1 … 8 tokens,
+    /// head dims with and without a tail past 32 and 8 elements, windows, positions.
+    @Test(arguments: [40, 64, 72, 96, 128, 256])
+    func groupEqualsHeadPerQuery(hd: Int) {
+        var rng = KernelTests.Rng(s: UInt64(hd) &* 31)
+        var compared = 0
+        for (heads, kvHeads, tokens, firstPosition, window) in [
+            (1, 1, 1, 0, 0), (3, 3, 1, 40, 0), (2, 1, 3, 0, 0), (4, 2, 8, 13, 0), (5, 1, 5, 7, 4), (7, 1, 2, 29, 0),
+            (6, 2, 8, 50, 16), (3, 1, 8, 0, 3),
+        ] {
+            let group = heads / kvHeads, Q = heads * hd, last = firstPosition + tokens - 1
+            let rowElems = kvHeads * hd
+            let keys = (0..<((last + 1) * rowElems)).map { _ in floatToHalf(rng.float()) }
+            let values = (0..<((last + 1) * rowElems)).map { _ in floatToHalf(rng.float()) }
+            let queries = (0..<(tokens * Q)).map { _ in rng.float() }
+            for build in KernelSet.runnable {
+                var want = [Float](repeating: .nan, count: tokens * Q), got = want
+                keys.withUnsafeBytes { k in
+                    values.withUnsafeBytes { v in
+                        for t in 0..<tokens {
+                            for h in 0..<heads {
+                                let pos = firstPosition + t
+                                let first = window > 0 ? max(0, pos - window + 1) : 0
+                                var qbuf = [Float](repeating: 0, count: hd)
+                                var sc = [Float](repeating: 0, count: pos + 1)
+                                queries.withUnsafeBufferPointer { q in
+                                    want.withUnsafeMutableBufferPointer { o in
+                                        build.attendHead(
+                                            AttentionOperands(
+                                                query: q.baseAddress! + t * Q + h * hd, headDim: hd, last: pos - first,
+                                                keys: k.baseAddress! + first * 2 * rowElems,
+                                                values: v.baseAddress! + first * 2 * rowElems, rowBytes: 2 * rowElems,
+                                                kvOffset: (h / group) * hd, f16: true, scale: 0.3, queryScratch: &qbuf,
+                                                scores: &sc, out: o.baseAddress! + t * Q + h * hd))
+                                    }
+                                }
+                            }
+                        }
+                        for kvh in 0..<kvHeads {
+                            var qr = [Float](repeating: .nan, count: group * tokens * hd)
+                            var kf = [Float](repeating: .nan, count: hd)
+                            var sc = [Float](repeating: .nan, count: group * tokens * (last + 1))
+                            queries.withUnsafeBufferPointer { q in
+                                got.withUnsafeMutableBufferPointer { o in
+                                    build.attendGroup(
+                                        AttentionGroupOperands(
+                                            queries: q.baseAddress! + kvh * group * hd, heads: group, tokens: tokens,
+                                            tokenStride: Q, headDim: hd, firstPosition: firstPosition, window: window,
+                                            keys: k.baseAddress!, values: v.baseAddress!, rowBytes: 2 * rowElems,
+                                            kvOffset: kvh * hd, scale: 0.3, queryScratch: &qr, keyScratch: &kf,
+                                            scores: &sc, out: o.baseAddress! + kvh * group * hd))
+                                }
+                            }
+                        }
+                    }
+                }
+                #expect(!want.contains { $0.isNaN })
+                #expect(
+                    got.map(\.bitPattern) == want.map(\.bitPattern),
+                    "\(build.name) hd \(hd) heads \(heads)/\(kvHeads) tokens \(tokens) at \(firstPosition) window \(window)")
+                compared += 1
+            }
+        }
+        #expect(compared >= 8)
     }
 }
 

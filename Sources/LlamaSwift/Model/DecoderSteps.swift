@@ -38,29 +38,47 @@ extension Session {
         }
     }
 
+    /// Tokens per attention tile (AttentionKernels.group): 8, or fewer when a worker's
+    /// score rows (heads per group × tokens × n_ctx floats) would pass 4 MiB.
+    static func attentionTileTokens(_ c: ModelConfig, context: Int) -> Int {
+        let group = c.headCount / c.headCountKV
+        return max(1, min(8, (1 << 20) / max(1, group * context)))
+    }
+
+    /// Floats of `scores` each worker uses for a context of `context` positions: a tile's
+    /// score rows, its queries rounded to F16, one key row as floats (and at least one
+    /// score row for the per-head F32 path).
+    static func attentionScratchFloats(_ c: ModelConfig, context: Int) -> Int {
+        let rows = (c.headCount / c.headCountKV) * attentionTileTokens(c, context: context)
+        return max(rows * (context + c.headDim) + c.headDim, context + c.headDim)
+    }
+
     /// Causal attention for every (token, head) of the chunk, over the token's session's
     /// cache — every earlier position, or with `window` W > 0 the last W (positions
-    /// p−W+1 … p) — split across workers by (token, head) pairs dealt out in turn (token t
-    /// attends to its position + 1 keys, so contiguous shares would give the last worker
-    /// most of the work); each worker has its own row of `scores`.
+    /// p−W+1 … p). With an F16 cache the work items are (tile of up to
+    /// attentionTileTokens consecutive tokens of one run, key/value head), so each cache
+    /// row is read once for all the query heads of its group and all the tile's tokens
+    /// (AttentionKernels.group); with F32 (tiny F32 models) they are (token, head) pairs
+    /// (AttentionKernels.head). Items are dealt out to the workers in turn (later tokens
+    /// attend to more rows, so contiguous shares would give the last worker most of the
+    /// work); each worker has its own region of `scores`. Every output is the same bits
+    /// either way (AttentionKernels.group), whatever the tiles and workers.
     func attention(layer: Int, _ chunk: Chunk, window: Int = 0) {
         let c = config
         let hd = c.headDim, Q = c.qWidth, nHead = c.headCount
         let group = c.headCount / c.headCountKV
         let scale = c.attentionScale
         let ctx = chunk.maxContext
-        precondition(self.scores.count >= pool.threadCount * ctx, "attention scores smaller than the chunk's contexts")
+        let perWorker = Self.attentionScratchFloats(c, context: ctx)
+        precondition(self.scores.count >= pool.threadCount * perWorker, "attention scores smaller than the chunk's contexts")
         let q = self.q.pointer, out = attnOut.pointer, scores = self.scores.pointer
-        let items = chunk.count * nHead
         let workers = pool.threadCount
         let kernels = KernelSet.active
-        pool.run { w in
-            let sc = scores + w * ctx
-            // AttentionKernels.head: with an F16 cache the query and the attention weights
-            // are rounded to F16 before they meet the cached rows, as llama.cpp's F16
-            // matmuls do, which keeps our logits within float noise of llama.cpp's.
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: hd) { qbuf in
-                let qr = qbuf.baseAddress!
+        let f16 = chunk.runs.allSatisfy { $0.session.cache.type == .f16 }
+        guard f16 else {
+            let items = chunk.count * nHead
+            pool.run { w in
+                let sc = scores + w * perWorker, qr = sc + ctx
                 for item in stride(from: w, to: items, by: workers) {
                     let t = item / nHead, h = item % nHead
                     let cache = chunk.run(of: t).session.cache
@@ -69,13 +87,47 @@ extension Session {
                     let rowBytes = cache.rowBytes
                     let last = chunk.position(of: t)
                     let first = window > 0 ? max(0, last - window + 1) : 0
-                    let kvOffset = (h / group) * hd
                     kernels.attendHead(
                         AttentionOperands(
                             query: q + t * Q + h * hd, headDim: hd, last: last - first, keys: kRows + first * rowBytes,
-                            values: vRows + first * rowBytes, rowBytes: rowBytes, kvOffset: kvOffset,
+                            values: vRows + first * rowBytes, rowBytes: rowBytes, kvOffset: (h / group) * hd,
                             f16: cache.type == .f16, scale: scale, queryScratch: qr, scores: sc,
                             out: out + t * Q + h * hd))
+                }
+            }
+            return
+        }
+        // Tiles: (run, first token, token count), each taken with every key/value head.
+        let tileTokens = Self.attentionTileTokens(c, context: ctx)
+        var tiles: [(run: Int, first: Int, count: Int)] = []
+        for (r, run) in chunk.runs.enumerated() {
+            var t = 0
+            while t < run.count {
+                let n = min(tileTokens, run.count - t)
+                tiles.append((r, t, n))
+                t += n
+            }
+        }
+        let nKV = c.headCountKV
+        let items = tiles.count * nKV
+        tiles.withUnsafeBufferPointer { tiles in
+            pool.run { w in
+                let region = scores + w * perWorker
+                let rows = group * tileTokens
+                let sc = region, qr = region + rows * ctx, kf = qr + rows * hd
+                for item in stride(from: w, to: items, by: workers) {
+                    let tile = tiles[item / nKV], kvh = item % nKV
+                    let run = chunk.runs[tile.run]
+                    let cache = run.session.cache
+                    let t0 = run.first + tile.first
+                    kernels.attendGroup(
+                        AttentionGroupOperands(
+                            queries: q + t0 * Q + kvh * group * hd, heads: group, tokens: tile.count, tokenStride: Q,
+                            headDim: hd, firstPosition: run.start + tile.first, window: window,
+                            keys: UnsafeRawPointer(cache.rows(layer: layer, values: false)),
+                            values: UnsafeRawPointer(cache.rows(layer: layer, values: true)), rowBytes: cache.rowBytes,
+                            kvOffset: kvh * hd, scale: scale, queryScratch: qr, keyScratch: kf, scores: sc,
+                            out: out + t0 * Q + kvh * group * hd))
                 }
             }
         }

@@ -79,7 +79,7 @@ public final class Session: @unchecked Sendable {
     let proj: ScratchBuffer<Float>  // [B, E] output of Wo / W_down
     let gate: ScratchBuffer<Float>  // [B, F]
     let up: ScratchBuffer<Float>  // [B, F]
-    var scores: ScratchBuffer<Float>  // [threads, n_ctx] attention weights per worker (longer for a batch)
+    var scores: ScratchBuffer<Float>  // per worker: attentionScratchFloats (longer for a batch)
     let ropeTable: ScratchBuffer<Float>  // [B, rot/2, 2] cos/sin
     let ropeTableLocal: ScratchBuffer<Float>?  // [B, rot/2, 2] for ropeLocal
     let matmul: Matmul  // quantize activation rows, multiply by weight matrices (its 8-bit buffers)
@@ -157,7 +157,8 @@ public final class Session: @unchecked Sendable {
         proj = try ScratchBuffer(b * e, what: "projections")
         gate = try ScratchBuffer(b * config.feedForwardLength, what: "feed-forward")
         up = try ScratchBuffer(b * config.feedForwardLength, what: "feed-forward")
-        scores = try ScratchBuffer(threads * contextLength, what: "attention scores")
+        scores = try ScratchBuffer(
+            threads * Self.attentionScratchFloats(config, context: contextLength), what: "attention scores")
         ropeTable = try ScratchBuffer(b * config.ropeDimensionCount, what: "rope table")
         ropeTableLocal = ropeLocal == nil ? nil : try ScratchBuffer(b * config.ropeDimensionCount, what: "rope table")
         matmul = try Matmul(maxTokens: b, maxCols: max(e, config.qWidth, config.feedForwardLength), pool: pool)
@@ -198,7 +199,8 @@ public final class Session: @unchecked Sendable {
         }
         let n = Self.threadCount(requested: requested, allowOversubscription: allowOversubscription)
         guard n != pool.threadCount else { return }
-        let newScores = n * contextLength > scores.count ? try ScratchBuffer<Float>(n * contextLength, what: "attention scores") : nil
+        let need = n * Self.attentionScratchFloats(config, context: contextLength)
+        let newScores = need > scores.count ? try ScratchBuffer<Float>(need, what: "attention scores") : nil
         let newPool = try ThreadPool(threads: n)
         pool = newPool
         matmul.pool = newPool
@@ -286,7 +288,7 @@ public final class Session: @unchecked Sendable {
         for item in items { try item.session.checkCancel() }
 
         // Buffers: each session's pending logits (never the published ones) and the
-        // lead's attention scores, one row per worker as long as the longest context.
+        // lead's attention scratch, sized per worker for the longest context.
         for item in items {
             let s = item.session
             let rows = s.logitsAll ? item.tokens.count : 1
@@ -295,8 +297,9 @@ public final class Session: @unchecked Sendable {
             }
         }
         let longest = items.reduce(0) { max($0, $1.session.contextLength) }
-        if lead.scores.count < lead.pool.threadCount * longest {
-            lead.scores = try ScratchBuffer(lead.pool.threadCount * longest, what: "attention scores")
+        let need = lead.pool.threadCount * Self.attentionScratchFloats(lead.config, context: longest)
+        if lead.scores.count < need {
+            lead.scores = try ScratchBuffer(need, what: "attention scores")
         }
 
         // The passes: items' tokens in order, perPass at a time; a session whose tokens

@@ -1,0 +1,232 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+import LlamaSwiftFormats
+
+extension AttentionKernels {
+    /// Attention of every query head of one key/value group, for a tile of consecutive
+    /// tokens, over an F16 cache (see AttentionGroupOperands).
+    ///
+    /// Why: with grouped-query attention G query heads read the same key and value rows,
+    /// and the tokens of a prompt read the same rows again; per-head attention (`head`)
+    /// reads each row G·tokens times, which at a depth of thousands of positions makes
+    /// attention, not the weights, the memory traffic of a decode step. Here each key row
+    /// is converted to floats once per tile and each value row is read once per pair of
+    /// heads.
+    ///
+    /// The arithmetic per (head, token) is `head`'s, operation for operation, so the
+    /// output is bit-identical to it: the query rounded to F16; each score a dot product
+    /// of 8-lane fused multiply-adds over the head dimension, summed across lanes, times
+    /// the scale; softmax with the exponentials summed in double in position order; the
+    /// weights rounded to F16; the weighted sum accumulated per element in position order
+    /// from zero. Only the order in which (head, token, position) triples are visited
+    /// changes, and no result depends on that.
+    public static func group(_ o: AttentionGroupOperands) {
+        let hd = o.headDim, G = o.heads, lo = o.firstRow(0), span = o.span
+        let qr = o.queryScratch, sc = o.scores, kf = o.keyScratch
+
+        // The queries rounded to F16 and back, as `head` does: query m = t·G + g.
+        for t in 0..<o.tokens {
+            for g in 0..<G {
+                let src = o.queries + t * o.tokenStride + g * hd, dst = qr + (t * G + g) * hd
+                var i = 0
+                while i + 8 <= hd {
+                    let v = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(dst + i).storeBytes(of: roundedToHalf8(v), as: SIMD8<Float>.self)
+                    i += 8
+                }
+                while i < hd {
+                    dst[i] = halfToFloat(floatToHalf(src[i]))
+                    i += 1
+                }
+            }
+        }
+
+        // Scores: each key row converted once, then dotted with every query that attends
+        // to it (the tokens at or after it, within their window).
+        let keyBase = o.keys + 2 * o.kvOffset
+        for p in lo..<(lo + span) {
+            let row = keyBase + p * o.rowBytes
+            var i = 0
+            while i + 8 <= hd {
+                UnsafeMutableRawPointer(kf + i).storeBytes(of: loadHalf8(row + 2 * i), as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < hd {
+                kf[i] = halfToFloat(row.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                i += 1
+            }
+            // The tokens that attend to row p are a contiguous range (from the first at or
+            // after it to the last whose window reaches back to it), so their queries are
+            // the contiguous rows mFrom..<mTo of qr: dotted four at a time.
+            let tFrom = max(0, p - o.firstPosition)
+            var tTo = o.tokens
+            while tTo > tFrom, p < o.firstRow(tTo - 1) { tTo -= 1 }
+            var m = tFrom * G
+            let mTo = tTo * G
+            while m + 4 <= mTo {
+                let s = dot4(qr + m * hd, kf, hd) * o.scale
+                for j in 0..<4 { sc[(m + j) * span + (p - lo)] = s[j] }
+                m += 4
+            }
+            while m < mTo {
+                sc[m * span + (p - lo)] = dot1(qr + m * hd, kf, hd) * o.scale
+                m += 1
+            }
+        }
+
+        // Softmax of each query's row, and the weights rounded to F16.
+        for t in 0..<o.tokens {
+            let first = o.firstRow(t), count = o.firstPosition + t - first + 1
+            for g in 0..<G {
+                let w = sc + (t * G + g) * span + (first - lo)
+                let maxScore = largest(w, count)
+                let inv = Float(1 / exponentials(w, count, minus: maxScore))
+                var p = 0
+                while p + 8 <= count {
+                    let v = UnsafeRawPointer(w + p).loadUnaligned(as: SIMD8<Float>.self) * inv
+                    UnsafeMutableRawPointer(w + p).storeBytes(of: roundedToHalf8(v), as: SIMD8<Float>.self)
+                    p += 8
+                }
+                while p < count {
+                    w[p] = halfToFloat(floatToHalf(w[p] * inv))
+                    p += 1
+                }
+            }
+        }
+
+        // Weighted sums: two heads of a token per pass over its value rows.
+        let valueBase = o.values + 2 * o.kvOffset
+        for t in 0..<o.tokens {
+            let first = o.firstRow(t), count = o.firstPosition + t - first + 1
+            let rows = valueBase + first * o.rowBytes
+            var g = 0
+            while g + 2 <= G {
+                let m = t * G + g
+                weightedSumF16x2(
+                    o.out + t * o.tokenStride + g * hd, o.out + t * o.tokenStride + (g + 1) * hd, rows, o.rowBytes,
+                    sc + m * span + (first - lo), sc + (m + 1) * span + (first - lo), count, hd)
+                g += 2
+            }
+            if g < G {
+                let out = o.out + t * o.tokenStride + g * hd
+                out.update(repeating: 0, count: hd)
+                weightedSumF16(out, rows, o.rowBytes, sc + (t * G + g) * span + (first - lo), count, hd)
+            }
+        }
+    }
+
+    /// The largest of `count` (≥ 1) scores, 8 lanes at a time: the same value as a scalar
+    /// running max for scores without NaN (a max does not depend on order; ±0 ties give
+    /// the same exponentials). With a NaN score the sum of exponentials is NaN and so is
+    /// every output, as with the scalar max: the pass reports it (FORMAT).
+    @inline(__always)
+    static func largest(_ w: UnsafePointer<Float>, _ count: Int) -> Float {
+        var m8 = SIMD8<Float>(repeating: -.infinity)
+        var p = 0
+        while p + 8 <= count {
+            m8 = pointwiseMax(m8, UnsafeRawPointer(w + p).loadUnaligned(as: SIMD8<Float>.self))
+            p += 8
+        }
+        var m = m8.max()
+        while p < count {
+            m = max(m, w[p])
+            p += 1
+        }
+        return m
+    }
+
+    /// dotF16's arithmetic with the key already in floats.
+    @inline(__always)
+    static func dot1(_ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= n {
+            acc.addProduct(
+                UnsafeRawPointer(q + i).loadUnaligned(as: SIMD8<Float>.self),
+                UnsafeRawPointer(k + i).loadUnaligned(as: SIMD8<Float>.self))
+            i += 8
+        }
+        var s = acc.sum()
+        while i < n {
+            s += q[i] * k[i]
+            i += 1
+        }
+        return s
+    }
+
+    /// dot1 of four consecutive query rows (n floats apart) against one key: four
+    /// independent accumulation chains.
+    @inline(__always)
+    static func dot4(_ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ n: Int) -> SIMD4<Float> {
+        let q0 = q, q1 = q + n, q2 = q + 2 * n, q3 = q + 3 * n
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= n {
+            let kv = UnsafeRawPointer(k + i).loadUnaligned(as: SIMD8<Float>.self)
+            a0.addProduct(UnsafeRawPointer(q0 + i).loadUnaligned(as: SIMD8<Float>.self), kv)
+            a1.addProduct(UnsafeRawPointer(q1 + i).loadUnaligned(as: SIMD8<Float>.self), kv)
+            a2.addProduct(UnsafeRawPointer(q2 + i).loadUnaligned(as: SIMD8<Float>.self), kv)
+            a3.addProduct(UnsafeRawPointer(q3 + i).loadUnaligned(as: SIMD8<Float>.self), kv)
+            i += 8
+        }
+        var s = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
+        while i < n {
+            let ki = k[i]
+            s[0] += q0[i] * ki
+            s[1] += q1[i] * ki
+            s[2] += q2[i] * ki
+            s[3] += q3[i] * ki
+            i += 1
+        }
+        return s
+    }
+
+    /// weightedSumF16 for two outputs over the same value rows: each row's 32-element
+    /// slice is converted once for both; each output element's sum is the same sequence
+    /// of fused multiply-adds as weightedSumF16's (and zeroes the outputs first).
+    @inline(__always)
+    static func weightedSumF16x2(
+        _ outA: UnsafeMutablePointer<Float>, _ outB: UnsafeMutablePointer<Float>, _ rows: UnsafeRawPointer,
+        _ rowBytes: Int, _ wA: UnsafePointer<Float>, _ wB: UnsafePointer<Float>, _ count: Int, _ n: Int
+    ) {
+        var i = 0
+        while i + 32 <= n {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
+            for p in 0..<count {
+                let v = rows + p * rowBytes + 2 * i
+                let v0 = loadHalf8(v), v1 = loadHalf8(v + 16), v2 = loadHalf8(v + 32), v3 = loadHalf8(v + 48)
+                let wa = SIMD8<Float>(repeating: wA[p]), wb = SIMD8<Float>(repeating: wB[p])
+                a0.addProduct(wa, v0)
+                a1.addProduct(wa, v1)
+                a2.addProduct(wa, v2)
+                a3.addProduct(wa, v3)
+                b0.addProduct(wb, v0)
+                b1.addProduct(wb, v1)
+                b2.addProduct(wb, v2)
+                b3.addProduct(wb, v3)
+            }
+            let da = UnsafeMutableRawPointer(outA + i), db = UnsafeMutableRawPointer(outB + i)
+            da.storeBytes(of: a0, as: SIMD8<Float>.self)
+            (da + 32).storeBytes(of: a1, as: SIMD8<Float>.self)
+            (da + 64).storeBytes(of: a2, as: SIMD8<Float>.self)
+            (da + 96).storeBytes(of: a3, as: SIMD8<Float>.self)
+            db.storeBytes(of: b0, as: SIMD8<Float>.self)
+            (db + 32).storeBytes(of: b1, as: SIMD8<Float>.self)
+            (db + 64).storeBytes(of: b2, as: SIMD8<Float>.self)
+            (db + 96).storeBytes(of: b3, as: SIMD8<Float>.self)
+            i += 32
+        }
+        if i < n {
+            (outA + i).update(repeating: 0, count: n - i)
+            (outB + i).update(repeating: 0, count: n - i)
+            for p in 0..<count {
+                axpyF16Range(outA, rows + p * rowBytes, wA[p], from: i, to: n)
+                axpyF16Range(outB, rows + p * rowBytes, wB[p], from: i, to: n)
+            }
+        }
+    }
+}
