@@ -126,7 +126,8 @@ public struct AttentionOperands: @unchecked Sendable {
 /// max(0, position − window + 1) … position (all earlier rows when window is 0).
 public struct AttentionGroupOperands: @unchecked Sendable {
     public var queries: UnsafePointer<Float>
-    /// Query heads per key/value head (the group size, n_head / n_head_kv).
+    /// Query heads attended here: a group's (n_head / n_head_kv) heads sharing the
+    /// key/value head, or consecutive part of them.
     public var heads: Int
     public var tokens: Int
     /// Floats from one token's queries (and outputs) to the next's.

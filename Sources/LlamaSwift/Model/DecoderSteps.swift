@@ -108,26 +108,36 @@ extension Session {
                 t += n
             }
         }
+        // Few items for the workers (a decode step: one tile per run): the group's heads
+        // are split into sub-groups, down to single heads, until every worker has at
+        // least two items — more reads of each row, but no worker idle.
         let nKV = c.headCountKV
-        let items = tiles.count * nKV
+        var heads = group
+        while heads > 1, tiles.count * nKV * (group / heads) < 2 * workers {
+            heads -= 1
+            while group % heads != 0 { heads -= 1 }
+        }
+        let subgroups = group / heads
+        let items = tiles.count * nKV * subgroups
         tiles.withUnsafeBufferPointer { tiles in
             pool.run { w in
                 let region = scores + w * perWorker
                 let rows = group * tileTokens
                 let sc = region, qr = region + rows * ctx, kf = qr + rows * hd
                 for item in stride(from: w, to: items, by: workers) {
-                    let tile = tiles[item / nKV], kvh = item % nKV
+                    let tile = tiles[item / (nKV * subgroups)]
+                    let kvh = (item / subgroups) % nKV, firstHead = kvh * group + (item % subgroups) * heads
                     let run = chunk.runs[tile.run]
                     let cache = run.session.cache
                     let t0 = run.first + tile.first
                     kernels.attendGroup(
                         AttentionGroupOperands(
-                            queries: q + t0 * Q + kvh * group * hd, heads: group, tokens: tile.count, tokenStride: Q,
+                            queries: q + t0 * Q + firstHead * hd, heads: heads, tokens: tile.count, tokenStride: Q,
                             headDim: hd, firstPosition: run.start + tile.first, window: window,
                             keys: UnsafeRawPointer(cache.rows(layer: layer, values: false)),
                             values: UnsafeRawPointer(cache.rows(layer: layer, values: true)), rowBytes: cache.rowBytes,
                             kvOffset: kvh * hd, scale: scale, queryScratch: qr, keyScratch: kf, scores: sc,
-                            out: out + t0 * Q + kvh * group * hd))
+                            out: out + t0 * Q + firstHead * hd))
                 }
             }
         }
