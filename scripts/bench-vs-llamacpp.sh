@@ -10,6 +10,15 @@
 #                       interleaved (llama.cpp pp, llamaswift pp, llama.cpp tg, llamaswift tg,
 #                       then again) so that machine noise hits both alike
 #   THREADS ["1 2"]     thread counts
+#   DEPTHS ["0 4096"]   tokens already in the cache when each test starts (llama-bench's
+#                       -d; `llamaswift bench -d`); llama.cpp runs with flash attention on
+#                       (-fa 1, its fastest at depth) and llamaswift with its F16 cache
+#   KERNELS ["auto x86-64-v3"]  llamaswift kernel levels: auto = the best this CPU runs;
+#                       x86-64-v3 = the AVX2 build forced with LLAMASWIFT_KERNELS (skipped
+#                       when the CPU lacks AVX2), compared with llama.cpp's AVX2 build
+#                       (LLAMACPP_BUILD_V3), so an AVX-512 machine measures both levels
+#   LLAMACPP_BUILD_V3 [build]  the llama.cpp build folder paired with x86-64-v3 (the
+#                       AVX2-only build scripts/ref/build-llamacpp-tools.sh makes by default)
 #   RSS [1]             also peak RSS and load time of a 128-token generation (0: skip)
 #   LLAMACPP_SRC [out/ref/llamacpp-src]   where scripts/ref/build-llamacpp-tools.sh builds
 #                       llama-bench (from the llama-cpp-python 0.3.36 sdist) with llama.cpp's
@@ -34,6 +43,9 @@ PP=${PP:-512}
 TG=${TG:-128}
 R=${R:-3}
 THREADS=${THREADS:-"1 2"}
+DEPTHS=${DEPTHS:-"0 4096"}
+KERNELS=${KERNELS:-"auto x86-64-v3"}
+LLAMACPP_BUILD_V3=${LLAMACPP_BUILD_V3:-build}
 RSS=${RSS:-1}
 LLAMACPP_SRC=${LLAMACPP_SRC:-out/ref/llamacpp-src}
 REFVENV=${REFVENV:-out/ref/venv}
@@ -59,19 +71,23 @@ else
 fi
 
 # --- one measurement per call: prints tokens/s ------------------------------------
-# $1 = pp|tg, $2 = threads
+# $1 = pp|tg, $2 = threads, $3 = depth, $4 = kernel level (auto|x86-64-v3)
 llamacpp_once() {
-    local p=0 n=0
+    local p=0 n=0 b=$bin
     if [ "$1" = pp ]; then p=$PP; else n=$TG; fi
-    "$bin/llama-bench" -m "$model" -p "$p" -n "$n" -r 1 -t "$2" -o json 2>/dev/null |
+    [ "$4" = auto ] || b=$LLAMACPP_SRC/$LLAMACPP_BUILD_V3/bin
+    "$b/llama-bench" -m "$model" -p "$p" -n "$n" -d "$3" -fa 1 -r 1 -t "$2" -o json 2>/dev/null |
         python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["avg_ts"])'
 }
 # `llamaswift bench` always runs both tests (each >= 1 token); the other one is 1 token.
 llamaswift_once() {
     local p=1 n=1
     if [ "$1" = pp ]; then p=$PP; else n=$TG; fi
-    "$ls" bench -m "$model" --pp "$p" --tg "$n" -r 1 -t "$2" |
-        awk -v want="$1" '$1 ~ "^" want "[0-9]+:$" { print $3; found = 1 } END { exit !found }'
+    if [ "$4" = auto ]; then
+        "$ls" bench -m "$model" --pp "$p" --tg "$n" -d "$3" -r 1 -t "$2"
+    else
+        LLAMASWIFT_KERNELS=$4 "$ls" bench -m "$model" --pp "$p" --tg "$n" -d "$3" -r 1 -t "$2"
+    fi | awk -v want="$1" '$1 ~ "^" want "[0-9]" && /median/ { for (i = 1; i <= NF; i++) if ($i == "median") print $(i+1); found = 1 } END { exit !found }'
 }
 
 results=$(mktemp)
@@ -79,37 +95,54 @@ trap 'rm -f "$results"' EXIT
 tests=()
 [ "$PP" -gt 0 ] && tests+=(pp)
 [ "$TG" -gt 0 ] && tests+=(tg)
+levels=()
+for k in $KERNELS; do
+    if [ "$k" = x86-64-v3 ]; then
+        grep -qw avx2 /proc/cpuinfo || { echo "no AVX2: x86-64-v3 skipped" >&2; continue; }
+        [ -x "$LLAMACPP_SRC/$LLAMACPP_BUILD_V3/bin/llama-bench" ] || {
+            echo "no $LLAMACPP_SRC/$LLAMACPP_BUILD_V3/bin/llama-bench (scripts/ref/build-llamacpp-tools.sh): x86-64-v3 skipped" >&2
+            continue
+        }
+    fi
+    levels+=("$k")
+done
 
-echo "model $model; PP=$PP TG=$TG R=$R THREADS='$THREADS'; llamaswift $ls; llama.cpp $bin/llama-bench" >&2
-for t in $THREADS; do
-    for ((rep = 1; rep <= R; rep++)); do
-        for test in "${tests[@]}"; do
-            a=$(llamacpp_once "$test" "$t")
-            b=$(llamaswift_once "$test" "$t")
-            echo "  threads $t rep $rep $test: llama.cpp $a, llamaswift $b t/s" >&2
-            echo "$test $t $a $b" >>"$results"
+echo "model $model; PP=$PP TG=$TG R=$R THREADS='$THREADS' DEPTHS='$DEPTHS' KERNELS='${levels[*]}'; llamaswift $ls; llama.cpp $bin/llama-bench" >&2
+for k in "${levels[@]}"; do
+    for d in $DEPTHS; do
+        for t in $THREADS; do
+            for ((rep = 1; rep <= R; rep++)); do
+                for test in "${tests[@]}"; do
+                    a=$(llamacpp_once "$test" "$t" "$d" "$k")
+                    b=$(llamaswift_once "$test" "$t" "$d" "$k")
+                    echo "  $k depth $d threads $t rep $rep $test: llama.cpp $a, llamaswift $b t/s" >&2
+                    echo "$k $d $test $t $a $b" >>"$results"
+                done
+            done
         done
     done
 done
 
 # --- the table --------------------------------------------------------------------
-python3 - "$results" "$(basename "$model")" "$PP" "$TG" <<'EOF'
+python3 - "$results" "$(basename "$model")" "$PP" "$TG" "$LLAMACPP_BUILD" "$LLAMACPP_BUILD_V3" <<'EOF'
 import statistics, sys
-path, model, pp, tg = sys.argv[1:]
+path, model, pp, tg, native, v3 = sys.argv[1:]
 rows = {}
 for line in open(path):
-    test, threads, a, b = line.split()
-    rows.setdefault((test, int(threads)), ([], []))
-    rows[(test, int(threads))][0].append(float(a))
-    rows[(test, int(threads))][1].append(float(b))
-print("| model | test | threads | llama.cpp t/s (median) | llamaswift t/s (median) | ratio | llama.cpp min–max | llamaswift min–max |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-for (test, threads), (a, b) in sorted(rows.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+    level, depth, test, threads, a, b = line.split()
+    key = (level, int(depth), int(threads), test)
+    rows.setdefault(key, ([], []))
+    rows[key][0].append(float(a))
+    rows[key][1].append(float(b))
+print("| model | kernels (llama.cpp build) | test | depth | threads | llama.cpp t/s (median) | llamaswift t/s (median) | ratio | llama.cpp min–max | llamaswift min–max |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+for (level, depth, threads, test), (a, b) in sorted(rows.items()):
     name = f"pp{pp}" if test == "pp" else f"tg{tg}"
+    which = f"best ({native})" if level == "auto" else f"{level} ({v3})"
     ma, mb = statistics.median(a), statistics.median(b)
-    print(f"| {model} | {name} | {threads} | {ma:.2f} | {mb:.2f} | {mb / ma:.2f} "
+    print(f"| {model} | {which} | {name} | {depth} | {threads} | {ma:.2f} | {mb:.2f} | {mb / ma:.2f} "
           f"| {min(a):.2f}–{max(a):.2f} | {min(b):.2f}–{max(b):.2f} |")
-print(f"\nratio = llamaswift / llama.cpp; {len(a)} repetition(s), one process each, interleaved.")
+print(f"\nratio = llamaswift / llama.cpp (flash attention on); {len(a)} repetition(s), one process each, interleaved.")
 EOF
 
 # --- peak RSS and load time of a 128-token generation -----------------------------
