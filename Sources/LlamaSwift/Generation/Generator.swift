@@ -93,6 +93,9 @@ public enum Generator {
         session: Session, sampler: Sampler, prompt: UnsafeRawBufferPointer, options: GenerateOptions,
         result: inout GenerateResult, onToken: ((GeneratedToken) -> Bool)?, onText: ([UInt8]) -> Bool
     ) throws {
+        guard session.embeddingOptions == nil else {
+            throw LlamaError(.invalidArgument, "the session computes embeddings, not logits: it cannot generate")
+        }
         let model = session.model
         let tok = model.tokenizer
         let checked = try tok.tokenizeChecked(prompt, addSpecial: options.addSpecial, parseSpecial: options.parseSpecial)
