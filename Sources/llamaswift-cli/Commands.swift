@@ -135,7 +135,7 @@ func runCommand(_ o: Options) throws {
             return true
         }
     }
-    print("")
+    if o.nProbs == 0 { print("") }
     report(result, threads: session.threadCount)
     if result.contextShifts > 0 { err("context shifted \(result.contextShifts) time(s)\n") }
 }

@@ -44,7 +44,7 @@ int main(void) {
     CHECK(sizeof(llamaswift_generate_params) == 72);
     CHECK(sizeof(llamaswift_token_logprob) == 8);
     CHECK(sizeof(llamaswift_logit_bias) == 8);
-    CHECK(offsetof(llamaswift_generated_token, n_top) == 40);
+    CHECK(offsetof(llamaswift_generated_token, n_top) == 32 && sizeof(llamaswift_generated_token) == 40);
     CHECK(sizeof(llamaswift_generate_result) == 64);
     CHECK(sizeof(llamaswift_chat_message) == 2 * sizeof(void *));
     CHECK(sizeof(llamaswift_batch_item) == 3 * sizeof(void *));
