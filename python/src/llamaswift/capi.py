@@ -42,7 +42,7 @@ __all__ = ["LlamaSwiftError", "Status", "library_path", "lib"]
 # ------------------------------------------------------------------------------------
 
 LLAMASWIFT_VERSION_MAJOR = 0
-LLAMASWIFT_VERSION_MINOR = 4
+LLAMASWIFT_VERSION_MINOR = 5
 LLAMASWIFT_VERSION_PATCH = 0
 LLAMASWIFT_VERSION_STRING = "0.5.0"
 LLAMASWIFT_VERSION_NUMBER = LLAMASWIFT_VERSION_MAJOR * 10000 + LLAMASWIFT_VERSION_MINOR * 100 + LLAMASWIFT_VERSION_PATCH
@@ -289,11 +289,17 @@ class llamaswift_generated_token(Structure):
     _fields_ = [
         ("token", c_int32),
         ("logprob", c_float),
-        ("piece", POINTER(c_char)),
+        ("piece", c_char_p),  # piece_len bytes, not NUL-terminated: read with piece_bytes()
         ("piece_len", c_size_t),
         ("top", POINTER(llamaswift_token_logprob)),
         ("n_top", c_size_t),
     ]
+
+
+def piece_bytes(token: "llamaswift_generated_token") -> bytes:
+    """The piece_len bytes at token.piece (a c_char_p field would stop at a NUL byte)."""
+    addr = ctypes.c_void_p.from_buffer(token, llamaswift_generated_token.piece.offset).value
+    return ctypes.string_at(addr, token.piece_len) if addr else b""
 
 
 class llamaswift_logit_bias(Structure):
