@@ -404,7 +404,8 @@ static inline llamaswift_session_params llamaswift_session_default_params(void) 
  * scratch buffers once, and starts its worker threads. The session holds a reference to
  * the model, so the model may be freed first. On failure *out = NULL.
  * Errors: INVALID_ARGUMENT (model or out NULL; a vocab_only model; n_ctx over 1,048,576,
- * n_threads over 512, n_batch over 65,536; an invalid RoPE override), OUT_OF_MEMORY
+ * n_threads over 512, n_batch over 65,536; an invalid RoPE override; with embeddings, a
+ * pooling_type outside -1 … 3 or an embd_normalize outside -1 … 65536), OUT_OF_MEMORY
  * (the cache or buffers cannot be allocated — the message gives the size).
  * Any thread; different sessions are independent. */
 llamaswift_status llamaswift_session_create(llamaswift_model *model, const llamaswift_session_params *params,
@@ -580,6 +581,7 @@ static inline llamaswift_sampler_params llamaswift_sampler_default_params(void) 
 
 /* Creates a sampler. Steps, in order (llama.cpp's chain with the default
  * LLAMASWIFT_TEMPERATURE_LAST):
+ *   0. the logit bias, if set (llamaswift_sampler_set_logit_bias; since 0.5);
  *   1. penalties over the last penalty_last_n tokens (repetition: positive logits
  *      divided, negative multiplied; then frequency × count and presence subtracted);
  *   2. temperature 0 → argmax (lowest id on ties), done;
@@ -609,9 +611,11 @@ llamaswift_status llamaswift_sampler_create(const llamaswift_sampler_params *par
 void llamaswift_sampler_free(llamaswift_sampler *sampler);
 
 /* Samples a token from the session's current logits (the last token's) and records it
- * in the penalty window. The session is only read.
+ * in the penalty window. The session is only read. The sampler keeps a copy of the
+ * logits for llamaswift_sampler_last_logprobs (since 0.5).
  * Errors: INVALID_ARGUMENT (a handle or token NULL; the session has no logits — decode
- * first). One thread at a time per sampler and session. */
+ * first; an embeddings session, which has none; the logit bias bans every token).
+ * One thread at a time per sampler and session. */
 llamaswift_status llamaswift_sampler_sample(llamaswift_sampler *sampler, const llamaswift_session *session,
                                             int32_t *token);
 
@@ -654,7 +658,8 @@ typedef struct llamaswift_generated_token {
     float logprob;                        /* its log-probability (llamaswift_sampler_last_logprobs) */
     const char *piece;                    /* piece_len bytes of its text (llamaswift_token_to_piece:
                                              control tokens render their text; may be part of a
-                                             UTF-8 character); not NUL-terminated */
+                                             UTF-8 character); not NUL-terminated; may be
+                                             NULL when piece_len is 0 */
     size_t piece_len;
     const llamaswift_token_logprob *top;  /* the n_top most probable tokens, descending (ties:
                                              lower id first); NULL when n_top is 0 */
@@ -738,10 +743,15 @@ typedef bool (*llamaswift_piece_callback)(const char *text, size_t len, void *us
  * dropped (llamaswift_session_shift) — also before the prompt, when it does not fit
  * after the cached tokens — so generation goes on; result->n_context_shifts counts the
  * shifts. The prompt's tokens are added to the sampler's penalty window.
+ * With params.token_callback (since 0.5) each generated token (not an end-of-generation
+ * token) is reported with its log-probability and params.n_probs alternatives (see
+ * llamaswift_generated_token, llamaswift_sampler_last_logprobs) before its text is
+ * streamed; the sampler's logit bias applies to every token sampled.
  * `params` may be NULL (defaults); `result` may be NULL, else the caller sets
  * result->struct_size and gets counts, stop reason and speeds — also on CANCELLED.
  * Errors: INVALID_ARGUMENT (session, sampler NULL; prompt NULL with len > 0; an empty
- * prompt; a prompt over 64 MiB; bad params), CONTEXT_FULL (the prompt alone does not
+ * prompt; a prompt over 64 MiB; bad params — n_probs over 1,048,576; an embeddings
+ * session; the logit bias bans every token), CONTEXT_FULL (the prompt alone does not
  * fit: nothing was generated; with context_shift: not even after dropping every token
  * after n_keep), CANCELLED (stop reason CANCELLED; text so far was streamed),
  * OUT_OF_MEMORY (the prompt's tokenization, as llamaswift_tokenize).

@@ -37,7 +37,8 @@ extension Sampler {
 
     /// The last `sample`'s token, its log-probability and the `top` most probable tokens
     /// (by descending log-probability, ties by lower id; fewer when the vocabulary is
-    /// smaller), or nil before the first `sample`. O(n_vocab · log top).
+    /// smaller), or nil before the first `sample`. One pass over the vocabulary; a
+    /// candidate enters the top list by insertion (O(top) each, rare after the first few).
     public func lastLogProbs(top: Int) -> (token: Int32, logProb: Float, top: [TokenLogProb])? {
         guard recordedToken >= 0, !recordedLogits.isEmpty else { return nil }
         return recordedLogits.withUnsafeBufferPointer { l in
