@@ -14,12 +14,14 @@ struct LlamaSwiftCommand: ParsableCommand {
         commandName: "llamaswift",
         abstract: "Run LLaMA-family GGUF models on the CPU (flags spelled as llama.cpp spells them).",
         version: cliVersion,
-        subcommands: [Run.self, Chat.self, Info.self, Tokenize.self, Perplexity.self, Bench.self, BenchTokenize.self])
+        subcommands: [
+            Run.self, Chat.self, Info.self, Tokenize.self, Perplexity.self, Bench.self, BenchTokenize.self, Embed.self,
+        ])
 }
 
 /// The version of the engine the program is built with (the header's LLAMASWIFT_VERSION_STRING;
 /// Tests/cli checks that they agree).
-let cliVersion = "0.4.0"
+let cliVersion = "0.5.0"
 
 // MARK: - Flag groups
 
@@ -190,6 +192,7 @@ struct Run: ParsableCommand {
     @OptionGroup var sampling: SamplingFlags
     @OptionGroup var context: ContextFlags
     @OptionGroup var contextShift: ContextShiftFlags
+    @OptionGroup var tokenControl: TokenControlFlags
 
     func validate() throws {
         guard (prompt == nil) != (file == nil) else { throw ValidationError("give the prompt as -p TEXT or -f FILE (one of them)") }
@@ -202,6 +205,7 @@ struct Run: ParsableCommand {
         sampling.apply(&o)
         context.apply(&o)
         contextShift.apply(&o)
+        try tokenControl.apply(&o)
         o.prompt = prompt
         o.file = file
         o.raw = raw

@@ -63,6 +63,7 @@ public struct SamplerOptions: Sendable, Equatable {
 /// finite Float factor, or minus 4096 × any finite Float, is finite in a Double. The
 /// steps:
 ///
+///  0. the logit bias (Sampler+LogitBias.swift), first, as in llama.cpp's common chain;
 ///  1. penalties over the last `penaltyLastN` accepted tokens: repetition (logit ÷ p if
 ///     positive, × p if negative), then frequency (− count·f) and presence (− pr);
 ///  2. temperature 0 → the argmax (ties: the lowest id); stop here;
@@ -88,9 +89,16 @@ public final class Sampler {
     public let options: SamplerOptions
     private var rng: RandomGenerator
     private var history: [Int32] = []
-    private var candidates: [(id: Int32, logit: Double)] = []
+    /// The working logits of `prepare` (internal for the extensions' steps).
+    var candidates: [(id: Int32, logit: Double)] = []
     private var counts: [Int32: Int] = [:]
     private var probs: [Double] = []
+    /// Sampler+LogitBias.swift: the bias per token, added to the logits before step 1.
+    var logitBias: [(token: Int32, bias: Float)] = []
+    var bansTokens = false
+    /// Sampler+LogProbs.swift: the raw logits and the token of the last `sample`.
+    var recordedLogits: [Float] = []
+    var recordedToken: Int32 = -1
 
     public init(options: SamplerOptions) throws {
         try options.validate()
@@ -134,6 +142,7 @@ public final class Sampler {
             }
             token = candidates[chosen].id
         }
+        record(logits, token)
         accept(token)
         return token
     }
@@ -164,6 +173,7 @@ public final class Sampler {
             guard !l.isNaN else { throw LlamaError(.internalError, "logit of token \(i) is NaN") }
             candidates.append((Int32(i), Double(l)))
         }
+        try applyLogitBias()
         let penalise = !history.isEmpty && (o.repeatPenalty != 1 || o.frequencyPenalty != 0 || o.presencePenalty != 0)
         if penalise {
             counts.removeAll(keepingCapacity: true)

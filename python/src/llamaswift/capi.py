@@ -42,9 +42,9 @@ __all__ = ["LlamaSwiftError", "Status", "library_path", "lib"]
 # ------------------------------------------------------------------------------------
 
 LLAMASWIFT_VERSION_MAJOR = 0
-LLAMASWIFT_VERSION_MINOR = 4
+LLAMASWIFT_VERSION_MINOR = 5
 LLAMASWIFT_VERSION_PATCH = 0
-LLAMASWIFT_VERSION_STRING = "0.4.0"
+LLAMASWIFT_VERSION_STRING = "0.5.0"
 LLAMASWIFT_VERSION_NUMBER = LLAMASWIFT_VERSION_MAJOR * 10000 + LLAMASWIFT_VERSION_MINOR * 100 + LLAMASWIFT_VERSION_PATCH
 
 # ------------------------------------------------------------------------------------
@@ -112,6 +112,16 @@ class TemperatureOrder(enum.IntEnum):
     LLAMASWIFT_TEMPERATURE_FIRST = 1
 
 
+class PoolingType(enum.IntEnum):
+    """llamaswift_pooling_type (since 0.5): llama.cpp's llama_pooling_type numbers."""
+
+    LLAMASWIFT_POOLING_TYPE_UNSPECIFIED = -1
+    LLAMASWIFT_POOLING_TYPE_NONE = 0
+    LLAMASWIFT_POOLING_TYPE_MEAN = 1
+    LLAMASWIFT_POOLING_TYPE_CLS = 2
+    LLAMASWIFT_POOLING_TYPE_LAST = 3
+
+
 class StopReason(enum.IntEnum):
     """llamaswift_stop_reason."""
 
@@ -132,6 +142,7 @@ ENUMS: Dict[str, type] = {
     "llamaswift_kv_type": KvType,
     "llamaswift_temperature_order": TemperatureOrder,
     "llamaswift_stop_reason": StopReason,
+    "llamaswift_pooling_type": PoolingType,
 }
 
 # Every enumerator also as a module constant under its C name (LLAMASWIFT_OK, ...).
@@ -243,6 +254,10 @@ class llamaswift_session_params(Structure):
         ("rope_freq_base", c_float),
         ("rope_scaling_factor", c_float),
         ("rope_original_ctx", c_uint32),
+        # since 0.5
+        ("embeddings", c_bool),
+        ("pooling_type", c_int32),
+        ("embd_normalize", c_int32),
     ]
 
 
@@ -262,6 +277,42 @@ class llamaswift_sampler_params(Structure):
     ]
 
 
+class llamaswift_token_logprob(Structure):
+    """A token and its natural-log probability (since 0.5)."""
+
+    _fields_ = [("token", c_int32), ("logprob", c_float)]
+
+
+class llamaswift_generated_token(Structure):
+    """What generate's token callback receives (since 0.5); valid only during the call."""
+
+    _fields_ = [
+        ("token", c_int32),
+        ("logprob", c_float),
+        ("piece", c_char_p),  # piece_len bytes, not NUL-terminated: read with piece_bytes()
+        ("piece_len", c_size_t),
+        ("top", POINTER(llamaswift_token_logprob)),
+        ("n_top", c_size_t),
+    ]
+
+
+def piece_bytes(token: "llamaswift_generated_token") -> bytes:
+    """The piece_len bytes at token.piece (a c_char_p field would stop at a NUL byte)."""
+    addr = ctypes.c_void_p.from_buffer(token, llamaswift_generated_token.piece.offset).value
+    return ctypes.string_at(addr, token.piece_len) if addr else b""
+
+
+class llamaswift_logit_bias(Structure):
+    """One token's logit bias (since 0.5)."""
+
+    _fields_ = [("token", c_int32), ("bias", c_float)]
+
+
+# typedef bool (*llamaswift_token_callback)(const llamaswift_generated_token *token, void *user_data);
+# (since 0.5) Keep a reference to the callback object until the call that uses it has returned.
+llamaswift_token_callback = CFUNCTYPE(c_bool, POINTER(llamaswift_generated_token), c_void_p)
+
+
 class llamaswift_generate_params(Structure):
     _fields_ = [
         ("struct_size", c_uint32),
@@ -273,6 +324,10 @@ class llamaswift_generate_params(Structure):
         ("n_keep", c_uint32),
         ("context_shift", c_bool),
         ("append", c_bool),
+        # since 0.5
+        ("token_callback", llamaswift_token_callback),
+        ("token_callback_user_data", c_void_p),
+        ("n_probs", c_uint32),
     ]
 
 
@@ -315,6 +370,9 @@ STRUCTS: Dict[str, type] = {
         llamaswift_chat_message,
         llamaswift_batch_item,
         llamaswift_batch_params,
+        llamaswift_token_logprob,
+        llamaswift_generated_token,
+        llamaswift_logit_bias,
     )
 }
 OPAQUE: Dict[str, type] = {cls.__name__: cls for cls in (llamaswift_model, llamaswift_session, llamaswift_sampler)}
@@ -418,6 +476,13 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "llamaswift_sampler_sample": (_S, [_sampler_p, _session_p, _P(c_int32)]),
     "llamaswift_sampler_accept": (_S, [_sampler_p, c_int32]),
     "llamaswift_sampler_reset": (_S, [_sampler_p]),
+    # logit bias, log-probabilities, embeddings (since 0.5)
+    "llamaswift_sampler_set_logit_bias": (_S, [_sampler_p, _P(llamaswift_logit_bias), c_size_t]),
+    "llamaswift_sampler_last_logprobs": (
+        _S,
+        [_sampler_p, _P(llamaswift_token_logprob), _P(llamaswift_token_logprob), c_size_t, _P(c_size_t)],
+    ),
+    "llamaswift_session_embeddings": (_P(c_float), [_session_p, _P(c_size_t)]),
     # generation
     "llamaswift_generate_params_init": (_S, [_P(llamaswift_generate_params), c_size_t]),
     "llamaswift_generate": (
@@ -525,5 +590,5 @@ def status_string(status: int) -> str:
 
 
 def version() -> str:
-    """The loaded library's version ("0.4.0")."""
+    """The loaded library's version ("0.5.0")."""
     return bytes(llamaswift_version()).decode()
