@@ -63,4 +63,4 @@ struct CLIError: Error {
     init(_ m: String) { message = m }
 }
 
-import LlamaSwift
+import LlamaSwiftEngine
