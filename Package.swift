@@ -12,8 +12,8 @@ import PackageDescription
 // LlamaSwiftEngine, LlamaSwiftKernels, LlamaSwiftFormats, CLlamaSwiftCPU) is built without
 // them, and the fast kernel builds live in targets only this package's own products link.
 
-// On x86-64 the kernels are built twice more from the same files, through the symlinked
-// folders Sources/LlamaSwiftKernelsV3 and V4: for x86-64-v3 (AVX2, FMA, F16C) and for
+// On x86-64 the kernels are also built from the same files, through the symlinked
+// folders Sources/LlamaSwiftKernelsV3 and V4,: for x86-64-v3 (AVX2, FMA, F16C) and for
 // x86-64-v4 with AVX512_VNNI (`vpdpbusd` for the byte dot products), -Ounchecked (counted
 // loops over pointers whose bounds the callers prove once per matmul). Only
 // LlamaSwiftKernelLevels depends on them, and only libllamaswift.so, the programs and the
@@ -21,8 +21,14 @@ import PackageDescription
 // through a weak symbol (LlamaSwiftFormats/KernelLevelBuilds.swift), so the shipped library
 // runs on any x86-64 CPU. Elsewhere (aarch64) only the portable build exists.
 let kernelDependencies: [Target.Dependency] = ["CLlamaSwiftCPU", "LlamaSwiftFormats"]
+// The baseline build once more, -Ounchecked, also through a symlinked folder
+// (Sources/LlamaSwiftKernelsBase): what this package's products run on CPUs below
+// x86-64-v3 and on aarch64, as fast as before the LlamaSwift product existed.
+let baseKernelTarget: Target = .target(
+    name: "LlamaSwiftKernelsBase", dependencies: kernelDependencies, path: "Sources/LlamaSwiftKernelsBase",
+    swiftSettings: [.unsafeFlags(["-Ounchecked"])])
 #if arch(x86_64)
-let kernelLevelTargets: [Target] = [
+let kernelLevelTargets: [Target] = [baseKernelTarget,
     .target(
         name: "LlamaSwiftKernelsV3", dependencies: kernelDependencies, path: "Sources/LlamaSwiftKernelsV3",
         swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .define("LLAMASWIFT_AVX2")]),
@@ -34,7 +40,7 @@ let kernelLevelTargets: [Target] = [
         ]),
 ]
 #else
-let kernelLevelTargets: [Target] = []
+let kernelLevelTargets: [Target] = [baseKernelTarget]
 #endif
 
 let package = Package(
@@ -65,11 +71,14 @@ let package = Package(
         // table type every kernel build fills (KernelSet).
         .target(name: "LlamaSwiftFormats"),
         // The kernels' baseline build (x86-64 SSE2, or portable), -O: what the LlamaSwift
-        // product runs, and the fallback of the shipped library on CPUs below x86-64-v3.
+        // product runs (the programs and the library run LlamaSwiftKernelsBase's instead).
         .target(name: "LlamaSwiftKernels", dependencies: kernelDependencies),
         .target(name: "CLlamaSwiftCPU"),
-        // The x86-64-v3/v4 kernel builds, for this package's own products only (see above).
-        .target(name: "LlamaSwiftKernelLevels", dependencies: ["LlamaSwiftFormats"] + kernelLevelTargets.map { .target(name: $0.name) }),
+        // The -Ounchecked baseline and x86-64-v3/v4 kernel builds, for this package's own
+        // products only (see above).
+        .target(
+            name: "LlamaSwiftKernelLevels",
+            dependencies: ["LlamaSwiftFormats", "CLlamaSwiftCPU"] + kernelLevelTargets.map { .target(name: $0.name) }),
         // The engine: GGUF, tokenizer, forward passes, sampling, chat templates.
         .target(name: "LlamaSwiftEngine", dependencies: ["LlamaSwiftKernels", "LlamaSwiftFormats", "CLlamaSwiftCPU"]),
         // The Swift API over the engine (the LlamaSwift product).

@@ -4,7 +4,7 @@
 #   VERSION=0.4.0 scripts/test-swift-example.sh [MODEL.gguf]
 #
 # Makes a git repository of the current tree (tracked and untracked, not ignored files) in
-# out/swift-example/llamaswift.git-src, tagged VERSION; copies examples/swift next to it
+# out/swift-example/src/llamaswift, tagged VERSION; copies examples/swift next to it
 # and builds it with LLAMASWIFT_GIT_URL=file://… (SwiftPM resolves `from:` against the
 # tag, and refuses the dependency if a target its product reaches has unsafe flags).
 # Then checks that the dependency resolved at that version and that the program streams
@@ -18,7 +18,8 @@ SWIFT=${SWIFT:-swift}
 version=${VERSION:?set VERSION (the Makefile passes it)}
 model=$(realpath "${1:-models/SmolLM2-135M-Instruct.Q4_1.gguf}")
 work=$root/out/swift-example
-repo=$work/llamaswift.git-src
+# The folder name is the package identity SwiftPM derives from the URL: "llamaswift".
+repo=$work/src/llamaswift
 rm -rf "$repo" "$work/example" "$work/cache"
 mkdir -p "$repo" "$work/example"
 
@@ -39,9 +40,9 @@ spm=(--package-path "$work/example" --scratch-path "$work/example/.build" --cach
 echo "swift example: resolving llamaswift $version from $LLAMASWIFT_GIT_URL" >&2
 nice -n 10 "$SWIFT" package "${spm[@]}" resolve >&2
 deps=$("$SWIFT" package "${spm[@]}" show-dependencies --format text)
-echo "$deps" >&2
-grep -q "llamaswift<file://$repo@$version>" <<<"$deps" ||
-    { echo "swift example: llamaswift did not resolve at version $version" >&2; exit 1; }
+grep -E -q "^.── llamaswift<(file://)?$repo@$version>" <<<"$deps" ||
+    { echo "$deps" >&2; echo "swift example: llamaswift did not resolve at version $version" >&2; exit 1; }
+echo "swift example: $(grep -E -o "llamaswift<[^>]*>" <<<"$deps" | head -1) resolved" >&2
 echo "swift example: building (release)" >&2
 nice -n 10 "$SWIFT" build "${spm[@]}" -c release >&2
 out=$(nice -n 10 "$work/example/.build/release/chat" "$model" "What is the capital of France?" --turns 2)

@@ -1,5 +1,5 @@
-/// The CPU-level builds of the kernels (x86-64-v3, x86-64-v4) that a program carries, for
-/// the engine to choose from at load time.
+/// The builds of the kernels that a program carries besides the engine's -O baseline (the
+/// -Ounchecked baseline, x86-64-v3, x86-64-v4), for the engine to choose from at load time.
 ///
 /// Those builds need compiler flags SwiftPM calls unsafe (`-Xcc -march=…`, `-Ounchecked`),
 /// and SwiftPM refuses a versioned dependency whose product reaches a target with unsafe
@@ -10,7 +10,7 @@
 /// `lsk_linked_kernel_level_builds`, NULL when the program does not link the target: the
 /// Swift package product `LlamaSwift` then runs the baseline build).
 public final class KernelLevelBuilds: Sendable {
-    /// One build: the `lsk_cpu_x86_level()` it needs and how to make its table (called
+    /// One build: the `lsk_cpu_x86_level()` it needs (0: any CPU) and how to make its table (called
     /// only on a CPU of that level: its code may use that level's instructions).
     public struct Build: Sendable {
         public let level: Int32

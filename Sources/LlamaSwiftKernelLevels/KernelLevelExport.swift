@@ -1,4 +1,6 @@
+import CLlamaSwiftCPU
 import LlamaSwiftFormats
+import LlamaSwiftKernelsBase
 
 #if canImport(LlamaSwiftKernelsV3)
     import LlamaSwiftKernelsV3
@@ -7,10 +9,12 @@ import LlamaSwiftFormats
     import LlamaSwiftKernelsV4
 #endif
 
-/// The CPU-level kernel builds this target carries (see KernelLevelBuilds): none on
-/// architectures other than x86-64.
+/// The kernel builds this target carries (see KernelLevelBuilds): the -Ounchecked
+/// baseline everywhere (level 0: any CPU), x86-64-v3 and v4 on x86-64.
 let linkedBuilds: KernelLevelBuilds = {
-    var builds: [KernelLevelBuilds.Build] = []
+    var builds: [KernelLevelBuilds.Build] = [
+        .init(level: 0) { LlamaSwiftKernelsBase.kernelSet(name: lsk_cpu_x86_level() == 0 ? "portable" : "x86-64") }
+    ]
     #if canImport(LlamaSwiftKernelsV3)
         /// x86-64-v3: AVX2, FMA, F16C (the AVX2 intrinsics of the kernel sources).
         builds.append(.init(level: 3) { LlamaSwiftKernelsV3.kernelSet(name: "x86-64-v3") })

@@ -14,26 +14,28 @@ import LlamaSwiftKernels
 /// LLAMASWIFT_KERNELS names a lower one ("x86-64" or "x86-64-v3"; to test that every
 /// build computes the same bits, or to compare their speed).
 ///
-/// The baseline build is always here; the x86-64-v3 and v4 builds only in programs that
-/// link the target LlamaSwiftKernelLevels (libllamaswift.so, the llamaswift programs, the
-/// tests), which the engine finds through a weak symbol (KernelLevelBuilds): a package
-/// that depends on the `LlamaSwift` product runs the baseline build.
+/// The baseline build (-O) is always here; programs that link the target
+/// LlamaSwiftKernelLevels (libllamaswift.so, the llamaswift programs, the tests), which the
+/// engine finds through a weak symbol (KernelLevelBuilds), also carry the baseline built
+/// -Ounchecked (level 0, run instead of this one) and the x86-64-v3 and v4 builds. A
+/// package that depends on the `LlamaSwift` product runs the -O baseline.
 extension KernelSet {
     static let active: KernelSet = {
         let forced = getenv("LLAMASWIFT_KERNELS").map { String(cString: $0) }
-        if forced == "x86-64" { return base }
-        let level = lsk_cpu_x86_level()
-        let usable = levelBuilds.filter { $0.level <= level && !(forced == "x86-64-v3" && $0.level > 3) }
-        return usable.last.map { $0.make() } ?? base
+        var level = lsk_cpu_x86_level()
+        if forced == "x86-64" { level = min(level, 1) }
+        if forced == "x86-64-v3" { level = min(level, 3) }
+        return levelBuilds.last { $0.level <= level }.map { $0.make() } ?? base
     }()
 
-    /// Every build this CPU runs, lowest first (the tests compare each with `base`).
+    /// Every build this CPU runs, lowest first (the tests compare each with `base`, the -O
+    /// baseline; with LlamaSwiftKernelLevels linked the -Ounchecked baseline follows it).
     static var runnable: [KernelSet] {
         let level = lsk_cpu_x86_level()
         return [base] + levelBuilds.filter { $0.level <= level }.map { $0.make() }
     }
 
-    /// The CPU-level builds linked into this program (none without LlamaSwiftKernelLevels).
+    /// The builds linked into this program, lowest level first (none without LlamaSwiftKernelLevels).
     static let levelBuilds: [KernelLevelBuilds.Build] = {
         guard let p = lsk_linked_kernel_level_builds() else { return [] }
         return Unmanaged<KernelLevelBuilds>.fromOpaque(p).takeUnretainedValue().builds

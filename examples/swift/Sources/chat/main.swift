@@ -13,8 +13,22 @@ import LlamaSwift
     import Darwin
 #endif
 
+/// Writes straight to a file descriptor: each piece appears as soon as it is generated,
+/// and no C `FILE *` global is touched (Swift 6 mode refuses stdout/stderr as shared state).
+func write(_ text: String, to fd: Int32) {
+    var text = text
+    text.withUTF8 { b in
+        var at = 0
+        while at < b.count {
+            let n = write(fd, b.baseAddress! + at, b.count - at)
+            if n <= 0 { return }
+            at += n
+        }
+    }
+}
+
 func fail(_ message: String) -> Never {
-    fputs("chat: \(message)\n", stderr)
+    write("chat: \(message)\n", to: 2)
     exit(1)
 }
 
@@ -35,21 +49,20 @@ do {
     for turn in 1...turns {
         if turn > 1 {
             messages.append(.user("And what is it famous for? Answer in one sentence."))
-            print("> \(messages.last!.content)")
+            write("> \(messages.last!.content)\n", to: 1)
         }
         var answer = ""
         for try await piece in session.chat(messages: messages, sampler: .greedy, params: GenerateParams(maxTokens: 96)) {
             answer += piece
-            print(piece, terminator: "")
-            fflush(stdout)
+            write(piece, to: 1)
         }
-        print("")
+        write("\n", to: 1)
         messages.append(.assistant(answer))
         if let s = session.lastStats {
-            fputs(
+            write(
                 "[\(model.architecture); prompt \(s.promptTokens) tokens (\(s.promptTokensEvaluated) evaluated), "
                     + "\(s.generatedTokens) generated, \(String(format2: s.tokensPerSecond)) tokens/s, "
-                    + "stop: \(s.stopReason)]\n", stderr)
+                    + "stop: \(s.stopReason)]\n", to: 2)
         }
     }
 } catch let e as LlamaSwiftError {
