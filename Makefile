@@ -1,7 +1,7 @@
 # llamaswift — build, test, run, install.
 #   make          release build of libllamaswift.so and the llamaswift program
 #   make run      fetch the default model if missing, then the main job
-#   make test     every test: Swift engine tests, C tests, libffi harness, exports, the program, Python
+#   make test     every test: Swift engine tests, the Swift example package, C tests, libffi harness, exports, the program, Python
 #   make install  PREFIX=/usr/local DESTDIR=   (library with soname links, header, .pc, program)
 #   make deb      Debian packages in out/deb/ (libllamaswift0, libllamaswift-dev, llamaswift-tools)
 #   make test-packages   check them, install them into a scratch root, build and run against them
@@ -28,7 +28,7 @@ PYVENV := out/pyenv
 PY := $(PYVENV)/bin/python
 DIST := out/dist
 
-.PHONY: all build run test test-swift test-c test-cli test-server test-python test-rust test-ray wheel pyenv deps testdata model gemma3 install uninstall deb test-packages clean fuzz sanitize
+.PHONY: all build run test test-swift test-swift-example test-c test-cli test-server test-python test-rust test-ray wheel pyenv deps testdata model gemma3 install uninstall deb test-packages clean fuzz sanitize
 
 all: build
 
@@ -55,7 +55,7 @@ deps:
 run: model build
 	$(BIN)/llamaswift run -m $(MODEL) -p "$(PROMPT)"
 
-test: deps model testdata build test-swift test-c test-cli test-python test-ray test-rust test-server test-packages
+test: deps model testdata build test-swift test-swift-example test-c test-cli test-python test-ray test-rust test-server test-packages
 	@echo "make test: all suites passed"
 
 test-swift:
@@ -71,6 +71,11 @@ fuzz: model testdata
 # tests under TSan (.build-tsan), the C tests and examples under valgrind (scripts/sanitize.sh).
 sanitize: deps model testdata build
 	bash scripts/sanitize.sh
+
+# examples/swift: a package that depends on this repository by git URL and version (a
+# tagged copy of the tree in out/swift-example), built and run: it streams a chat answer.
+test-swift-example: model
+	VERSION=$(VERSION) SWIFT=$(SWIFT) bash scripts/test-swift-example.sh $(MODEL)
 
 test-c: build
 	bash Tests/capi/run-c-tests.sh

@@ -1,20 +1,34 @@
 // swift-tools-version: 6.1
 // llamaswift: a LLaMA-family inference engine in Swift, shipped as the C library
-// libllamaswift.so with the hand-written header include/llamaswift.h.
+// libllamaswift.so with the hand-written header include/llamaswift.h, and as the Swift
+// library product LlamaSwift for Swift programs.
 import PackageDescription
 
-// The hot loops are the only code built without checks: they are counted loops over
-// pointers whose bounds the callers prove once per matmul.
-let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
+// SwiftPM refuses a versioned dependency (a package's `.package(url:from:)`) when a target
+// the used product reaches has unsafe flags — the whole dependency closure of the product's
+// targets, not only the targets it names (tried: a product A → B with B's -Ounchecked is
+// refused as "the target 'B' in product 'P' contains unsafe build flags"; a product nobody
+// uses is not checked). So every target the LlamaSwift product reaches (LlamaSwift,
+// LlamaSwiftEngine, LlamaSwiftKernels, LlamaSwiftFormats, CLlamaSwiftCPU) is built without
+// them, and the fast kernel builds live in targets only this package's own products link.
 
-// On x86-64 the kernels are built twice more from the same files, through the symlinked
-// folders Sources/LlamaSwiftKernelsV3 and V4: for x86-64-v3 (AVX2, FMA, F16C) and for
-// x86-64-v4 with AVX512_VNNI (`vpdpbusd` for the byte dot products); the engine picks a build at load time from CPUID (CLlamaSwiftCPU),
-// so the shipped library runs on any x86-64 CPU. Elsewhere (aarch64) only the portable
-// build exists.
+// On x86-64 the kernels are also built from the same files, through the symlinked
+// folders Sources/LlamaSwiftKernelsV3 and V4,: for x86-64-v3 (AVX2, FMA, F16C) and for
+// x86-64-v4 with AVX512_VNNI (`vpdpbusd` for the byte dot products), -Ounchecked (counted
+// loops over pointers whose bounds the callers prove once per matmul). Only
+// LlamaSwiftKernelLevels depends on them, and only libllamaswift.so, the programs and the
+// tests depend on that; the engine picks a build at load time from CPUID and finds them
+// through a weak symbol (LlamaSwiftFormats/KernelLevelBuilds.swift), so the shipped library
+// runs on any x86-64 CPU. Elsewhere (aarch64) only the portable build exists.
 let kernelDependencies: [Target.Dependency] = ["CLlamaSwiftCPU", "LlamaSwiftFormats"]
+// The baseline build once more, -Ounchecked, also through a symlinked folder
+// (Sources/LlamaSwiftKernelsBase): what this package's products run on CPUs below
+// x86-64-v3 and on aarch64, as fast as before the LlamaSwift product existed.
+let baseKernelTarget: Target = .target(
+    name: "LlamaSwiftKernelsBase", dependencies: kernelDependencies, path: "Sources/LlamaSwiftKernelsBase",
+    swiftSettings: [.unsafeFlags(["-Ounchecked"])])
 #if arch(x86_64)
-let kernelLevelTargets: [Target] = [
+let kernelLevelTargets: [Target] = [baseKernelTarget,
     .target(
         name: "LlamaSwiftKernelsV3", dependencies: kernelDependencies, path: "Sources/LlamaSwiftKernelsV3",
         swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .define("LLAMASWIFT_AVX2")]),
@@ -26,12 +40,15 @@ let kernelLevelTargets: [Target] = [
         ]),
 ]
 #else
-let kernelLevelTargets: [Target] = []
+let kernelLevelTargets: [Target] = [baseKernelTarget]
 #endif
 
 let package = Package(
     name: "llamaswift",
     products: [
+        // The Swift API (`import LlamaSwift`: Model, Session, Sampler, generate, chat) for
+        // packages that depend on this one; no unsafe flags in what it reaches.
+        .library(name: "LlamaSwift", targets: ["LlamaSwift"]),
         // libllamaswift.so: the Swift stdlib linked in statically, only llamaswift_* exported.
         .library(name: "llamaswift", type: .dynamic, targets: ["llamaswift"]),
         // Installed as `llamaswift`; a SwiftPM product may not share the library's name.
@@ -53,14 +70,22 @@ let package = Package(
         // table (WeightType), the WeightLayout value, the kernels' operand structs and the
         // table type every kernel build fills (KernelSet).
         .target(name: "LlamaSwiftFormats"),
-        .target(name: "LlamaSwiftKernels", dependencies: kernelDependencies, swiftSettings: kernelFlags),
+        // The kernels' baseline build (x86-64 SSE2, or portable), -O: what the LlamaSwift
+        // product runs (the programs and the library run LlamaSwiftKernelsBase's instead).
+        .target(name: "LlamaSwiftKernels", dependencies: kernelDependencies),
         .target(name: "CLlamaSwiftCPU"),
+        // The -Ounchecked baseline and x86-64-v3/v4 kernel builds, for this package's own
+        // products only (see above).
         .target(
-            name: "LlamaSwift",
-            dependencies: ["LlamaSwiftKernels", "LlamaSwiftFormats", "CLlamaSwiftCPU"] + kernelLevelTargets.map { .target(name: $0.name) }),
+            name: "LlamaSwiftKernelLevels",
+            dependencies: ["LlamaSwiftFormats", "CLlamaSwiftCPU"] + kernelLevelTargets.map { .target(name: $0.name) }),
+        // The engine: GGUF, tokenizer, forward passes, sampling, chat templates.
+        .target(name: "LlamaSwiftEngine", dependencies: ["LlamaSwiftKernels", "LlamaSwiftFormats", "CLlamaSwiftCPU"]),
+        // The Swift API over the engine (the LlamaSwift product).
+        .target(name: "LlamaSwift", dependencies: ["LlamaSwiftEngine"]),
         .target(
             name: "llamaswift",
-            dependencies: ["LlamaSwift", "CLlamaSwift"],
+            dependencies: ["LlamaSwiftEngine", "LlamaSwiftKernelLevels", "CLlamaSwift"],
             exclude: ["exports.map"],
             swiftSettings: [.enableExperimentalFeature("CImplementation")],
             linkerSettings: [
@@ -77,7 +102,8 @@ let package = Package(
         // it runs on machines without a Swift toolchain (the llamaswift-tools package).
         .executableTarget(
             name: "llamaswift-cli",
-            dependencies: ["LlamaSwift", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "LlamaSwiftEngine", "LlamaSwiftKernelLevels", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             // ArgumentParser uses FoundationEssentials, whose static archive needs these two
             // (autolinking names neither); lld resolves them in any order.
             linkerSettings: [
@@ -86,8 +112,12 @@ let package = Package(
             ]),
         .executableTarget(
             name: "llamaswift-server",
-            dependencies: ["LlamaSwift", .product(name: "Hummingbird", package: "hummingbird")]),
-        .testTarget(name: "LlamaSwiftTests", dependencies: ["LlamaSwift", "LlamaSwiftKernels", "LlamaSwiftFormats"]),
+            dependencies: [
+                "LlamaSwiftEngine", "LlamaSwiftKernelLevels", .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
+        .testTarget(
+            name: "LlamaSwiftTests",
+            dependencies: ["LlamaSwiftEngine", "LlamaSwiftKernelLevels", "LlamaSwiftKernels", "LlamaSwiftFormats", "LlamaSwift"]),
     ] + kernelLevelTargets,
     // The engine is pointer code whose thread rules are documented per type (models are
     // immutable, sessions single-threaded); Swift 5 mode keeps strict-concurrency

@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh [target ...]      targets: gguf tokenize-spm tokenize-bpe chat decode
 #   FUZZ_SECONDS=60                   run time of each target
 #
-# SwiftPM builds the engine modules (LlamaSwift, its kernels and CLlamaSwiftCPU) with
+# SwiftPM builds the engine modules (LlamaSwiftEngine, its kernels, the CPU-level kernel
+# builds of LlamaSwiftKernelLevels and CLlamaSwiftCPU) with
 # coverage and ASan (-sanitize=fuzzer,address) into .build-fuzz; each target file is then compiled with
 # Tests/Fuzz/FuzzSupport.swift and linked against those objects by swiftc (libFuzzer
 # supplies main). Each target runs on a working corpus out/fuzz/corpus/<target>, seeded
@@ -34,8 +35,10 @@ echo "fuzz: building the engine with -sanitize=fuzzer,address into $scratch" >&2
 # One -sanitize=fuzzer,address: SwiftPM's `--sanitize=fuzzer --sanitize=address` passes two
 # -sanitize= flags to swiftc, and the last one wins (the engine was built without coverage).
 nice -n 10 "$SWIFT" build -c release --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address \
-    -Xcc -fsanitize=fuzzer-no-link,address --target LlamaSwift >&2
-# The objects and C module maps of LlamaSwift and its dependencies: only they were built
+    -Xcc -fsanitize=fuzzer-no-link,address --target LlamaSwiftEngine >&2
+nice -n 10 "$SWIFT" build -c release --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address \
+    -Xcc -fsanitize=fuzzer-no-link,address --target LlamaSwiftKernelLevels >&2
+# The objects and C module maps of LlamaSwiftEngine, LlamaSwiftKernelLevels and their dependencies: only they were built
 # in this scratch path (the other targets' folders hold no objects).
 objects=() modulemaps=()
 for d in "$build"/*.build; do

@@ -39,3 +39,11 @@ int lsk_cpu_x86_level(void) {
 #else
 int lsk_cpu_x86_level(void) { return 0; }
 #endif
+
+#if defined(__linux__)
+/* Defined by LlamaSwiftKernelLevels (Swift, @_cdecl) in the programs that link it. */
+extern const void *lsk_kernel_level_builds(void) __attribute__((weak));
+const void *lsk_linked_kernel_level_builds(void) { return lsk_kernel_level_builds ? lsk_kernel_level_builds() : 0; }
+#else
+const void *lsk_linked_kernel_level_builds(void) { return 0; }
+#endif

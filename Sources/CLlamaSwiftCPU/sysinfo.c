@@ -1,11 +1,13 @@
 /* libc calls Swift's Glibc module does not import (they need _GNU_SOURCE or
    <sys/vfs.h>). Not exported from libllamaswift.so. */
 #define _GNU_SOURCE
-#include <sched.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "lsk_cpu.h"
+
+#ifdef __linux__
+#include <sched.h>
+#include <sys/vfs.h>
 
 int lsk_usable_cpus(void) {
     cpu_set_t set;
@@ -34,3 +36,15 @@ int lsk_fd_on_pseudo_fs(int fd) {
         return 0;
     }
 }
+#else
+/* Elsewhere (Darwin: compiles, not tried): the online CPUs, and no pseudo file systems. */
+int lsk_usable_cpus(void) {
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 ? (int)online : 1;
+}
+
+int lsk_fd_on_pseudo_fs(int fd) {
+    (void)fd;
+    return 0;
+}
+#endif

@@ -1,4 +1,4 @@
-import LlamaSwift
+import LlamaSwiftEngine
 import Synchronization
 
 #if canImport(Glibc)

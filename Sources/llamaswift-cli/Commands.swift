@@ -1,4 +1,4 @@
-import LlamaSwift
+import LlamaSwiftEngine
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,5 @@
 import ArgumentParser
-import LlamaSwift
+import LlamaSwiftEngine
 
 #if canImport(Glibc)
 import Glibc

@@ -66,4 +66,4 @@ struct CLIError: Error {
     init(_ m: String) { message = m }
 }
 
-import LlamaSwift
+import LlamaSwiftEngine

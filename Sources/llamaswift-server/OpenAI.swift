@@ -1,5 +1,5 @@
 import Foundation
-import LlamaSwift
+import LlamaSwiftEngine
 
 /// A request body as OpenAI's API defines it (chat or text completion), checked: any
 /// violation is a RequestError (the server answers 400 with OpenAI's error body).

@@ -1,5 +1,5 @@
 import Foundation
-import LlamaSwift
+import LlamaSwiftEngine
 import Synchronization
 
 /// One completion request as the scheduler runs it: its prompt tokens, sampling and stop

@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import LlamaSwift
+import LlamaSwiftEngine
 
 /// `llamaswift-server`: an OpenAI-compatible HTTP server (Hummingbird 2 on SwiftNIO) over
 /// the engine's Swift API. Concurrent requests share batched forward passes (Scheduler).

@@ -1,5 +1,5 @@
 import CLlamaSwift
-import LlamaSwift
+import LlamaSwiftEngine
 
 let defaultBatchParams = llamaswift_batch_params(
     struct_size: UInt32(MemoryLayout<llamaswift_batch_params>.size), n_batch: 0)

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import CLlamaSwift
-import LlamaSwift
+import LlamaSwiftEngine
 
 /// Roles and contents may total at most this many bytes (64 MiB, as a tokenized text).
 let maxChatBytes = 64 << 20

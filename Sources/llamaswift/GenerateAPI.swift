@@ -1,5 +1,5 @@
 import CLlamaSwift
-import LlamaSwift
+import LlamaSwiftEngine
 
 let defaultGenerateParams = llamaswift_generate_params(
     struct_size: UInt32(MemoryLayout<llamaswift_generate_params>.size), max_tokens: 256,

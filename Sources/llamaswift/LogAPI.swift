@@ -1,5 +1,5 @@
 import CLlamaSwift
-import LlamaSwift
+import LlamaSwiftEngine
 
 /// A C callback and its user data, called with each engine log message.
 private struct CLogTarget: @unchecked Sendable {

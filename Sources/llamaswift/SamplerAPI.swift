@@ -1,5 +1,5 @@
 import CLlamaSwift
-import LlamaSwift
+import LlamaSwiftEngine
 
 /// The object behind a `llamaswift_sampler *`.
 final class SamplerHandle {

@@ -1,8 +1,8 @@
 import CLlamaSwift
-import LlamaSwift
+import LlamaSwiftEngine
 
 // Session state save/load: thin wrappers over Session.saveState / loadState
-// (Sources/LlamaSwift/Model/SessionState.swift holds the format and the checks).
+// (Sources/LlamaSwiftEngine/Model/SessionState.swift holds the format and the checks).
 
 @c @implementation
 public func llamaswift_session_state_save(

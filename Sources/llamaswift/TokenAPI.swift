@@ -1,5 +1,5 @@
 import CLlamaSwift
-import LlamaSwift
+import LlamaSwiftEngine
 
 /// Checks a token id against the vocabulary (INVALID_ARGUMENT naming it).
 func checkedToken(_ token: Int32, _ model: Model) throws -> Int32 {

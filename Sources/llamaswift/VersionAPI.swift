@@ -1,5 +1,5 @@
 import CLlamaSwift
-import LlamaSwift
+import LlamaSwiftEngine
 
 @c @implementation
 public func llamaswift_version() -> UnsafePointer<CChar>! {

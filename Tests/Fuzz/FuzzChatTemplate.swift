@@ -3,7 +3,7 @@
 // template text, or no template at all. Byte 1 bit 0: add the assistant opening. The rest,
 // split at NUL bytes, alternates role, content, role, content, … (any bytes, decoded as
 // UTF-8 with replacement).
-import LlamaSwift
+import LlamaSwiftEngine
 
 let chatNames = ChatTemplate.builtInNames
 

@@ -8,7 +8,7 @@
 //   4:       cancel, then the next decode must fail with CANCELLED or succeed untouched;
 //   5:       check the logits: finite, and as many as the session says.
 // After an error the session must be as before the call.
-import LlamaSwift
+import LlamaSwiftEngine
 
 /// Q4_0 (8-bit activation dot products), F32, F16 and Q4_K weights.
 let decodeModels = ["gqa-q4_0", "gqa", "gqa-f16", "k256-q4_k"].map {

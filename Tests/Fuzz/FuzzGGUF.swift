@@ -1,7 +1,7 @@
 // libFuzzer target: the GGUF loader. The input is a whole file: it is parsed, loaded as
 // a model (and, when that fails, vocab-only); a model that loads is tokenized with and
 // run for a few tokens, so that metadata the loader accepts is also safe to compute with.
-import LlamaSwift
+import LlamaSwiftEngine
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzGGUF(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

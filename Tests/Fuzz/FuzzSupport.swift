@@ -2,7 +2,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import LlamaSwift
+import LlamaSwiftEngine
 
 enum Fuzz {
     /// The repository root: $LLAMASWIFT_ROOT, else two folders above this file.

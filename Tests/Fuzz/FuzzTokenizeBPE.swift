@@ -1,5 +1,5 @@
 // libFuzzer target: byte-level BPE tokenizer (SmolLM2's vocabulary, loaded vocab-only).
-import LlamaSwift
+import LlamaSwiftEngine
 
 let bpeTokenizer = Fuzz.load("models/SmolLM2-135M-Instruct.Q4_1.gguf", vocabOnly: true).tokenizer
 

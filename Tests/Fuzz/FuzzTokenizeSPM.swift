@@ -1,5 +1,5 @@
 // libFuzzer target: SentencePiece tokenizer (llama.cpp's LLaMA SPM test vocabulary).
-import LlamaSwift
+import LlamaSwiftEngine
 
 let spmTokenizer = Fuzz.load("testdata/vocab/ggml-vocab-llama-spm.gguf", vocabOnly: true).tokenizer
 

@@ -2,7 +2,7 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Each model family against Hugging Face transformers: tiny random models of each HF
 /// class, written to GGUF by llama.cpp's own convert_hf_to_gguf.py (so the tensor layout

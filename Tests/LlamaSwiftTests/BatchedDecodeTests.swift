@@ -1,6 +1,6 @@
 import Testing
 
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Session.decode(batch:) against each session decoding alone, bit for bit, for every
 /// model family (the C test covers SmolLM2 through the header): the tiny models of each

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Chat templates against llama.cpp's `llama_chat_apply_template` (llama-cpp-python
 /// 0.3.36): every case of Tests/Fixtures/chat-templates.json byte for byte, the other

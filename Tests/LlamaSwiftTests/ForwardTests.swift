@@ -2,7 +2,7 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// The forward pass against independent references: Hugging Face transformers on tiny
 /// random models (every attention variant, RoPE scaling, float types), llama.cpp on the

@@ -1,5 +1,5 @@
 import Testing
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Regressions for what `make fuzz` (Tests/Fuzz) found, one test per finding.
 @Suite struct FuzzRegressionTests {

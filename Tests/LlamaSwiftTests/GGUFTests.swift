@@ -1,5 +1,5 @@
 import Testing
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// GGUF parsing: real files, and a table of corrupt files that must each give FORMAT.
 @Suite struct GGUFTests {

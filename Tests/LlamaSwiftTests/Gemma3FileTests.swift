@@ -3,7 +3,7 @@ import Testing
 import Glibc
 #endif
 
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// The real Gemma 3 270M Q4_K_M file (scripts/fetch-gemma3.sh) against llama.cpp:
 /// Tests/Fixtures/gemma3-tokenize.json and gemma3-logits.json, made by

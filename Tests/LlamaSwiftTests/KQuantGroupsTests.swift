@@ -2,7 +2,7 @@ import Testing
 import CLlamaSwiftCPU
 import LlamaSwiftFormats
 import LlamaSwiftKernels
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Q4_K and Q6_K in groups of 8 rows: every build this CPU runs equals KQuantReference.q45_K /
 /// KQuantReference.q6_K (the row-by-row references, which the file-layout kernels also equal)

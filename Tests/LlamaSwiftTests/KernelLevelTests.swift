@@ -5,7 +5,7 @@ import Testing
 import CLlamaSwiftCPU
 import LlamaSwiftFormats
 @testable import LlamaSwiftKernels
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Every CPU-level build of the kernels computes the same bits: the higher builds this
 /// CPU runs (x86-64-v3: AVX2 intrinsics, vpmaddubsw/vpmaddwd; x86-64-v4: the same

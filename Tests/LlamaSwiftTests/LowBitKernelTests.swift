@@ -1,7 +1,7 @@
 import Testing
 import LlamaSwiftFormats
 @testable import LlamaSwiftKernels
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Q2_K, Q3_K, IQ4_XS and IQ4_NL rows (LowBitRows): the dot products equal, within float
 /// rounding, the sum of the dequantized weights (LowBitRows.dequantizeRow, which follows

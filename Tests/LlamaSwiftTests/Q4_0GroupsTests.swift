@@ -2,7 +2,7 @@ import Testing
 import CLlamaSwiftCPU
 import LlamaSwiftFormats
 import LlamaSwiftKernels
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Q4_0 and Q5_0 in groups of 8 rows: every kernel build equals, bit for bit, a plain loop
 /// over the file's layout in the documented order (per block the exact integer Σ(n − 8)·x

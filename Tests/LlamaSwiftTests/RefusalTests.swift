@@ -1,5 +1,5 @@
 import Testing
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// "Right, or refused": a file that carries more than the engine computes with — a tensor
 /// no graph reads, a metadata key that changes the math — must fail to load with

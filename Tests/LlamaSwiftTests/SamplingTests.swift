@@ -1,5 +1,5 @@
 import Testing
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Sampler: parameter validation, greedy, determinism per seed, the effect of each step.
 @Suite struct SamplingTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 #if canImport(Glibc)
 import Glibc

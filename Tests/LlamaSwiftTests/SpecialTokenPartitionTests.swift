@@ -1,5 +1,5 @@
 import Testing
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Issue 15, item 8: the one-pass special-token partition (`Tokenizer.partition`) gives
 /// exactly what llama.cpp's per-token scanning gives (`ScanningPartition`, the old code),

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Properties over random inputs from a seeded generator: no byte string crashes any
 /// vocabulary, and valid UTF-8 comes back unchanged through tokenize → detokenize.

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// SmolLM2's own vocabulary (byte-level BPE, pre-tokenizer "smollm") against llama.cpp:
 /// Tests/Fixtures/smollm2-tokenize.json, made by scripts/ref/make_tokenize_refs.py with

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// llama.cpp's tokenizer test vectors (tests/test-tokenizer-0: `.inp` holds strings separated
 /// by "\n__ggml_vocab_test__\n", `.out` line i the ids of string i, without BOS and without

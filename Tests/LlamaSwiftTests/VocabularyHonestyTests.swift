@@ -1,5 +1,5 @@
 import Testing
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Special-token getters report only what the file names, and ADD_SPECIAL adds nothing
 /// else; detokenize's space clean-up is llama.cpp's by default and the caller's choice

@@ -1,7 +1,7 @@
 import Testing
 import LlamaSwiftFormats
 import LlamaSwiftKernels
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Every layout of every kernel build this CPU runs, through the same calls the engine
 /// makes (choose, pack, quantize, multiply), against the float dot product of the

@@ -125,7 +125,7 @@ def test_sdist_carries_the_swift_package(sdist):
             "swift/Package.swift", "swift/include/llamaswift.h", "swift/Sources/llamaswift/exports.map",
             "swift/Sources/CLlamaSwift/module.modulemap"]
     assert {root + n for n in need} <= names
-    for level in ("LlamaSwiftKernels", "LlamaSwiftKernelsV3", "LlamaSwiftKernelsV4"):
+    for level in ("LlamaSwiftKernels", "LlamaSwiftKernelsBase", "LlamaSwiftKernelsV3", "LlamaSwiftKernelsV4"):
         assert root + f"swift/Sources/{level}/KernelSetExport.swift" in names
     swift_sources = {n[len(root + "swift/"):] for n in names if n.startswith(root + "swift/Sources/")}
     in_repo = {os.path.relpath(os.path.join(d, f), REPO) for d, _, fs in os.walk(REPO / "Sources", followlinks=True)

@@ -9,6 +9,13 @@
    0 on other architectures. Not exported from libllamaswift.so. */
 int lsk_cpu_x86_level(void);
 
+/* The kernel builds the program links in: an unretained KernelLevelBuilds
+   (LlamaSwiftFormats) that the target LlamaSwiftKernelLevels defines as
+   lsk_kernel_level_builds, or NULL when the program does not link that target (a Swift
+   package that depends on the LlamaSwift product) or on systems other than Linux (a weak
+   undefined symbol is what makes the target optional; Mach-O would need more). */
+const void *lsk_linked_kernel_level_builds(void);
+
 /* CPUs this process may run on (sched_getaffinity), at least 1. */
 int lsk_usable_cpus(void);
 

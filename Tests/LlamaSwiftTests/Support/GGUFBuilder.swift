@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Writes small GGUF files for tests, byte by byte, so that corrupt variants can be made
 /// by editing known offsets.

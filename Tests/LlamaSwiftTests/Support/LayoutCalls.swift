@@ -1,5 +1,5 @@
 import LlamaSwiftFormats
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Calling a kernel build's weight layouts from test arrays.
 extension KernelSet {

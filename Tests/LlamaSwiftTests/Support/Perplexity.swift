@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Perplexity computed as llama.cpp's `llama-perplexity` does: the text's tokens cut into
 /// chunks of n_ctx, each evaluated from an empty cache (its first token replaced by BOS

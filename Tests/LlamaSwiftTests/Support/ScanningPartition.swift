@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// The special-token partition as it was written before issue 15 (item 8): one scan of
 /// every remaining text fragment per special token, a direct transcription of llama.cpp's

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Locating and reading test data relative to this source file.
 enum TestData {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Checks a tokenizer against a llama.cpp tokenization fixture (the `cases` and `pieces`
 /// of smollm2-tokenize.json, gemma3-tokenize.json; format in Tests/Fixtures/README.md).

@@ -4,6 +4,8 @@ import CLlamaSwiftCPU
     import Glibc
 #elseif canImport(Musl)
     import Musl
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// Thin wrappers over the libc calls the engine makes, so that every failure becomes a

@@ -4,6 +4,8 @@ import Synchronization
 import Glibc
 #elseif canImport(Musl)
 import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Severity of a log message (the values of `llamaswift_log_level`).
@@ -30,8 +32,17 @@ public enum Log {
     /// The thread delivering a message now (pthread_self), 0 when none.
     private static let deliveringThread = Atomic<UInt>(0)
 
+    /// This thread's pthread_t as a number (an integer on Glibc, a pointer on Darwin).
+    private static func currentThread() -> UInt {
+        #if canImport(Darwin)
+            UInt(bitPattern: pthread_self())
+        #else
+            UInt(pthread_self())
+        #endif
+    }
+
     public static func setHandler(_ h: Handler?) {
-        if deliveringThread.load(ordering: .acquiring) == UInt(pthread_self()) { return }
+        if deliveringThread.load(ordering: .acquiring) == currentThread() { return }
         handler.withLock { current in
             current = h
             enabled.store(h != nil, ordering: .releasing)
@@ -42,7 +53,7 @@ public enum Log {
 
     public static func write(_ level: LogLevel, _ message: @autoclosure () -> String) {
         guard enabled.load(ordering: .acquiring) else { return }
-        let me = UInt(pthread_self())
+        let me = currentThread()
         guard deliveringThread.load(ordering: .acquiring) != me else { return }
         let text = message()
         handler.withLock { h in

@@ -4,6 +4,8 @@ import Synchronization
     import Glibc
 #elseif canImport(Musl)
     import Musl
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// A persistent pool of worker threads, woken once per parallel step (a matmul, the
@@ -34,11 +36,17 @@ public final class ThreadPool: @unchecked Sendable {
         shared = try Shared()
         for index in 1..<threadCount {
             let context = Unmanaged.passRetained(WorkerContext(shared: shared, index: index)).toOpaque()
-            var t = pthread_t()
+            #if canImport(Darwin)
+                var t: pthread_t? = nil  // Darwin's pthread_t is a non-null pointer
+            #else
+                var t = pthread_t()
+            #endif
             let rc = pthread_create(
                 &t, nil,
                 { raw in
-                    let ctx = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
+                    // An optional here on Glibc, not on Darwin: promote, then unwrap.
+                    let context: UnsafeMutableRawPointer? = raw
+                    let ctx = Unmanaged<WorkerContext>.fromOpaque(context!).takeRetainedValue()
                     ctx.shared.workerLoop(ctx.index)
                     return nil
                 }, context)
@@ -48,7 +56,11 @@ public final class ThreadPool: @unchecked Sendable {
                 throw LlamaError(
                     .outOfMemory, "cannot start worker thread \(index) of \(threadCount): \(Syscalls.errnoText(rc))")
             }
-            self.threads.append(t)
+            #if canImport(Darwin)
+                self.threads.append(t!)
+            #else
+                self.threads.append(t)
+            #endif
         }
     }
 

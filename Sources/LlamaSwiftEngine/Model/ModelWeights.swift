@@ -2,6 +2,8 @@
     import Glibc
 #elseif canImport(Musl)
     import Musl
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// The tensors of one decoder block. The optional ones exist in some families only
@@ -273,7 +275,9 @@ final class RepackedWeights: @unchecked Sendable {
         guard total > 0,
             let p = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED
         else { return nil }
-        _ = madvise(p, total, MADV_HUGEPAGE)
+        #if os(Linux)
+            _ = madvise(p, total, MADV_HUGEPAGE)  // Linux only (transparent huge pages)
+        #endif
         base = p
         size = total
         var at = 0

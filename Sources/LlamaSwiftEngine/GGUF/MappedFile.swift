@@ -4,6 +4,8 @@ import CLlamaSwiftCPU
     import Glibc
 #elseif canImport(Musl)
     import Musl
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// A file mapped read-only into memory (`open` + `fstat` + `mmap`). The mapping lives as
