@@ -95,6 +95,39 @@ import LlamaSwiftFormats
         }
     }
 
+    /// LoadOptions.quantizeTo (the C API's weight_type): the matrices become Q8_0 / Q4_0
+    /// copies, each equal to the converter's encoding of the same floats, and the model
+    /// still gives the F32 folder's logits within the type's rounding.
+    @Test func quantizeAtLoad() throws {
+        let f32 = try Model(path: Self.hf + "qwen2")
+        let tokens: [Int32] = [1, 40, 99, 7, 250, 3, 18, 77]
+        let want = try Self.logits(f32, tokens)
+        let scale = want.reduce(0) { max($0, abs($1)) }
+        for (type, tolerance) in [(WeightType.q8_0, Float(5e-2)), (.q4_0, 0.25)] {
+            var o = LoadOptions()
+            o.quantizeTo = type
+            let m = try Model(path: Self.hf + "qwen2", options: o)
+            #expect(m.gguf.tensor(named: "blk.1.ffn_down.weight")?.type == type)
+            #expect(m.gguf.tensor(named: "blk.1.ffn_norm.weight")?.type == .f32)
+            let out = TempDir.path("quantize-at-load-\(type).gguf")
+            defer { unlink(out) }
+            _ = try Converter.convert(input: Self.hf + "qwen2", output: out, outType: type, kvHeads: nil)
+            // The folder as read (Model releases the quantized copies once repacked).
+            let loaded = try CheckpointFolder.load(folder: Self.hf + "qwen2", quantizeTo: type)
+            let g = try GGUFFile(path: out)
+            for name in ["blk.0.attn_q.weight", "blk.1.ffn_down.weight", "token_embd.weight"] {
+                let a = loaded.tensor(named: name)!, b = g.tensor(named: name)!
+                #expect(a.byteCount == b.byteCount)
+                #expect(memcmp(loaded.data(of: a), g.data(of: b), a.byteCount) == 0, "\(name) \(type)")
+            }
+            let d = Self.maxAbs(try Self.logits(m, tokens), want) / scale
+            #expect(d < tolerance, "\(type): relative distance \(d)")
+        }
+        var bad = LoadOptions()
+        bad.quantizeTo = .q4_1
+        #expect(throws: LlamaError.self) { _ = try Model(path: Self.hf + "qwen2", options: bad) }
+    }
+
     /// A folder converted to GGUF (every output type the writer has) loads and gives the
     /// folder's logits: exactly the same math for F32, within the type's rounding else.
     @Test(arguments: ["llama3-rope", "qwen2", "phi3", "gemma3"])

@@ -80,7 +80,15 @@ enum CheckpointFolder {
         return (v, Array(bytes))
     }
 
-    static func load(folder: String) throws -> GGUFFile {
+    /// `quantizeTo` (Q8_0, Q4_0): every matrix whose rows are whole blocks is encoded
+    /// into an owned copy of that type (WeightEncoding, ggml's reference roundings).
+    /// When a Model then repacks the decoder matrices (RepackedWeights), the whole pages
+    /// of those copies are released (`MADV_DONTNEED`, which zeroes anonymous memory):
+    /// the forward pass reads the repacked copies only.
+    static func load(folder: String, quantizeTo: WeightType? = nil) throws -> GGUFFile {
+        if let q = quantizeTo, q != .q8_0 && q != .q4_0 {
+            throw LlamaError.invalid("weights can be quantized at load to Q8_0 or Q4_0, not \(q)")
+        }
         let dir = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
         guard let (config, configBytes) = try json(dir + "/config.json", limit: maxSmallJSON) else {
             throw LlamaError(.io, "'\(dir)/config.json' is missing")
@@ -165,6 +173,17 @@ enum CheckpointFolder {
                     Dequantize.row(type, src, out, n)
                     if shift { for i in 0..<n { out[i] += 1 } }
                     infos.append(.init(name: g, dims: dims, type: .f32, fileOffset: 0, byteCount: n * 4, storage: own(b)))
+                } else if let q = quantizeTo, !vector, let rb = q.rowBytes(dims[0]) {
+                    let rows = dims[1], cols = dims[0]
+                    let b = try OwnedBytes(count: rb * rows)
+                    var row = [Float](repeating: 0, count: cols)
+                    row.withUnsafeMutableBufferPointer { r in
+                        for i in 0..<rows {
+                            Dequantize.row(type, src + i * cols * t.dtype.size, r.baseAddress!, cols)
+                            WeightEncoding.encode(r.baseAddress!, cols, as: q, into: b.base + i * rb)
+                        }
+                    }
+                    infos.append(.init(name: g, dims: dims, type: q, fileOffset: 0, byteCount: rb * rows, storage: own(b)))
                 } else if Int(bitPattern: src) % t.dtype.size != 0 {
                     let b = try OwnedBytes(count: t.byteCount)
                     b.base.copyMemory(from: src, byteCount: t.byteCount)

@@ -216,6 +216,8 @@ class llamaswift_model_params(Structure):
         ("progress_callback", llamaswift_progress_callback),
         ("progress_callback_user_data", c_void_p),
         ("use_mlock", c_bool),
+        # since 0.5
+        ("weight_type", c_uint64),
     ]
 
 
