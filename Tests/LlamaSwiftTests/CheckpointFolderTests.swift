@@ -76,6 +76,28 @@ import LlamaSwiftFormats
         #expect(try m.tokenizer.tokenize("A") == [3 + 0x41])
     }
 
+    /// A byte-level BPE tokenizer.json (SmolLM2's vocabulary and merges, Digits + ByteLevel
+    /// pre-tokenizer: read as pre-tokenizer 'smollm'), loaded vocab-only from a folder
+    /// without weights, gives llama.cpp's ids on every case of smollm2-tokenize.json
+    /// (make_smollm2_folder.py checked HF tokenizers gives them too).
+    @Test func byteLevelTokenizerFolder() throws {
+        let m = try Model(path: Self.hf + "smollm2-tokenizer", vocabOnly: true)
+        let ref = try JSON.parse(file: TestPaths.fixtures + "/smollm2-tokenize.json")
+        #expect(m.vocabularySize == ref["n_vocab"].int)
+        #expect(m.tokenizer.bos == 1 && m.tokenizer.eos == 2 && !m.tokenizer.addBOS)
+        var n = 0
+        for c in ref["cases"].array {
+            let text = c["text"].string ?? ""
+            let ids = try m.tokenizer.tokenize(
+                text, addSpecial: c["add_special"].bool ?? false, parseSpecial: c["parse_special"].bool ?? false)
+            #expect(ids.map(Int.init) == c["ids"].ints, "\(text.debugDescription)")
+            n += 1
+        }
+        #expect(n > 100)
+        // Without weights and without vocab_only the folder is refused.
+        #expect(throws: LlamaError.self) { _ = try Model(path: Self.hf + "smollm2-tokenizer") }
+    }
+
     @Test func shardedEqualsUnsharded() throws {
         let one = try Model(path: Self.hf + "qwen2")
         let three = try Model(path: Self.hf + "qwen2-sharded")

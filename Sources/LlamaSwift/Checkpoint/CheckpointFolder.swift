@@ -85,7 +85,7 @@ enum CheckpointFolder {
     /// When a Model then repacks the decoder matrices (RepackedWeights), the whole pages
     /// of those copies are released (`MADV_DONTNEED`, which zeroes anonymous memory):
     /// the forward pass reads the repacked copies only.
-    static func load(folder: String, quantizeTo: WeightType? = nil) throws -> GGUFFile {
+    static func load(folder: String, quantizeTo: WeightType? = nil, vocabOnly: Bool = false) throws -> GGUFFile {
         if let q = quantizeTo, q != .q8_0 && q != .q4_0 {
             throw LlamaError.invalid("weights can be quantized at load to Q8_0 or Q4_0, not \(q)")
         }
@@ -118,6 +118,8 @@ enum CheckpointFolder {
             expected = e
         } else if exists(dir + "/model.safetensors") {
             shardNames = ["model.safetensors"]
+        } else if vocabOnly {
+            // A tokenizer-only folder read for its vocabulary.
         } else {
             throw LlamaError(.io, "'\(dir)' holds neither model.safetensors nor model.safetensors.index.json")
         }
@@ -231,7 +233,7 @@ enum CheckpointFolder {
         }
         hf.metadata = meta
         return GGUFFile(
-            file: shards[0].file, source: .huggingFace(folder: dir), keys: meta.keys, metadata: meta.values,
+            file: try shards.first?.file ?? MappedFile(path: dir + "/tokenizer.json"), source: .huggingFace(folder: dir), keys: meta.keys, metadata: meta.values,
             tensors: infos, storages: storages, owners: owners, headerBytes: header)
     }
 
