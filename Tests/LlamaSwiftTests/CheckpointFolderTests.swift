@@ -244,6 +244,14 @@ import LlamaSwiftFormats
             }
             #expect(access(out, F_OK) != 0)
         }
+        // Q2_K (which convert cannot decode) is copied as it is, and refused where it would
+        // have to be decoded; the hostile widths of a file are refused before any writing.
+        let k = TempDir.path("q2k.gguf")
+        defer { unlink(k) }
+        let q2k = TestPaths.fixtures + "/tiny/k256-q2_k.gguf"
+        _ = try Converter.convert(input: q2k, output: k, outType: nil, kvHeads: nil)
+        #expect(try Model(path: k).gguf.tensors.contains { $0.type == .q2_K })
+        #expect(throws: LlamaError.self) { _ = try Converter.convert(input: q2k, output: k, outType: .q8_0, kvHeads: nil) }
         // Phi-3's fused attn_qkv and a quantized input (requantized to Q8_0).
         let q = TempDir.path("phi3-kv1.gguf")
         defer { unlink(q) }

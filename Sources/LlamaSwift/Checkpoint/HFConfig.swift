@@ -135,6 +135,9 @@ struct HFConfig {
             guard a == .phi3 else {
                 throw LlamaError.unsupported("config.json: partial_rotary_factor is not supported for \(archName)")
             }
+            guard partial > 0, partial <= 1 else {
+                throw LlamaError.format("config.json: partial_rotary_factor \(partial) is out of range (0, 1]")
+            }
             ropeDims = Int(partial * Double(embd)) / heads
             m.set(p + "rope.dimension_count", int: ropeDims)
         }

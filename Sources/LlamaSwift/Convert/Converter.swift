@@ -47,6 +47,11 @@ public enum Converter {
             throw LlamaError.format("missing or malformed tensor 'token_embd.weight'")
         }
         let c = try ModelConfig(gguf: src, vocabularySize: embd.dims[1])
+        // Everything a load checks (tensor shapes and types, unread tensors, the
+        // tokenizer) is checked before a byte is written: the transforms below index
+        // rows by the config's widths.
+        _ = try Tokenizer(gguf: src)
+        _ = try ModelWeights(gguf: src, config: c, interleave: false)
         let a = c.architecture
         let d = c.headDim, hkv = c.headCountKV
         let G = kvHeads ?? hkv
@@ -124,6 +129,16 @@ public enum Converter {
                 }
                 return f
             }
+            // Types Dequantize.row cannot read (Q2_K, Q3_K, IQ4_*) are copied as they are,
+            // or refused when they would have to be decoded.
+            let kind = t.name.split(separator: ".").dropFirst(2).first.map(String.init) ?? ""
+            let pooling = G != hkv
+            let rewritten = (kind == "attn_q" && permute) || (kind == "attn_k" && (pooling || permute))
+                || ((kind == "attn_v" || kind == "attn_qkv") && pooling)
+            let retype = vector ? t.type != .f32 : outType.map { $0 != t.type } ?? false
+            guard WeightEncoding.canDecode(t.type) || !(rewritten || retype) else {
+                throw LlamaError.unsupported("tensor '\(t.name)' has type \(t.type), which convert cannot decode")
+            }
             // A vector is one column of rows for the transforms (biases are per row).
             let changed = transform(t.name, decoded, rows: vector ? cols : rows, cols: vector ? 1 : cols)
             var type: WeightType
@@ -137,9 +152,7 @@ public enum Converter {
             } else {
                 type = t.type
             }
-            guard WeightEncoding.canDecode(t.type) || (type == t.type && changed == nil) else {
-                throw LlamaError.unsupported("tensor '\(t.name)' has type \(t.type), which convert cannot read")
-            }
+            if !WeightEncoding.canDecode(t.type) && type != t.type { type = t.type }
             var dims = t.dims
             if let (_, newRows) = changed {
                 if vector { dims = [newRows] } else { dims[1] = newRows }
