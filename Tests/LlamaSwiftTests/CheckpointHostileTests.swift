@@ -29,6 +29,12 @@ import Glibc
         return d
     }
 
+    /// Removes the temporary folders `names` (hostile-<name>): the nested-JSON cases write
+    /// 200 MB.
+    static func remove(_ names: [String]) {
+        for n in names { _ = system("rm -rf '\(TempDir.path("hostile-" + n))'") }
+    }
+
     /// A safetensors file from a header string and data bytes.
     static func safetensors(_ header: String, data: [UInt8] = [], length: UInt64? = nil) -> [UInt8] {
         let h = Array(header.utf8)
@@ -101,6 +107,7 @@ import Glibc
                     data: [UInt8](repeating: 0, count: 16)), .unsupported, "model.vision_tower.weight"
             ),
         ]
+        defer { Self.remove(cases.map { $0.0 }) }
         for (name, bytes, kind, fragment) in cases {
             let d = try Self.folder(name)
             Self.write(d + "/model.safetensors", bytes)
@@ -109,6 +116,7 @@ import Glibc
     }
 
     @Test func brokenJSONFiles() throws {
+        defer { Self.remove(["nested", "huge-config", "arch", "unigram", "spm", "noweights", "noconfig"]) }
         // 100 MB of nested arrays as tokenizer.json: refused at depth 65, not recursed into.
         let d = try Self.folder("nested")
         Self.write(d + "/tokenizer.json", [UInt8](repeating: UInt8(ascii: "["), count: 100 << 20))
@@ -155,6 +163,7 @@ import Glibc
             }
             return d
         }
+        defer { Self.remove(["missing-shard", "escape", "moved"]) }
         let missing = try copy("missing-shard")
         unlink(missing + "/model-00002-of-00003.safetensors")
         Self.expectError(missing, .io, "model-00002-of-00003.safetensors")
