@@ -165,7 +165,24 @@ typedef struct llamaswift_model_params {
                              model at load. Needs RLIMIT_MEMLOCK ≥ the model's size or
                              CAP_IPC_LOCK, else the load fails with OUT_OF_MEMORY. Ignored
                              with vocab_only. Default false. */
+    /* Appended in 0.5 (read only when struct_size ≥ 40: the field starts past 0.4's
+     * 32 bytes, so a 0.4 caller's trailing padding is never taken for it): */
+    uint64_t weight_type; /* a llamaswift_weight_type: Hugging Face checkpoint folders
+                             only, the type the matrices are quantized to at load.
+                             LLAMASWIFT_WEIGHT_TYPE_AS_STORED (0, default): F32/F16/BF16
+                             matrices are used in place from the mapped safetensors;
+                             Q8_0 / Q4_0: every matrix whose rows are whole 32-element
+                             blocks is quantized into memory (ggml's reference rounding).
+                             Ignored for GGUF files (used as stored) and with vocab_only.
+                             Another value: INVALID_ARGUMENT. */
 } llamaswift_model_params;
+
+/* Values of llamaswift_model_params.weight_type (0.5). */
+typedef enum llamaswift_weight_type {
+    LLAMASWIFT_WEIGHT_TYPE_AS_STORED = 0,
+    LLAMASWIFT_WEIGHT_TYPE_Q8_0 = 1,
+    LLAMASWIFT_WEIGHT_TYPE_Q4_0 = 2
+} llamaswift_weight_type;
 
 /* Writes the default model parameters into the first `size` bytes of *p and sets
  * p->struct_size = size (bytes past what this library knows are zeroed).
@@ -187,10 +204,22 @@ typedef enum llamaswift_rope_scaling {
 } llamaswift_rope_scaling;
 
 /* Loads a GGUF model from `path` (memory-mapped read-only; quantized weights are used in
- * place). `params` may be NULL (defaults). On success *out owns the model: free it with
+ * place), or, when `path` is a directory, a Hugging Face checkpoint folder (0.5):
+ * config.json; model.safetensors, or the shards model.safetensors.index.json names;
+ * tokenizer.json with tokenizer_config.json / generation_config.json when present.
+ * Architectures (config.json architectures[0]): LlamaForCausalLM, MistralForCausalLM,
+ * Qwen2ForCausalLM, Phi3ForCausalLM, Gemma3ForCausalLM; F32/F16/BF16 tensors,
+ * memory-mapped and used in place (Q/K in Hugging Face's rotate-half order), or quantized
+ * at load (params->weight_type). Tokenizers: byte-level BPE (GPT-2, SmolLM, Qwen2,
+ * LLaMA 3 pre-tokenizers) and SentencePiece-style BPE with byte fallback. A folder is
+ * validated like a GGUF file (safetensors header length, dtypes, shapes, data offsets
+ * within the file and not overlapping; JSON syntax, nesting ≤ 64, sizes) with the same
+ * statuses: IO for a missing file or shard, FORMAT for a malformed one, UNSUPPORTED
+ * naming an architecture, dtype, tokenizer (Unigram, tokenizer.model only) or tensor
+ * the engine does not run. `params` may be NULL (defaults). On success *out owns the model: free it with
  * llamaswift_model_free. On failure *out is set to NULL (when out is not NULL).
  * Errors: INVALID_ARGUMENT (path or out NULL), IO (cannot open/map; message has the
- * path and errno text; not a regular file — a FIFO, a device, a directory, a /proc or
+ * path and errno text; not a regular file or directory — a FIFO, a device, a /proc or
  * /sys file — refused at once, without reading or waiting), FORMAT (not GGUF, bad
  * version, truncated or inconsistent file, missing metadata or tensors, wrong tensor
  * shapes, two tensors whose data overlap; message names what and where),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # libFuzzer targets of the engine (Tests/Fuzz/), built with AddressSanitizer.
 #
-#   scripts/fuzz.sh [target ...]      targets: gguf tokenize-spm tokenize-bpe chat decode
+#   scripts/fuzz.sh [target ...]      targets: gguf tokenize-spm tokenize-bpe chat decode checkpoint
 #   FUZZ_SECONDS=60                   run time of each target
 #
 # SwiftPM builds the engine modules (LlamaSwiftEngine, its kernels, the CPU-level kernel
@@ -20,13 +20,13 @@ SWIFT=${SWIFT:-swift}
 SWIFTC=${SWIFTC:-swiftc}
 seconds=${FUZZ_SECONDS:-60}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(gguf tokenize-spm tokenize-bpe chat decode)
+[ ${#targets[@]} -gt 0 ] || targets=(gguf tokenize-spm tokenize-bpe chat decode checkpoint)
 scratch=.build-fuzz
 build=$scratch/release
 out=out/fuzz
 declare -A source=(
     [gguf]=FuzzGGUF.swift [tokenize-spm]=FuzzTokenizeSPM.swift [tokenize-bpe]=FuzzTokenizeBPE.swift
-    [chat]=FuzzChatTemplate.swift [decode]=FuzzDecode.swift)
+    [chat]=FuzzChatTemplate.swift [decode]=FuzzDecode.swift [checkpoint]=FuzzCheckpoint.swift)
 for t in "${targets[@]}"; do
     [ -n "${source[$t]:-}" ] || { echo "fuzz: unknown target '$t' (${!source[*]})" >&2; exit 2; }
 done

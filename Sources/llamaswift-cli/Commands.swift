@@ -66,7 +66,7 @@ func infoCommand(_ o: Options) throws {
     print("attention      scale \(c.attentionScale)" + (c.slidingWindow > 0
         ? ", sliding window \(c.slidingWindow) on layers \(c.isLocalLayer.indices.filter { c.isLocalLayer[$0] }.map(String.init).joined(separator: ","))"
         : ", every position"))
-    print("rope           \(c.architecture.ropeStyle == .adjacentPairs ? "adjacent pairs" : "rotate-half pairs"), base \(c.ropeFreqBase), dims \(c.ropeDimensionCount), scaling \(c.ropeScaling)"
+    print("rope           \(c.ropeStyle == .adjacentPairs ? "adjacent pairs" : "rotate-half pairs"), base \(c.ropeFreqBase), dims \(c.ropeDimensionCount), scaling \(c.ropeScaling)"
         + (w?.ropeFreqs != nil ? ", LLaMA 3 frequency factors (rope_freqs.weight)" : "")
         + (c.slidingWindow > 0 ? "; local layers base \(c.ropeFreqBaseLocal), unscaled" : ""))
     if let b = w?.blocks.first {

@@ -12,10 +12,10 @@ import Glibc
 struct LlamaSwiftCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llamaswift",
-        abstract: "Run LLaMA-family GGUF models on the CPU (flags spelled as llama.cpp spells them).",
+        abstract: "Run LLaMA-family GGUF models and Hugging Face checkpoint folders on the CPU (flags spelled as llama.cpp spells them).",
         version: cliVersion,
         subcommands: [
-            Run.self, Chat.self, Info.self, Tokenize.self, Perplexity.self, Bench.self, BenchTokenize.self, Embed.self,
+            Run.self, Chat.self, Info.self, Tokenize.self, Perplexity.self, Bench.self, BenchTokenize.self, Embed.self, Convert.self,
         ])
 }
 
@@ -26,7 +26,7 @@ let cliVersion = "0.5.0"
 // MARK: - Flag groups
 
 struct ModelFlags: ParsableArguments {
-    @Option(name: [.customShort("m"), .long], help: ArgumentHelp("GGUF model file.", valueName: "file"))
+    @Option(name: [.customShort("m"), .long], help: ArgumentHelp("GGUF model file, or a Hugging Face checkpoint folder.", valueName: "file"))
     var model: String
 
     @Flag(help: "Lock the weights in memory (mlock), so they are never paged out.")

@@ -13,7 +13,10 @@ func modelFrom(_ p: OpaquePointer?) throws -> Model {
 
 let defaultModelParams = llamaswift_model_params(
     struct_size: UInt32(MemoryLayout<llamaswift_model_params>.size), vocab_only: false, progress_callback: nil,
-    progress_callback_user_data: nil, use_mlock: false)
+    progress_callback_user_data: nil, use_mlock: false, weight_type: 0)
+
+/// The end of weight_type (0.5): a caller's struct_size must reach it for it to be read.
+let weightTypeFieldEnd = MemoryLayout<llamaswift_model_params>.offset(of: \.weight_type)! + 8
 
 /// The end of the params' callback and its user data: a caller's struct_size must reach
 /// it for the callback to be used (a struct cut inside a pointer gives no callback).
@@ -41,7 +44,14 @@ public func llamaswift_model_load(
             p.progress_callback = nil
             p.progress_callback_user_data = nil
         }
+        if Int(p.struct_size) < weightTypeFieldEnd { p.weight_type = 0 }
         var o = LoadOptions()
+        switch p.weight_type {
+        case 0: o.quantizeTo = nil
+        case 1: o.quantizeTo = .q8_0
+        case 2: o.quantizeTo = .q4_0
+        default: throw LlamaError(.invalidArgument, "params->weight_type \(p.weight_type) is not a llamaswift_weight_type")
+        }
         o.vocabOnly = p.vocab_only
         o.lockMemory = p.use_mlock
         if let cb = p.progress_callback {

@@ -235,3 +235,26 @@ put("gguf", "vocab-hostile-specials.gguf", gguf([
     kv_f32s("tokenizer.ggml.scores", [0.0] * (len(SPM_TOKENS) + len(hostile))),
     kv_i32s("tokenizer.ggml.token_type", [2, 3, 3, 1, 1, 1, 1, 1, 6, 6] + [ty for _, ty in hostile]),
     kv_u32("tokenizer.ggml.bos_token_id", 1), kv_u32("tokenizer.ggml.eos_token_id", 2)], []))
+
+# Issue 23: the checkpoint target (FuzzCheckpoint.swift). The first byte picks the file of
+# the Tests/Fixtures/hf/qwen2 folder the rest replaces: 0 model.safetensors (its header and
+# the first bytes of data), 1 config.json, 2 tokenizer.json, 3 tokenizer_config.json,
+# 5 a model.safetensors.index.json; plus hand-written hostile headers.
+hf = os.path.join(here, "..", "Fixtures", "hf", "qwen2")
+
+
+def hf_file(name):
+    with open(os.path.join(hf, name), "rb") as f:
+        return f.read()
+
+
+st = hf_file("model.safetensors")
+n = struct.unpack("<Q", st[:8])[0]
+put("checkpoint", "safetensors-head", bytes([0]) + st[:8 + n + 256])
+put("checkpoint", "config", bytes([1]) + hf_file("config.json"))
+put("checkpoint", "tokenizer", bytes([2]) + hf_file("tokenizer.json"))
+put("checkpoint", "tokenizer-config", bytes([3]) + hf_file("tokenizer_config.json"))
+put("checkpoint", "index", bytes([5]) + b'{"weight_map": {"model.norm.weight": "model.safetensors"}}')
+hdr = b'{"model.norm.weight":{"dtype":"F32","shape":[64],"data_offsets":[0,256]},"__metadata__":{"format":"pt"}}'
+put("checkpoint", "safetensors-small", bytes([0]) + struct.pack("<Q", len(hdr)) + hdr + bytes(256))
+put("checkpoint", "nested", bytes([1]) + b"[" * 70 + b"]" * 70)

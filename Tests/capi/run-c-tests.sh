@@ -17,7 +17,7 @@ echo '#include "llamaswift.h"' | ${CXX:-c++} -x c++ -std=c++11 -Wall -Werror -I"
 fail=0
 for t in test_model test_session test_abi test_callbacks; do
     $CC $CFLAGS -o "$out/$t" "$root/Tests/capi/$t.c" -L"$lib" -lllamaswift -Wl,-rpath,"$lib"
-    "$out/$t" "$model" "$vocab" || fail=1
+    "$out/$t" "$model" "$vocab" "$root/Tests/Fixtures/hf/qwen2" || fail=1
 done
 $CC $CFLAGS -pthread -o "$out/test_batch" "$root/Tests/capi/test_batch.c" -L"$lib" -lllamaswift -Wl,-rpath,"$lib"
 "$out/test_batch" "$model" || fail=1

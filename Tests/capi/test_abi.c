@@ -15,7 +15,10 @@ int main(void) {
     CHECK(offsetof(llamaswift_model_params, progress_callback) == 8);
     CHECK(offsetof(llamaswift_model_params, progress_callback_user_data) == 16);
     CHECK(offsetof(llamaswift_model_params, use_mlock) == 24);
-    CHECK(sizeof(llamaswift_model_params) == 32);
+    /* 0.5: llamaswift_model_params gained weight_type at 32 (32 → 40 bytes). */
+    CHECK(offsetof(llamaswift_model_params, weight_type) == 32);
+    CHECK(sizeof(llamaswift_model_params) == 40);
+    CHECK(LLAMASWIFT_WEIGHT_TYPE_AS_STORED == 0 && LLAMASWIFT_WEIGHT_TYPE_Q4_0 == 2);
     CHECK(LLAMASWIFT_LOG_ERROR == 1 && LLAMASWIFT_LOG_DEBUG == 4);
     CHECK(sizeof(llamaswift_model_info) == 88);
     /* 0.5: llamaswift_session_params gained embeddings, pooling_type and embd_normalize

@@ -174,7 +174,8 @@ static void non_regular_files(llamaswift_model *m) {
     const char *others[] = {"/dev/zero", "/dev/null", "/proc/self/status", "/tmp"};
     for (int i = 0; i < 4; i++) {
         CHECK_STATUS(llamaswift_model_load(others[i], NULL, &mm), LLAMASWIFT_ERR_IO);
-        CHECK(strstr(llamaswift_last_error(), "not a regular file") != NULL);
+        /* A directory is read as a Hugging Face checkpoint folder (0.5): /tmp has no config.json. */
+        CHECK(strstr(llamaswift_last_error(), i == 3 ? "config.json" : "not a regular file") != NULL);
         CHECK_STATUS(llamaswift_session_state_load_file(s, others[i]), LLAMASWIFT_ERR_IO);
     }
     alarm(0);

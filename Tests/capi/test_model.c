@@ -98,6 +98,29 @@ int main(int argc, char **argv) {
     CHECK(info.vocab_only && info.n_vocab > 1000);
     llamaswift_model_free(v);
 
+    /* 0.5: a Hugging Face checkpoint folder (a directory path), its matrices used in place
+     * or quantized at load (weight_type; read only when struct_size reaches it). */
+    if (argc > 3) {
+        llamaswift_model *hf = NULL;
+        CHECK_STATUS(llamaswift_model_load(argv[3], NULL, &hf), LLAMASWIFT_OK);
+        info.struct_size = sizeof info;
+        CHECK_STATUS(llamaswift_model_get_info(hf, &info), LLAMASWIFT_OK);
+        CHECK(info.n_vocab == 259 && info.n_layer == 2 && info.n_head_kv == 2);
+        llamaswift_model_free(hf);
+        mp = llamaswift_model_default_params();
+        CHECK(mp.weight_type == LLAMASWIFT_WEIGHT_TYPE_AS_STORED);
+        mp.weight_type = LLAMASWIFT_WEIGHT_TYPE_Q4_0;
+        CHECK_STATUS(llamaswift_model_load(argv[3], &mp, &hf), LLAMASWIFT_OK);
+        llamaswift_model_free(hf);
+        mp.weight_type = 99;
+        hf = (llamaswift_model *)(uintptr_t)1;
+        CHECK_STATUS(llamaswift_model_load(argv[3], &mp, &hf), LLAMASWIFT_ERR_INVALID_ARGUMENT);
+        CHECK(hf == NULL && strstr(llamaswift_last_error(), "weight_type 99") != NULL);
+        mp.struct_size = 32; /* a 0.4 caller: the field is not read */
+        CHECK_STATUS(llamaswift_model_load(argv[3], &mp, &hf), LLAMASWIFT_OK);
+        llamaswift_model_free(hf);
+    }
+
     llamaswift_model_free(m);
     llamaswift_model_free(NULL);
     return check_summary("test_model");

@@ -55,6 +55,18 @@ expect "-h" 0 "-sys, --system-prompt" -- "$cli" run -h
 
 # Runtime errors: exit 1 with the engine's message.
 expect "missing file" 1 "^llamaswift: cannot open '/nonexistent.gguf'" -- "$cli" info -m /nonexistent.gguf
+
+# convert (issue 23): a Hugging Face folder in, a GGUF out; --kv-heads must divide the KV heads.
+hf=$root/Tests/Fixtures/hf
+expect "help convert" 0 "mean-pools" -- "$cli" help convert
+expect "convert bad outtype" 64 "--outtype q5_k: use f32" -- "$cli" convert "$hf/llama-mha" -o "$work/x.gguf" --outtype q5_k
+expect "convert kv-heads 0" 64 "--kv-heads 0 is out of range" -- "$cli" convert "$hf/llama-mha" -o "$work/x.gguf" --kv-heads 0
+expect "convert kv-heads 3 of 4" 1 "--kv-heads 3 must divide the model's 4" -- "$cli" convert "$hf/llama-mha" -o "$work/x.gguf" --kv-heads 3
+expect "convert pooled" 0 "KV heads 4 → 2 \\(mean-pooled\\)" -- "$cli" convert "$hf/llama-mha" -o "$work/mha2.gguf" --kv-heads 2
+expect "converted file loads" 0 "heads          4 \\(KV 2" -- "$cli" info -m "$work/mha2.gguf"
+expect "folder loads" 0 "architecture   qwen2" -- "$cli" info -m "$hf/qwen2"
+expect "folder perplexity" 0 "Final estimate: PPL" -- "$cli" perplexity -m "$hf/llama-mha" -f "$root/Tests/Fixtures/ppl-text.txt" -c 64
+expect "folder without config.json" 1 "llamaswift: cannot open '.*/config.json'" -- "$cli" info -m "$hf"
 expect "perplexity of a tiny file" 1 "fewer than one chunk" -- "$cli" perplexity -m "$model" -f "$root/README.md" -c 1000000
 
 # llama.cpp's spellings, all at once.

@@ -15,7 +15,18 @@ public final class GGUFFile: @unchecked Sendable {
         /// Offset of the data from the start of the file.
         public let fileOffset: Int
         public let byteCount: Int
+        /// Which of `storages` holds the data (0: the file itself).
+        public var storage: Int = 0
         public var elementCount: Int { dims.reduce(1, *) }
+    }
+
+    /// Where the model came from: a GGUF file, or a Hugging Face checkpoint folder read
+    /// into this same shape (CheckpointFolder): metadata under GGUF keys, tensors under
+    /// GGUF names, their data in the shards' mappings or in converted copies.
+    public enum Source: Sendable, Equatable {
+        case gguf
+        /// Q/K rows in Hugging Face's rotate-half order (no llama.cpp permutation).
+        case huggingFace(folder: String)
     }
 
     public let file: MappedFile
@@ -27,6 +38,15 @@ public final class GGUFFile: @unchecked Sendable {
     public let tensorIndex: [String: Int]
     public let alignment: Int
     public let dataOffset: Int
+    public let source: Source
+    /// Base addresses tensors' `fileOffset`s count from: [the file's mapping] for a GGUF
+    /// file; the shards' mappings and converted buffers for a checkpoint folder.
+    public let storages: [UnsafeRawPointer]
+    /// Keeps `storages` alive (mappings, buffers).
+    let owners: [AnyObject]
+    /// Bytes identifying the header (hashed into Model.fingerprint): the GGUF header, or
+    /// the folder's JSON files and safetensors headers.
+    public let headerBytes: [UInt8]
 
     static let magic: UInt32 = 0x4655_4747  // "GGUF" read little-endian
     /// Nested arrays deeper than this are rejected (a hostile file could recurse forever).
@@ -36,8 +56,33 @@ public final class GGUFFile: @unchecked Sendable {
         try self.init(file: MappedFile(path: path))
     }
 
+    /// A model assembled from other sources (a checkpoint folder): metadata in `keys`
+    /// order, tensors already validated against their storages.
+    init(
+        file: MappedFile, source: Source, keys: [String], metadata: [String: GGUFValue], tensors: [TensorInfo],
+        storages: [UnsafeRawPointer], owners: [AnyObject], headerBytes: [UInt8]
+    ) {
+        self.file = file
+        self.version = 3
+        self.keys = keys
+        self.metadata = metadata
+        self.tensors = tensors
+        var index: [String: Int] = [:]
+        for (i, t) in tensors.enumerated() { index[t.name] = i }
+        self.tensorIndex = index
+        self.alignment = 32
+        self.dataOffset = 0
+        self.source = source
+        self.storages = storages
+        self.owners = owners
+        self.headerBytes = headerBytes
+    }
+
     public init(file: MappedFile) throws {
         self.file = file
+        self.source = .gguf
+        self.storages = [file.base]
+        self.owners = [file]
         var c = GGUFCursor(base: file.base, size: file.size)
         guard file.size >= 24 else {
             throw LlamaError.format("'\(file.path)': \(file.size) bytes is too short for a GGUF header (24 bytes)")
@@ -173,6 +218,7 @@ public final class GGUFFile: @unchecked Sendable {
             }
         }
         tensors = infos
+        headerBytes = Array(UnsafeRawBufferPointer(start: file.base, count: min(dataOffset, file.size)))
     }
 
     static func readValue(_ c: inout GGUFCursor, type: UInt32, depth: Int) throws -> GGUFValue {
@@ -254,5 +300,5 @@ public final class GGUFFile: @unchecked Sendable {
     }
 
     /// Pointer to a tensor's data inside the mapping (bounds were checked at parse).
-    public func data(of t: TensorInfo) -> UnsafeRawPointer { file.base + t.fileOffset }
+    public func data(of t: TensorInfo) -> UnsafeRawPointer { storages[t.storage] + t.fileOffset }
 }

@@ -1,3 +1,5 @@
+import LlamaSwiftFormats
+
 /// How a model is loaded (the engine side of `llamaswift_model_params`).
 public struct LoadOptions {
     /// Load only the tokenizer: no weights are checked or used.
@@ -8,6 +10,11 @@ public struct LoadOptions {
     /// Called on the loading thread with the fraction done (0 first, 1 last, increasing);
     /// returning false cancels the load (CANCELLED).
     public var progress: ((Double) -> Bool)? = nil
+    /// Hugging Face checkpoint folders only: quantize every matrix to this type at load
+    /// (Q8_0 or Q4_0; matrices whose rows are not whole 32-element blocks stay as stored).
+    /// nil: F32/F16/BF16 matrices are used in place from the mapped safetensors. GGUF
+    /// files are always used as stored.
+    public var quantizeTo: WeightType? = nil
 
     public init() {}
 }

@@ -26,7 +26,8 @@ public final class Model: @unchecked Sendable {
         let progress = LoadProgress(options.progress)
         progress.report(0)
         try progress.check()
-        gguf = try GGUFFile(path: path)
+        // A directory is a Hugging Face checkpoint folder (CheckpointFolder); anything else a GGUF file.
+        gguf = try CheckpointFolder.isDirectory(path) ? CheckpointFolder.load(folder: path, quantizeTo: vocabOnly ? nil : options.quantizeTo, vocabOnly: vocabOnly) : GGUFFile(path: path)
         self.vocabOnly = vocabOnly
         if !vocabOnly {
             // The architecture first, so that a file of another model says so.
@@ -75,13 +76,13 @@ public final class Model: @unchecked Sendable {
 
     static func fingerprint(of gguf: GGUFFile) -> UInt64 {
         var h = StreamHash()
-        let file = gguf.file
-        h.update(value: UInt64(file.size))
-        h.update(UnsafeRawBufferPointer(start: file.base, count: min(gguf.dataOffset, file.size)))
+        h.update(value: UInt64(gguf.file.size))
+        gguf.headerBytes.withUnsafeBytes { h.update($0) }
         for t in gguf.tensors {
             let n = min(64, t.byteCount)
-            h.update(UnsafeRawBufferPointer(start: file.base + t.fileOffset, count: n))
-            h.update(UnsafeRawBufferPointer(start: file.base + t.fileOffset + t.byteCount - n, count: n))
+            let p = gguf.data(of: t)
+            h.update(UnsafeRawBufferPointer(start: p, count: n))
+            h.update(UnsafeRawBufferPointer(start: p + t.byteCount - n, count: n))
         }
         return h.finish()
     }

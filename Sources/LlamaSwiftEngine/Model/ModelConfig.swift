@@ -66,6 +66,11 @@ public struct ModelConfig: Sendable {
     /// `<arch>.pooling_type` (llama.cpp's llama_pooling_type, written for embedding
     /// models): the pooling a session asking for the model's gets; nil when absent.
     public var poolingType: Pooling?
+    /// Which dimensions RoPE rotates together: the family's GGUF pairing
+    /// (Architecture.ropeStyle), except that a Hugging Face checkpoint folder is always in
+    /// rotate-half order (llama.cpp's converter permutes LLaMA's Q/K rows into adjacent
+    /// pairs; a folder read in place keeps Hugging Face's rows).
+    public var ropeStyle: RoPEStyle
 
     /// Limits beyond any real model; they keep hostile metadata from sizing buffers.
     static let maxWidth = 1 << 17
@@ -75,6 +80,7 @@ public struct ModelConfig: Sendable {
     init(gguf: GGUFFile, vocabularySize: Int) throws {
         let a = try Architecture.of(gguf)
         architecture = a
+        ropeStyle = gguf.source == .gguf ? a.ropeStyle : .halves
         let p = a.rawValue + "."
         try Self.refuseUnknownKeys(gguf, architecture: a)
         func req(_ key: String, max: Int) throws -> Int {

@@ -223,7 +223,7 @@ final class TensorTable {
         guard t.type == .f32 else {
             throw LlamaError.unsupported("tensor '\(name)' has type \(t.type); vectors must be F32")
         }
-        guard t.fileOffset % 4 == 0 else { throw LlamaError.format("tensor '\(name)' data is not 4-byte aligned") }
+        guard Int(bitPattern: gguf.data(of: t)) % 4 == 0 else { throw LlamaError.format("tensor '\(name)' data is not 4-byte aligned") }
         read.insert(name)
         return gguf.data(of: t).assumingMemoryBound(to: Float.self)
     }

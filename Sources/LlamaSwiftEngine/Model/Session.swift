@@ -150,7 +150,7 @@ public final class Session: @unchecked Sendable {
                 throw LlamaError(.invalidArgument, e.message)
             }
         }
-        let style = config.architecture.ropeStyle
+        let style = config.ropeStyle
         rope = RoPE(
             dims: config.ropeDimensionCount, base: base, scaling: scaling, style: style, freqFactors: weights.ropeFreqs)
         ropeLocal =

@@ -59,12 +59,13 @@ pub struct llamaswift_model_params {
     pub progress_callback: llamaswift_progress_callback,
     pub progress_callback_user_data: *mut ::std::os::raw::c_void,
     pub use_mlock: bool,
+    pub weight_type: u64,
 }
 #[test]
 fn bindgen_test_layout_llamaswift_model_params() {
     assert_eq!(
         ::std::mem::size_of::<llamaswift_model_params>(),
-        32usize,
+        40usize,
         concat!("Size of: ", stringify!(llamaswift_model_params))
     );
     assert_eq!(
@@ -137,7 +138,23 @@ fn bindgen_test_layout_llamaswift_model_params() {
         );
     }
     test_field_use_mlock();
+    fn test_field_weight_type() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_model_params>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).weight_type) as usize - ptr as usize
+            },
+            32usize,
+            concat!("Offset of field: ", stringify!(llamaswift_model_params), "::", stringify!(weight_type))
+        );
+    }
+    test_field_weight_type();
 }
+pub const LLAMASWIFT_WEIGHT_TYPE_AS_STORED: llamaswift_weight_type = 0;
+pub const LLAMASWIFT_WEIGHT_TYPE_Q8_0: llamaswift_weight_type = 1;
+pub const LLAMASWIFT_WEIGHT_TYPE_Q4_0: llamaswift_weight_type = 2;
+pub type llamaswift_weight_type = ::std::os::raw::c_uint;
 extern "C" {
     pub fn llamaswift_model_params_init(p: *mut llamaswift_model_params, size: usize) -> llamaswift_status;
 }

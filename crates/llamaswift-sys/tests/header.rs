@@ -528,7 +528,7 @@ type Layout = (String, usize, usize, Vec<(String, usize)>);
 
 fn rust_layouts() -> Vec<Layout> {
     rust_layouts! {
-        llamaswift_model_params { struct_size, vocab_only, progress_callback, progress_callback_user_data, use_mlock }
+        llamaswift_model_params { struct_size, vocab_only, progress_callback, progress_callback_user_data, use_mlock, weight_type }
         llamaswift_model_info {
             struct_size, n_vocab, n_ctx_train, n_embd, n_layer, n_head, n_head_kv, n_ff, n_rot,
             rope_freq_base, rope_scaling_type, rope_scaling_factor, rope_original_ctx, rms_norm_eps,

@@ -134,6 +134,14 @@ class StopReason(enum.IntEnum):
     LLAMASWIFT_STOP_CONTEXT_FULL = 6
 
 
+class WeightType(enum.IntEnum):
+    """llamaswift_weight_type (since 0.5): llamaswift_model_params.weight_type."""
+
+    LLAMASWIFT_WEIGHT_TYPE_AS_STORED = 0
+    LLAMASWIFT_WEIGHT_TYPE_Q8_0 = 1
+    LLAMASWIFT_WEIGHT_TYPE_Q4_0 = 2
+
+
 # The header's enum names, for the coverage test and for callers who look them up.
 ENUMS: Dict[str, type] = {
     "llamaswift_status": Status,
@@ -143,6 +151,7 @@ ENUMS: Dict[str, type] = {
     "llamaswift_temperature_order": TemperatureOrder,
     "llamaswift_stop_reason": StopReason,
     "llamaswift_pooling_type": PoolingType,
+    "llamaswift_weight_type": WeightType,
 }
 
 # Every enumerator also as a module constant under its C name (LLAMASWIFT_OK, ...).
@@ -216,6 +225,8 @@ class llamaswift_model_params(Structure):
         ("progress_callback", llamaswift_progress_callback),
         ("progress_callback_user_data", c_void_p),
         ("use_mlock", c_bool),
+        # since 0.5
+        ("weight_type", c_uint64),
     ]
 
 
