@@ -1,5 +1,5 @@
 import ArgumentParser
-import LlamaSwift
+import LlamaSwiftEngine
 import LlamaSwiftFormats
 
 #if canImport(Glibc)

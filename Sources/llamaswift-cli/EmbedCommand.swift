@@ -1,5 +1,5 @@
 import ArgumentParser
-import LlamaSwift
+import LlamaSwiftEngine
 
 /// `embed`: the text's embedding as JSON (llama.cpp's llama-embedding, one prompt).
 struct Embed: ParsableCommand {

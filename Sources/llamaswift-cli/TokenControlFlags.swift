@@ -1,5 +1,5 @@
 import ArgumentParser
-import LlamaSwift
+import LlamaSwiftEngine
 
 /// `run`'s logit bias and log-probability flags (llama.cpp's `-l/--logit-bias` and
 /// `--n-probs`).

@@ -1,4 +1,4 @@
-import LlamaSwift
+import LlamaSwiftEngine
 
 /// --logit-bias: every token must exist in the model's vocabulary (the engine ignores
 /// ids past it, which on the command line is a mistake worth reporting).

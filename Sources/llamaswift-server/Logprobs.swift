@@ -1,5 +1,5 @@
 import Foundation
-import LlamaSwift
+import LlamaSwiftEngine
 
 /// The `logprobs` members of OpenAI's responses, from the generated tokens' log-probabilities
 /// (Sampler.lastLogProbs: the model's raw distribution, before bias, penalties, temperature

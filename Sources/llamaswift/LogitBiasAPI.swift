@@ -1,5 +1,5 @@
 import CLlamaSwift
-import LlamaSwift
+import LlamaSwiftEngine
 
 /// Most entries one llamaswift_sampler_set_logit_bias call accepts (the header's limit).
 let maxLogitBiasEntries = 1 << 20

@@ -7,7 +7,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import LlamaSwift
+import LlamaSwiftEngine
 
 let checkpointFiles = [
     "model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json",

@@ -2,7 +2,7 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 import LlamaSwiftFormats
 
 /// Hugging Face checkpoint folders (issue 23): the folders of Tests/Fixtures/hf/ are the

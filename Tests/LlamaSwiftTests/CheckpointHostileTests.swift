@@ -2,7 +2,7 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Hostile checkpoint folders: each broken file is an error of the stated kind naming
 /// the problem, never a crash (issue 23's list: truncated safetensors, a header length

@@ -2,7 +2,7 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Embeddings mode against Hugging Face transformers' last_hidden_state (after the final
 /// norm; Tests/Fixtures/embeddings.json, made by scripts/ref/make_embedding_refs.py for the

@@ -2,7 +2,7 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import LlamaSwift
+@testable import LlamaSwiftEngine
 
 /// Logit bias (a +100 bias forces a token; a −∞ ban never appears, greedy or sampled,
 /// over many seeds; all banned is an error) and the log-probabilities of the last sampled
