@@ -182,7 +182,7 @@ import Glibc
     }
 
     @Test func jsonGrammar() throws {
-        func parse(_ s: String) throws -> LlamaSwift.JSONValue { try JSONParser.parse(Array(s.utf8), what: "test") }
+        func parse(_ s: String) throws -> LlamaSwiftEngine.JSONValue { try JSONParser.parse(Array(s.utf8), what: "test") }
         #expect(try parse(#"{"a": [1, -2.5e3, true, null, "x\u00e9\ud83d\ude00"]}"#)["a"]?.array?.count == 5)
         #expect(try parse(#""\ud83d\ude00""#).bytes == Array("😀".utf8))
         #expect(try parse(#""\ud83d""#).bytes == Array("\u{FFFD}".utf8))
