@@ -69,25 +69,30 @@ import Testing
         #expect(stats2.promptTokensEvaluated < stats2.promptTokens - stats.promptTokens)
     }
 
-    /// Leaving the loop cancels the generation (the stream's termination).
+    /// Leaving the loop cancels the generation (the stream's termination). The stream
+    /// does not wait for its consumer, so while `make test` runs synchronous suites on
+    /// every cooperative thread the consumer may wake only after tens of seconds: the
+    /// generation is given room for minutes (4000 tokens) so that only a cancel ends it
+    /// early.
     @Test func leavingTheLoopStopsGeneration() async throws {
-        let session = try Session(model: Self.model, params: SessionParams(contextLength: 512, threads: 2))
+        let session = try Session(model: Self.model, params: SessionParams(contextLength: 4096, threads: 2))
         var seen = 0
-        for try await _ in session.generate(prompt: "Once upon a time", sampler: .greedy, params: GenerateParams(maxTokens: 400)) {
+        for try await _ in session.generate(prompt: "Once upon a time", sampler: .greedy, params: GenerateParams(maxTokens: 4000)) {
             seen += 1
             if seen == 3 { break }
         }
         _ = session.position  // waits until the generation has returned
         let stats = try #require(session.lastStats)
         #expect(stats.stopReason == .cancelled)
-        #expect(stats.generatedTokens < 400)
+        #expect(stats.generatedTokens < 4000)
     }
 
     /// Cancelling the consuming task cancels the generation: the stream ends (no error
     /// reaches a cancelled consumer) long before maxTokens.
     @Test func cancellingTheTaskStopsGeneration() async throws {
-        let session = try Session(model: Self.model, params: SessionParams(contextLength: 1024, threads: 2))
-        let stream = session.generate(prompt: "Once upon a time", sampler: .greedy, params: GenerateParams(maxTokens: 900))
+        // Room for minutes of generation, as above.
+        let session = try Session(model: Self.model, params: SessionParams(contextLength: 4096, threads: 2))
+        let stream = session.generate(prompt: "Once upon a time", sampler: .greedy, params: GenerateParams(maxTokens: 4000))
         let task = Task { () -> Int in
             var seen = 0
             do {
@@ -102,8 +107,8 @@ import Testing
         _ = session.position  // waits until the generation has returned
         let stats = try #require(session.lastStats)
         #expect(stats.stopReason == .cancelled)
-        #expect(seen < 900)
-        #expect(stats.generatedTokens < 900)
+        #expect(seen < 4000)
+        #expect(stats.generatedTokens < 4000)
         // The session is usable afterwards.
         let again = try await Self.collect(session.generate(prompt: "Hello", sampler: .greedy, params: GenerateParams(maxTokens: 3)))
         #expect(!again.isEmpty)
