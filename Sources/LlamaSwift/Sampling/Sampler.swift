@@ -63,6 +63,7 @@ public struct SamplerOptions: Sendable, Equatable {
 /// finite Float factor, or minus 4096 × any finite Float, is finite in a Double. The
 /// steps:
 ///
+///  0. with a grammar (`setGrammar`): tokens it does not allow get logit −∞;
 ///  1. penalties over the last `penaltyLastN` accepted tokens: repetition (logit ÷ p if
 ///     positive, × p if negative), then frequency (− count·f) and presence (− pr);
 ///  2. temperature 0 → the argmax (ties: the lowest id); stop here;
@@ -88,7 +89,9 @@ public final class Sampler {
     public let options: SamplerOptions
     private var rng: RandomGenerator
     private var history: [Int32] = []
-    private var candidates: [(id: Int32, logit: Double)] = []
+    var candidates: [(id: Int32, logit: Double)] = []
+    /// The grammar constraint, applied before every other step (Sampler+Grammar.swift).
+    public internal(set) var grammar: GrammarConstraint?
     private var counts: [Int32: Int] = [:]
     private var probs: [Double] = []
 
@@ -113,8 +116,11 @@ public final class Sampler {
         if history.count > window { history.removeFirst(history.count - window) }
     }
 
-    /// Clears the penalty window (the random state continues).
-    public func reset() { history.removeAll(keepingCapacity: true) }
+    /// Clears the penalty window and puts the grammar back at its start (the random state continues).
+    public func reset() {
+        history.removeAll(keepingCapacity: true)
+        grammar?.reset()
+    }
 
     public func sample(_ logits: UnsafeBufferPointer<Float>) throws -> Int32 {
         let keep = try prepare(logits)
@@ -134,6 +140,7 @@ public final class Sampler {
             }
             token = candidates[chosen].id
         }
+        try grammar?.accept(token)
         accept(token)
         return token
     }
@@ -164,6 +171,7 @@ public final class Sampler {
             guard !l.isNaN else { throw LlamaError(.internalError, "logit of token \(i) is NaN") }
             candidates.append((Int32(i), Double(l)))
         }
+        if let g = grammar { try applyGrammar(g) }  // 0. the grammar, before everything
         let penalise = !history.isEmpty && (o.repeatPenalty != 1 || o.frequencyPenalty != 0 || o.presencePenalty != 0)
         if penalise {
             counts.removeAll(keepingCapacity: true)
