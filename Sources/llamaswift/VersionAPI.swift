@@ -3,7 +3,7 @@ import LlamaSwift
 
 @c @implementation
 public func llamaswift_version() -> UnsafePointer<CChar>! {
-    cString("0.4.0")
+    cString("0.5.0")
 }
 
 @c @implementation

@@ -4,7 +4,7 @@
 #include "check.h"
 
 int main(void) {
-#if LLAMASWIFT_VERSION_MAJOR == 0 && LLAMASWIFT_VERSION_MINOR == 4
+#if LLAMASWIFT_VERSION_MAJOR == 0 && LLAMASWIFT_VERSION_MINOR == 5
     /* 0.2: llamaswift_sampler_params gained temperature_order (48 → 56 bytes); the
      * fields before it are where 0.1 had them. */
     CHECK(offsetof(llamaswift_sampler_params, seed) == 40);
@@ -35,6 +35,8 @@ int main(void) {
     CHECK(sizeof(llamaswift_batch_item) == 3 * sizeof(void *));
     CHECK(sizeof(llamaswift_batch_params) == 8);
     CHECK(LLAMASWIFT_OK == 0 && LLAMASWIFT_ERR_INTERNAL == 9);
+    /* 0.5: no struct changed; llamaswift_stop_reason gained GRAMMAR_COMPLETE. */
+    CHECK(LLAMASWIFT_STOP_GRAMMAR_COMPLETE == 7);
 #else
 #error "record the struct sizes of this version"
 #endif

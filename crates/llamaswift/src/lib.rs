@@ -41,7 +41,7 @@ pub use model::{Model, ModelInfo, ModelParams, RopeScaling, Token};
 pub use sampler::{Sampler, SamplerParams, TemperatureOrder};
 pub use session::{CancelHandle, KvType, Session, SessionParams};
 
-/// The library's version ("0.4.0"); the version of the header this crate was made from
+/// The library's version ("0.5.0"); the version of the header this crate was made from
 /// is [`sys::LLAMASWIFT_VERSION_STRING`].
 pub fn version() -> &'static str {
     // Safety: static NUL-terminated text.

@@ -15,7 +15,7 @@ from . import capi
 from .capi import LlamaSwiftError, Status, StopReason, TemperatureOrder
 from .llama import Llama
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 __all__ = ["Llama", "LlamaSwiftError", "Status", "StopReason", "TemperatureOrder", "capi", "__version__", "library_version"]
 

@@ -44,7 +44,7 @@ __all__ = ["LlamaSwiftError", "Status", "library_path", "lib"]
 LLAMASWIFT_VERSION_MAJOR = 0
 LLAMASWIFT_VERSION_MINOR = 4
 LLAMASWIFT_VERSION_PATCH = 0
-LLAMASWIFT_VERSION_STRING = "0.4.0"
+LLAMASWIFT_VERSION_STRING = "0.5.0"
 LLAMASWIFT_VERSION_NUMBER = LLAMASWIFT_VERSION_MAJOR * 10000 + LLAMASWIFT_VERSION_MINOR * 100 + LLAMASWIFT_VERSION_PATCH
 
 # ------------------------------------------------------------------------------------
@@ -525,5 +525,5 @@ def status_string(status: int) -> str:
 
 
 def version() -> str:
-    """The loaded library's version ("0.4.0")."""
+    """The loaded library's version ("0.5.0")."""
     return bytes(llamaswift_version()).decode()
