@@ -25,6 +25,7 @@ func chatCommand(_ o: Options) throws {
     let interrupts = ChatInterrupts()
     let session = try Session(model: model, options: o.sessionOptions)
     let sampler = try Sampler(options: o.samplerOptions)
+    try attachGrammar(o, sampler, model)
     try interrupts.start(session: session)
     let input = LineReader()
     var msgs: [ChatMessage] = []

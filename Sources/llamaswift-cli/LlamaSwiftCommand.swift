@@ -14,7 +14,10 @@ struct LlamaSwiftCommand: ParsableCommand {
         commandName: "llamaswift",
         abstract: "Run LLaMA-family GGUF models on the CPU (flags spelled as llama.cpp spells them).",
         version: cliVersion,
-        subcommands: [Run.self, Chat.self, Info.self, Tokenize.self, Perplexity.self, Bench.self, BenchTokenize.self])
+        subcommands: [
+            Run.self, Chat.self, Info.self, Tokenize.self, Perplexity.self, Bench.self, BenchTokenize.self,
+            JSONSchemaToGrammarCommand.self, GrammarBench.self,
+        ])
 }
 
 /// The version of the engine the program is built with (the header's LLAMASWIFT_VERSION_STRING;
@@ -190,6 +193,7 @@ struct Run: ParsableCommand {
     @OptionGroup var sampling: SamplingFlags
     @OptionGroup var context: ContextFlags
     @OptionGroup var contextShift: ContextShiftFlags
+    @OptionGroup var grammarFlags: GrammarFlags
 
     func validate() throws {
         guard (prompt == nil) != (file == nil) else { throw ValidationError("give the prompt as -p TEXT or -f FILE (one of them)") }
@@ -205,7 +209,10 @@ struct Run: ParsableCommand {
         o.prompt = prompt
         o.file = file
         o.raw = raw
-        try reportingErrors { try runCommand(o) }
+        try reportingErrors {
+            try grammarFlags.apply(&o)
+            try runCommand(o)
+        }
     }
 }
 
@@ -223,6 +230,7 @@ struct Chat: ParsableCommand {
     @OptionGroup var sampling: SamplingFlags
     @OptionGroup var context: ContextFlags
     @OptionGroup var contextShift: ContextShiftFlags
+    @OptionGroup var grammarFlags: GrammarFlags
 
     func run() throws {
         var o = Options()
@@ -231,7 +239,10 @@ struct Chat: ParsableCommand {
         sampling.apply(&o)
         context.apply(&o)
         contextShift.apply(&o)
-        try reportingErrors { try chatCommand(o) }
+        try reportingErrors {
+            try grammarFlags.apply(&o)
+            try chatCommand(o)
+        }
     }
 }
 

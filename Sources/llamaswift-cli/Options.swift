@@ -32,6 +32,8 @@ struct Options {
     var keep = -1
     /// Off: a full context ends the generation (llama.cpp's --no-context-shift).
     var contextShift = true
+    /// GBNF text from --grammar, --grammar-file or -j/--json-schema (converted).
+    var grammar: [UInt8]?
 
     func requireModel() throws -> String {
         guard let model else { throw CLIError("-m MODEL is required") }

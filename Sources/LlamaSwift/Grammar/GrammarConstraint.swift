@@ -26,6 +26,8 @@ public final class GrammarConstraint {
     private var maskCache: [Int32: [UInt64]] = [:]
     private var depthStates: [Int32]
     static let maskCacheBytes = 32 << 20
+    /// Off: every `allowedTokens()` walks the trie (benchmarks; tests of the walk).
+    public var maskCacheEnabled = true
 
     /// Binds `grammar` to the tokenizer's vocabulary (builds its token trie).
     public convenience init(grammar: Grammar, tokenizer: Tokenizer) throws {
@@ -67,6 +69,8 @@ public final class GrammarConstraint {
     }
 
     public var vocabularySize: Int { trie.vocabularySize }
+    /// Nodes of the vocabulary trie (one per distinct token-text prefix).
+    public var trieNodeCount: Int { trie.nodeCount }
     public var hasEndOfGeneration: Bool { !trie.endOfGeneration.isEmpty }
 
     /// The text so far is a complete sentence of the grammar.
@@ -79,7 +83,7 @@ public final class GrammarConstraint {
 
     /// The allowed tokens as a bit set: bit `t & 63` of word `t >> 6` for token t.
     public func allowedTokens() throws -> [UInt64] {
-        if let m = maskCache[state] { return m }
+        if maskCacheEnabled, let m = maskCache[state] { return m }
         let words = (trie.vocabularySize + 63) / 64
         var mask = [UInt64](repeating: 0, count: words)
         try mask.withUnsafeMutableBufferPointer { m in
@@ -88,9 +92,11 @@ public final class GrammarConstraint {
         if matcher.isComplete(state) {
             for e in trie.endOfGeneration { mask[Int(e) >> 6] |= 1 << UInt64(e & 63) }
         }
-        let limit = max(16, Self.maskCacheBytes / max(1, words * 8))
-        if maskCache.count >= limit { maskCache.removeAll(keepingCapacity: true) }
-        maskCache[state] = mask
+        if maskCacheEnabled {
+            let limit = max(16, Self.maskCacheBytes / max(1, words * 8))
+            if maskCache.count >= limit { maskCache.removeAll(keepingCapacity: true) }
+            maskCache[state] = mask
+        }
         return mask
     }
 
@@ -105,9 +111,17 @@ public final class GrammarConstraint {
                                 at[0] = start
                                 var k = 0
                                 let n = byte.count
+                                // The transition table read directly; refreshed after a
+                                // miss (which may add states and move the table).
+                                var table = matcher.table
                                 while k < n {
                                     let d = Int(depth[k])
-                                    let s = try matcher.next(at[d - 1], byte[k])
+                                    let from = at[d - 1]
+                                    var s = table[Int(from) &* 256 &+ Int(byte[k])]
+                                    if s == GrammarMatcher.unknown {
+                                        s = try matcher.next(from, byte[k])
+                                        table = matcher.table
+                                    }
                                     if s < 0 {
                                         k = Int(end[k])
                                         continue

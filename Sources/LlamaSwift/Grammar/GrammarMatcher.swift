@@ -11,7 +11,7 @@
 ///
 /// **States.** A state is a sorted set of stack ids plus a partial UTF-8 character (the
 /// bytes of a character seen so far). States are interned too, and the transition on
-/// each byte is computed once and cached (`transitions`, 256 entries per state): after
+/// each byte is computed once and cached (`table`, 256 entries per state): after
 /// warm-up, walking a byte costs an array read. A partial character is kept only while
 /// some stack top could still match a code point starting with those bytes (llama.cpp's
 /// partial-UTF-8 rule), so a token may end mid-character.
@@ -39,8 +39,11 @@ final class GrammarMatcher {
     }
     private(set) var states: [StateKey] = []
     private var stateIds: [StateKey: Int32] = [:]
-    /// 256 per state: unknown, dead, or the next state.
-    private var transitions: [Int32] = []
+    /// 256 per state: unknown, dead, or the next state. A buffer of our own (not an
+    /// array) so the trie walk can read it through a plain pointer; `table` changes when
+    /// it grows, so readers refresh it after any call that may add a state.
+    private(set) var table: UnsafeMutablePointer<Int32>
+    private var tableCapacity = 0
     static let unknown: Int32 = -2
     static let dead: Int32 = -1
 
@@ -53,8 +56,12 @@ final class GrammarMatcher {
 
     init(_ grammar: Grammar) throws {
         self.grammar = grammar
+        table = UnsafeMutablePointer<Int32>.allocate(capacity: 256 * 64)
+        tableCapacity = 64
         initialState = try makeInitial()
     }
+
+    deinit { table.deallocate() }
 
     private func makeInitial() throws -> Int32 {
         var stacks: [Int32] = []
@@ -125,7 +132,14 @@ final class GrammarMatcher {
         let id = Int32(states.count)
         states.append(key)
         stateIds[key] = id
-        transitions.append(contentsOf: repeatElement(Self.unknown, count: 256))
+        if Int(id) >= tableCapacity {
+            let bigger = UnsafeMutablePointer<Int32>.allocate(capacity: 256 * tableCapacity * 2)
+            bigger.update(from: table, count: 256 * tableCapacity)
+            table.deallocate()
+            table = bigger
+            tableCapacity *= 2
+        }
+        (table + Int(id) * 256).initialize(repeating: Self.unknown, count: 256)
         return id
     }
 
@@ -146,10 +160,11 @@ final class GrammarMatcher {
     /// The state after one more byte, or `dead`.
     @inline(__always)
     func next(_ s: Int32, _ byte: UInt8) throws -> Int32 {
-        let t = transitions[Int(s) &* 256 &+ Int(byte)]
+        // s is a state id (< states.count ≤ tableCapacity), so the index is in the table.
+        let t = table[Int(s) &* 256 &+ Int(byte)]
         if t != Self.unknown { return t }
         let r = try computeNext(s, byte)
-        transitions[Int(s) * 256 + Int(byte)] = r
+        table[Int(s) * 256 + Int(byte)] = r
         return r
     }
 
@@ -236,7 +251,6 @@ final class GrammarMatcher {
         expansions.removeAll()
         states.removeAll()
         stateIds.removeAll()
-        transitions.removeAll()
         initialState = try makeInitial()
         var stacks: [Int32] = []
         for chain in chains {
