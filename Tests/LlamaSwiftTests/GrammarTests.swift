@@ -127,38 +127,61 @@ struct ReferenceMatcher {
         return out
     }
 
+    /// The second bytes a lead byte allows in well-formed UTF-8 (Unicode Table 3-7);
+    /// nil for a byte that cannot start a multi-byte sequence.
+    static func secondByteRange(_ lead: UInt8) -> ClosedRange<UInt8>? {
+        switch lead {
+        case 0xC2...0xDF, 0xE1...0xEC, 0xEE...0xEF, 0xF1...0xF3: return 0x80...0xBF
+        case 0xE0: return 0xA0...0xBF
+        case 0xED: return 0x80...0x9F
+        case 0xF0: return 0x90...0xBF
+        case 0xF4: return 0x80...0x8F
+        default: return nil
+        }
+    }
+
     /// Whether `bytes` (a token, possibly ending inside a character, after `pending`
-    /// bytes of an unfinished character) keeps some stack alive.
+    /// bytes of an unfinished character) keeps some stack alive. Decodes with the
+    /// Unicode table; an unfinished last character is alive when some stack top matches
+    /// one of the characters it can still become (enumerated).
     func viable(_ stacks: [Stack], pending: [UInt8], _ bytes: [UInt8]) -> Bool {
         var s = stacks
-        var buf = pending + bytes
+        let buf = pending + bytes
         var k = 0
         while k < buf.count {
             let b = buf[k]
-            let n = b < 0x80 ? 0 : b & 0xE0 == 0xC0 ? 1 : b & 0xF0 == 0xE0 ? 2 : b & 0xF8 == 0xF0 ? 3 : -1
-            if n < 0 { return false }
-            var v = UInt32(n == 0 ? b : n == 1 ? b & 0x1F : n == 2 ? b & 0x0F : b & 0x07)
-            let avail = min(n, buf.count - k - 1)
-            for j in 0..<avail {
-                let c = buf[k + 1 + j]
-                if c & 0xC0 != 0x80 { return false }
-                v = v << 6 | UInt32(c & 0x3F)
+            if b < 0x80 {
+                s = step(s, UInt32(b))
+                if s.isEmpty { return false }
+                k += 1
+                continue
             }
-            if avail < n {
-                let missing = UInt32(6 * (n - avail))
-                let lo = v << missing, hi = lo | ((1 << missing) - 1)
-                return s.contains { st in
-                    guard let top = st.last else { return false }
-                    let cls = g.classes[Int(g.elements[Int(top)].value)]
-                    return (lo...hi).contains { cls.contains($0) }
-                }
+            guard let second = Self.secondByteRange(b) else { return false }
+            let n = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+            let have = Array(buf[k..<min(k + n, buf.count)])
+            if have.count > 1 && !second.contains(have[1]) { return false }
+            if have.count > 2 && !have[2...].allSatisfy({ $0 & 0xC0 == 0x80 }) { return false }
+            if have.count == n {
+                guard let c = String(validating: have, as: UTF8.self)?.unicodeScalars.first?.value else { return false }
+                s = step(s, c)
+                if s.isEmpty { return false }
+                k += n
+                continue
             }
-            if v > 0x10FFFF { return false }
-            s = step(s, v)
-            if s.isEmpty { return false }
-            k += n + 1
+            // Unfinished: every completion (second byte from the table, the rest 80…BF).
+            let seconds: [UInt8] = have.count > 1 ? [have[1]] : Array(second)
+            let tops = s.compactMap { $0.last }.map { g.classes[Int(g.elements[Int($0)].value)] }
+            for sb in seconds {
+                var prefix = [b, sb] + (have.count > 2 ? Array(have[2...]) : [])
+                let missing = n - prefix.count
+                var v = UInt32(b) & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07)
+                for c in prefix.dropFirst() { v = v << 6 | UInt32(c & 0x3F) }
+                let lo = v << UInt32(6 * missing), hi = lo | ((1 << UInt32(6 * missing)) - 1)
+                if tops.contains(where: { cls in (lo...hi).contains { cls.contains($0) } }) { return true }
+                prefix.removeAll()
+            }
+            return false
         }
-        buf = []
         return true
     }
 }
@@ -225,6 +248,29 @@ struct ReferenceMatcher {
             }
         }
         #expect(checked > 1_000_000)
+    }
+
+    /// A token that ends in a lead byte is allowed only when a well-formed character
+    /// starting with it fits (Unicode Table 3-7: no overlong forms such as E0 80 B4 for
+    /// "t", no surrogates, nothing past U+10FFFF). Vocabulary: the 256 single bytes.
+    @Test func leadBytesNeedAWellFormedCharacter() throws {
+        let bytes = (0..<256).map { (text: [UInt8(truncatingIfNeeded: $0)], id: Int32($0)) }
+        func allowed(_ gbnf: String) throws -> Set<Int> {
+            let c = try GrammarConstraint(grammar: try Grammar(gbnf: Array(gbnf.utf8)), texts: bytes, vocabularySize: 256, endOfGeneration: [])
+            let m = try c.allowedTokens()
+            return Set((0..<256).filter { m[$0 >> 6] & (1 << UInt64($0 & 63)) != 0 })
+        }
+        #expect(try allowed("root ::= \"t\"") == [0x74])
+        // U+0800…U+FFFF: 3-byte leads E0…EF (ED for U+D000…U+D7FF); not C2…DF, not F0…F4.
+        #expect(try allowed("root ::= [\\u0800-\\uFFFF]") == Set(0xE0...0xEF))
+        #expect(try allowed("root ::= [\\U00010000-\\U0010FFFF]") == Set(0xF0...0xF4))
+        #expect(try allowed("root ::= [\\x80-\\u07FF]") == Set(0xC2...0xDF))
+        // Only surrogate code points could follow ED A0: dead; ED 9F (U+D7C0…) lives.
+        let c = try GrammarConstraint(grammar: try Grammar(gbnf: Array("root ::= [\\uD000-\\uFFFF]".utf8)), texts: bytes, vocabularySize: 256, endOfGeneration: [])
+        try c.accept(bytes: [0xED])
+        let m = try c.allowedTokens()
+        #expect(m[0x9F >> 6] & (1 << UInt64(0x9F & 63)) != 0)
+        #expect(m[0xA0 >> 6] & (1 << UInt64(0xA0 & 63)) == 0)
     }
 
     /// End-of-generation alone once the grammar can take nothing more.

@@ -94,6 +94,7 @@ int main(int argc, char **argv) {
     gp.max_tokens = 40;
     CHECK_STATUS(llamaswift_generate(session, sampler, p, strlen(p), &gp, collect, NULL, NULL), LLAMASWIFT_OK);
     out[out_len] = 0;
+    if (!(strstr(out, "\"ok\"") && (strstr(out, "true") || strstr(out, "false")) && out[0] == '{')) fprintf(stderr, "output: [%s]\n", out);
     CHECK(strstr(out, "\"ok\"") != NULL && (strstr(out, "true") || strstr(out, "false")) && out[0] == '{');
 
     const char *unsupported = "{\"type\":\"array\",\"uniqueItems\":true}";

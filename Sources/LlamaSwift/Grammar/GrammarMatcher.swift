@@ -36,6 +36,8 @@ final class GrammarMatcher {
         /// The partial character's bits so far and how many continuation bytes it still needs.
         var partial: UInt32
         var remaining: UInt8
+        /// The partial character's whole length in bytes (2…4; 0 when there is none).
+        var length: UInt8 = 0
     }
     private(set) var states: [StateKey] = []
     private var stateIds: [StateKey: Int32] = [:]
@@ -184,23 +186,46 @@ final class GrammarMatcher {
             } else {
                 return Self.dead
             }
+            key.length = key.remaining + 1
         } else {
             guard b & 0xC0 == 0x80 else { return Self.dead }
             key.partial = key.partial << 6 | UInt32(b & 0x3F)
             key.remaining -= 1
             if key.remaining == 0 {
-                guard key.partial <= 0x10FFFF else { return Self.dead }
+                let (lo, hi) = Self.validRange(key.partial, key.partial, length: key.length)
+                guard lo <= hi else { return Self.dead }  // overlong, surrogate or beyond U+10FFFF
                 return try advance(key.stacks, key.partial)
             }
         }
-        // A partial character: alive while some top may match a code point it can become.
+        // A partial character: alive while some top may match a code point it can become
+        // (only well-formed UTF-8 counts: no overlong forms, no surrogates, ≤ U+10FFFF).
         let shift = UInt32(6 * key.remaining)
-        let lo = key.partial << shift
-        let hi = lo | ((1 << shift) - 1)
+        let (lo, hi) = Self.validRange(key.partial << shift, key.partial << shift | ((1 << shift) - 1), length: key.length)
+        guard lo <= hi else { return Self.dead }
+        let surrogates: ClosedRange<UInt32> = 0xD800...0xDFFF
         let possible = key.stacks.contains { st in
-            st >= 0 && grammar.classes[Int(grammar.elements[Int(nodePosition[Int(st)])].value)].intersects(lo, hi)
+            guard st >= 0 else { return false }
+            let c = grammar.classes[Int(grammar.elements[Int(nodePosition[Int(st)])].value)]
+            if lo >= surrogates.lowerBound && hi <= surrogates.upperBound { return false }
+            if lo < surrogates.lowerBound && hi > surrogates.upperBound {
+                return c.intersects(lo, surrogates.lowerBound - 1) || c.intersects(surrogates.upperBound + 1, hi)
+            }
+            if hi >= surrogates.lowerBound && hi <= surrogates.upperBound { return c.intersects(lo, surrogates.lowerBound - 1) }
+            if lo >= surrogates.lowerBound && lo <= surrogates.upperBound { return c.intersects(surrogates.upperBound + 1, hi) }
+            return c.intersects(lo, hi)
         }
         return possible ? try intern(key) : Self.dead
+    }
+
+    /// `lo...hi` narrowed to the code points a well-formed UTF-8 sequence of `length`
+    /// bytes can encode (Unicode Table 3-7: 2 bytes ≥ U+0080, 3 bytes ≥ U+0800, 4 bytes
+    /// ≥ U+10000 and ≤ U+10FFFF); a single surrogate code point is refused too. Empty
+    /// (lo > hi) when nothing is left.
+    static func validRange(_ lo: UInt32, _ hi: UInt32, length: UInt8) -> (UInt32, UInt32) {
+        let minimum: UInt32 = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000
+        let l = max(lo, minimum), h = min(hi, 0x10FFFF)
+        if l == h && (0xD800...0xDFFF).contains(l) { return (1, 0) }
+        return (l, h)
     }
 
     private func advance(_ stacks: [Int32], _ c: UInt32) throws -> Int32 {
@@ -258,6 +283,6 @@ final class GrammarMatcher {
             for p in chain { n = node(p, n) }
             stacks.append(n)
         }
-        return try intern(StateKey(stacks: normalized(stacks), partial: key.partial, remaining: key.remaining))
+        return try intern(StateKey(stacks: normalized(stacks), partial: key.partial, remaining: key.remaining, length: key.length))
     }
 }
