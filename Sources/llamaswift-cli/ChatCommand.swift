@@ -95,6 +95,7 @@ func chatCommand(_ o: Options) throws {
         // shown; an answer stopped otherwise (Ctrl-C, a full context) may have shown a last
         // token it did not decode: the next turn renders the whole conversation again.
         let whole = result.stopReason == .endOfGeneration || result.stopReason == .maxTokens
+            || result.stopReason == .grammarComplete
         held = whole ? held + prompt + reply : ""
         if firstPromptTokens == 0 { firstPromptTokens = result.promptTokens }
         msgs.append(ChatMessage(role: "assistant", content: reply))
