@@ -42,7 +42,7 @@ __all__ = ["LlamaSwiftError", "Status", "library_path", "lib"]
 # ------------------------------------------------------------------------------------
 
 LLAMASWIFT_VERSION_MAJOR = 0
-LLAMASWIFT_VERSION_MINOR = 4
+LLAMASWIFT_VERSION_MINOR = 5
 LLAMASWIFT_VERSION_PATCH = 0
 LLAMASWIFT_VERSION_STRING = "0.5.0"
 LLAMASWIFT_VERSION_NUMBER = LLAMASWIFT_VERSION_MAJOR * 10000 + LLAMASWIFT_VERSION_MINOR * 100 + LLAMASWIFT_VERSION_PATCH
