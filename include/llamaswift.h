@@ -369,7 +369,26 @@ typedef struct llamaswift_session_params {
     float rope_freq_base;        /* 0 = the model's */
     float rope_scaling_factor;   /* 0 = the model's */
     uint32_t rope_original_ctx;  /* 0 = the model's (for dynamic NTK) */
+    /* Appended in 0.5 (a caller whose struct_size ends before a field gets its default): */
+    bool embeddings;             /* compute embeddings instead of logits (see
+                                    llamaswift_session_embeddings); default false */
+    int32_t pooling_type;        /* llamaswift_pooling_type, with embeddings; default UNSPECIFIED */
+    int32_t embd_normalize;      /* with embeddings, llama.cpp's --embd-normalize: -1 none (default),
+                                    0 scaled so the largest |value| is 32760 (int16 range),
+                                    1 taxicab (L1), 2 euclidean (L2), p > 2 the p-norm (p ≤ 65536);
+                                    applied to each output vector */
 } llamaswift_session_params;
+
+/* How embeddings are pooled over the tokens of one decode call
+ * (llamaswift_session_params.pooling_type): llama.cpp's llama_pooling_type, with its
+ * numbers (its RANK, 4, a classifier head, is not supported). Since 0.5. */
+typedef enum llamaswift_pooling_type {
+    LLAMASWIFT_POOLING_TYPE_UNSPECIFIED = -1, /* the model's <arch>.pooling_type, else NONE */
+    LLAMASWIFT_POOLING_TYPE_NONE = 0,         /* one vector per token of the call */
+    LLAMASWIFT_POOLING_TYPE_MEAN = 1,         /* the mean of the call's token vectors */
+    LLAMASWIFT_POOLING_TYPE_CLS = 2,          /* the call's first token's vector */
+    LLAMASWIFT_POOLING_TYPE_LAST = 3          /* the call's last token's vector */
+} llamaswift_pooling_type;
 
 /* Writes the default session parameters into the first `size` bytes of *p (see
  * llamaswift_model_params_init). Errors: INVALID_ARGUMENT (p NULL, size < 4). */
@@ -385,7 +404,8 @@ static inline llamaswift_session_params llamaswift_session_default_params(void) 
  * scratch buffers once, and starts its worker threads. The session holds a reference to
  * the model, so the model may be freed first. On failure *out = NULL.
  * Errors: INVALID_ARGUMENT (model or out NULL; a vocab_only model; n_ctx over 1,048,576,
- * n_threads over 512, n_batch over 65,536; an invalid RoPE override), OUT_OF_MEMORY
+ * n_threads over 512, n_batch over 65,536; an invalid RoPE override; with embeddings, a
+ * pooling_type outside -1 … 3 or an embd_normalize outside -1 … 65536), OUT_OF_MEMORY
  * (the cache or buffers cannot be allocated — the message gives the size).
  * Any thread; different sessions are independent. */
 llamaswift_status llamaswift_session_create(llamaswift_model *model, const llamaswift_session_params *params,
@@ -561,6 +581,8 @@ static inline llamaswift_sampler_params llamaswift_sampler_default_params(void) 
 
 /* Creates a sampler. Steps, in order (llama.cpp's chain with the default
  * LLAMASWIFT_TEMPERATURE_LAST):
+ *   0. the logit bias, if set (llamaswift_sampler_set_logit_bias; since 0.5), then
+ *      the grammar mask, if set (llamaswift_sampler_set_grammar; since 0.5);
  *   1. penalties over the last penalty_last_n tokens (repetition: positive logits
  *      divided, negative multiplied; then frequency × count and presence subtracted);
  *   2. temperature 0 → argmax (lowest id on ties), done;
@@ -590,9 +612,11 @@ llamaswift_status llamaswift_sampler_create(const llamaswift_sampler_params *par
 void llamaswift_sampler_free(llamaswift_sampler *sampler);
 
 /* Samples a token from the session's current logits (the last token's) and records it
- * in the penalty window. The session is only read.
+ * in the penalty window. The session is only read. The sampler keeps a copy of the
+ * logits for llamaswift_sampler_last_logprobs (since 0.5).
  * Errors: INVALID_ARGUMENT (a handle or token NULL; the session has no logits — decode
- * first). One thread at a time per sampler and session. */
+ * first; an embeddings session, which has none; the logit bias bans every token).
+ * One thread at a time per sampler and session. */
 llamaswift_status llamaswift_sampler_sample(llamaswift_sampler *sampler, const llamaswift_session *session,
                                             int32_t *token);
 
@@ -623,6 +647,36 @@ typedef enum llamaswift_stop_reason {
                                               (with one, that token ends it: END_OF_GENERATION) */
 } llamaswift_stop_reason;
 
+/* A token and its log-probability (natural log). This struct never grows (arrays of it
+ * are passed). Since 0.5. */
+typedef struct llamaswift_token_logprob {
+    int32_t token;
+    float logprob;  /* ≤ 0; -INFINITY for a token the model's logits rule out */
+} llamaswift_token_logprob;
+
+/* One generated token, as llamaswift_generate's token callback receives it. The library
+ * owns it and everything it points to, valid only during the call. The library fills
+ * it; fields may be appended in later versions (read only those you know). Since 0.5. */
+typedef struct llamaswift_generated_token {
+    int32_t token;                        /* the token id */
+    float logprob;                        /* its log-probability (llamaswift_sampler_last_logprobs) */
+    const char *piece;                    /* piece_len bytes of its text (llamaswift_token_to_piece:
+                                             control tokens render their text; may be part of a
+                                             UTF-8 character); not NUL-terminated; may be
+                                             NULL when piece_len is 0 */
+    size_t piece_len;
+    const llamaswift_token_logprob *top;  /* the n_top most probable tokens, descending (ties:
+                                             lower id first); NULL when n_top is 0 */
+    size_t n_top;                         /* min(params.n_probs, n_vocab) */
+} llamaswift_generated_token;
+
+/* Receives each generated token (params.token_callback), before its text reaches the
+ * piece callback. Return true to continue, false to stop (stop reason CALLBACK: the
+ * token counts in n_generated, its text is not streamed, text held back before it for
+ * stop-string matching is). Same rules as llamaswift_piece_callback: it must not call
+ * llamaswift functions on the same session or sampler. Since 0.5. */
+typedef bool (*llamaswift_token_callback)(const llamaswift_generated_token *token, void *user_data);
+
 typedef struct llamaswift_generate_params {
     uint32_t struct_size;
     int32_t max_tokens;              /* tokens to generate at most; -1 = until EOG or a full context; default 256 */
@@ -642,6 +696,12 @@ typedef struct llamaswift_generate_params {
                                         false: a full context ends the generation (STOP_CONTEXT_FULL) */
     bool append;                     /* the prompt continues the session's tokens (a chat's next turn, its
                                         new text only; reuse_cache is then ignored); default false */
+    /* Appended in 0.5 (read only when struct_size covers all three): */
+    llamaswift_token_callback token_callback; /* NULL (default): none; else called for each
+                                        generated token, see llamaswift_generate */
+    void *token_callback_user_data;  /* passed to token_callback; default NULL */
+    uint32_t n_probs;                /* most probable tokens given to token_callback with each token
+                                        (llama.cpp's n_probs); default 0: only the chosen token's */
 } llamaswift_generate_params;
 
 /* Writes the default generate parameters (see llamaswift_model_params_init). */
@@ -687,10 +747,15 @@ typedef bool (*llamaswift_piece_callback)(const char *text, size_t len, void *us
  * dropped (llamaswift_session_shift) — also before the prompt, when it does not fit
  * after the cached tokens — so generation goes on; result->n_context_shifts counts the
  * shifts. The prompt's tokens are added to the sampler's penalty window.
+ * With params.token_callback (since 0.5) each generated token (not an end-of-generation
+ * token) is reported with its log-probability and params.n_probs alternatives (see
+ * llamaswift_generated_token, llamaswift_sampler_last_logprobs) before its text is
+ * streamed; the sampler's logit bias applies to every token sampled.
  * `params` may be NULL (defaults); `result` may be NULL, else the caller sets
  * result->struct_size and gets counts, stop reason and speeds — also on CANCELLED.
  * Errors: INVALID_ARGUMENT (session, sampler NULL; prompt NULL with len > 0; an empty
- * prompt; a prompt over 64 MiB; bad params), CONTEXT_FULL (the prompt alone does not
+ * prompt; a prompt over 64 MiB; bad params — n_probs over 1,048,576; an embeddings
+ * session; the logit bias bans every token), CONTEXT_FULL (the prompt alone does not
  * fit: nothing was generated; with context_shift: not even after dropping every token
  * after n_keep), CANCELLED (stop reason CANCELLED; text so far was streamed),
  * OUT_OF_MEMORY (the prompt's tokenization, as llamaswift_tokenize).
@@ -785,6 +850,73 @@ llamaswift_status llamaswift_batch_decode(const llamaswift_batch_item *items, si
                                           const llamaswift_batch_params *params);
 
 /* ---------------------------------------------------------------------------------- */
+/* Logit bias, log-probabilities, embeddings (since 0.5)                               */
+/* ---------------------------------------------------------------------------------- */
+
+/* One token's logit bias. This struct never grows (arrays of it are passed). */
+typedef struct llamaswift_logit_bias {
+    int32_t token; /* ≥ 0 */
+    float bias;    /* added to the token's logit; -INFINITY bans the token; not NaN */
+} llamaswift_logit_bias;
+
+/* Sets the sampler's logit bias (llama.cpp's llama_sampler_init_logit_bias, OpenAI's
+ * logit_bias): `n` entries, copied, replacing the previous set (n = 0 clears it; bias
+ * may then be NULL). Each bias is added to its token's logit FIRST in the chain of
+ * llamaswift_sampler_create — before a grammar's mask, the penalties, greedy selection and the filters,
+ * as llama.cpp's common sampler orders it. Entries for the same token add up.
+ * A bias of -INFINITY bans the token: it is never sampled, at any temperature, greedy
+ * included. When bans leave no token (every logit -INFINITY),
+ * llamaswift_sampler_sample returns INVALID_ARGUMENT ("bans every token") rather than
+ * llama.cpp's arbitrary token. +INFINITY makes the token's logit +infinity, which takes
+ * all the probability (shared among such tokens); a finite +100 makes a token all but
+ * certain. A token at or past the vocabulary of the logits being sampled is ignored (as
+ * llama.cpp's sampler does), so one sampler may serve models of different
+ * vocabularies; check ids against n_vocab yourself if that is an error for you.
+ * Log-probabilities are not affected (llamaswift_sampler_last_logprobs).
+ * Errors: INVALID_ARGUMENT (sampler NULL; bias NULL with n > 0; n over 1,048,576; a
+ * token < 0 or a NaN bias — the message gives the index); on error the previous set
+ * stays. One thread at a time per sampler. */
+llamaswift_status llamaswift_sampler_set_logit_bias(llamaswift_sampler *sampler, const llamaswift_logit_bias *bias,
+                                                    size_t n);
+
+/* The log-probabilities of the token the last llamaswift_sampler_sample returned
+ * (llamaswift_generate samples through the same call): *chosen gets that token and its
+ * log-probability, top[0 … *n_written − 1] the n_top most probable tokens (descending;
+ * ties: lower id first; *n_written = min(n_top, n_vocab)).
+ * WHICH DISTRIBUTION: the model's raw logits for that token — before the logit bias,
+ * the grammar mask, penalties, temperature and the top-k/top-p/min-p filters — as llama.cpp's server
+ * reports n_probs (a softmax of llama_get_logits_ith) and llama-cpp-python logprobs:
+ *     logprob(i) = l_i − max_j l_j − log Σ_j exp(l_j − max_j l_j)   (in double precision)
+ * So a token forced by a bias shows the probability the model gave it. The sampler
+ * keeps a copy of the logits it sampled (n_vocab floats), so the session may have
+ * decoded further since. Cost: one pass over the vocabulary per call.
+ * chosen and n_written may be NULL; top may be NULL when n_top is 0.
+ * Errors: INVALID_ARGUMENT (sampler NULL; top NULL with n_top > 0; n_top over
+ * PTRDIFF_MAX; no token sampled yet). One thread at a time per sampler. */
+llamaswift_status llamaswift_sampler_last_logprobs(const llamaswift_sampler *sampler,
+                                                   llamaswift_token_logprob *chosen, llamaswift_token_logprob *top,
+                                                   size_t n_top, size_t *n_written);
+
+/* The embeddings of the last decode of a session created with params.embeddings:
+ * the final hidden states — the output of the model's final norm (RMSNorm · output_norm),
+ * the input of the output projection; llama.cpp's embeddings, Hugging Face's
+ * last_hidden_state — of the tokens of that one decode call (or batch item), pooled as
+ * params.pooling_type says: NONE gives *n_rows = the call's token count vectors (row i
+ * is the call's token i), MEAN, CLS (the call's first token) and LAST (its last token)
+ * give one, *n_rows = 1; each vector n_embd floats (llamaswift_model_info.n_embd),
+ * normalised per params.embd_normalize. Pooling is over the call's tokens only, as
+ * llama.cpp pools over a sequence's tokens in its batch: to embed a text, decode all of
+ * its tokens in one call on a fresh (or rewound) session. Attention is causal, as the
+ * model was trained. An embeddings session computes no logits — the output projection
+ * is skipped, which saves its cost — so llamaswift_session_logits is NULL and
+ * llamaswift_sampler_sample fails on it. Works for every family the engine runs.
+ * Owned by the session; valid until the next decode, rewind, copy_prefix or free.
+ * NULL (and *n_rows = 0) before the first decode, after a rewind, for a session without
+ * embeddings, or a NULL/invalid session. n_rows may be NULL. One thread at a time per
+ * session; does not set the last error. */
+const float *llamaswift_session_embeddings(const llamaswift_session *session, size_t *n_rows);
+
+/* ---------------------------------------------------------------------------------- */
 /* Grammars and JSON Schema (since 0.5)                                                 */
 /* ---------------------------------------------------------------------------------- */
 
@@ -795,10 +927,17 @@ llamaswift_status llamaswift_batch_decode(const llamaswift_batch_item *items, si
  * llamaswift_sampler_sample draws only tokens whose text keeps the output a prefix of
  * a sentence of the grammar, starting at rule `root_rule` (NULL = "root"), and advances
  * the grammar past each token it returns.
- * ORDER: the grammar comes first — tokens it does not allow get logit -inf before the
- * penalties and every filter (llama.cpp's order with grammar_first; its common sampler by
- * default draws first without the grammar and applies it and draws again only when that
- * token does not fit, which gives the same token when greedy).
+ * ORDER: step 0 of llamaswift_sampler_create's chain is the logit bias, then the grammar
+ * mask — tokens it does not allow get logit -inf (set, not added: no bias, not even
+ * +INFINITY, brings back a token the grammar rules out; a token banned by a -INFINITY
+ * bias stays banned whatever the grammar allows) — then the penalties and every filter.
+ * llama.cpp masks before its chain, whose first step is the bias (its order with
+ * grammar_first; its common sampler by default draws first without the grammar and
+ * applies it and draws again only when that token does not fit, which gives the same
+ * token when greedy); for finite and -INFINITY biases both orders give the same logits.
+ * When the grammar's allowed tokens are all banned, sampling fails with
+ * INVALID_ARGUMENT. The grammar does not change log-probabilities
+ * (llamaswift_sampler_last_logprobs: the model's raw logits).
  * Which tokens: a token is allowed when its text (llamaswift_token_to_piece with control
  * tokens rendered as nothing) is non-empty and keeps the output inside the grammar; it may
  * end inside a UTF-8 character that the grammar can still complete. Control and unknown

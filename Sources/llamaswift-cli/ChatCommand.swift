@@ -26,6 +26,7 @@ func chatCommand(_ o: Options) throws {
     let session = try Session(model: model, options: o.sessionOptions)
     let sampler = try Sampler(options: o.samplerOptions)
     try attachGrammar(o, sampler, model)
+    try setLogitBias(o.logitBias, sampler, vocabulary: session.vocabularySize)
     try interrupts.start(session: session)
     let input = LineReader()
     var msgs: [ChatMessage] = []

@@ -119,19 +119,24 @@ func runCommand(_ o: Options) throws {
     let session = try Session(model: model, options: o.sessionOptions)
     let sampler = try Sampler(options: o.samplerOptions)
     try attachGrammar(o, sampler, model)
+    try setLogitBias(o.logitBias, sampler, vocabulary: session.vocabularySize)
     var go = GenerateOptions()
     go.maxTokens = o.nPredict
     go.contextShift = o.contextShift
     go.keep = max(o.keep, 0)
+    go.nProbs = o.nProbs
     var result = GenerateResult()
     let bytes = Array(text.utf8)
     try bytes.withUnsafeBytes { p in
-        try Generator.generate(session: session, sampler: sampler, prompt: p, options: go, result: &result) {
-            writeOut($0)
+        try Generator.generate(
+            session: session, sampler: sampler, prompt: p, options: go, result: &result,
+            onToken: o.nProbs > 0 ? { printTokenJSON($0, model) } : nil
+        ) {
+            if o.nProbs == 0 { writeOut($0) }
             return true
         }
     }
-    print("")
+    if o.nProbs == 0 { print("") }
     report(result, threads: session.threadCount)
     if result.contextShifts > 0 { err("context shifted \(result.contextShifts) time(s)\n") }
 }

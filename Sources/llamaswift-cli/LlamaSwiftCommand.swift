@@ -15,7 +15,7 @@ struct LlamaSwiftCommand: ParsableCommand {
         abstract: "Run LLaMA-family GGUF models on the CPU (flags spelled as llama.cpp spells them).",
         version: cliVersion,
         subcommands: [
-            Run.self, Chat.self, Info.self, Tokenize.self, Perplexity.self, Bench.self, BenchTokenize.self,
+            Run.self, Chat.self, Info.self, Tokenize.self, Perplexity.self, Bench.self, BenchTokenize.self, Embed.self,
             JSONSchemaToGrammarCommand.self, GrammarBench.self,
         ])
 }
@@ -194,6 +194,7 @@ struct Run: ParsableCommand {
     @OptionGroup var context: ContextFlags
     @OptionGroup var contextShift: ContextShiftFlags
     @OptionGroup var grammarFlags: GrammarFlags
+    @OptionGroup var tokenControl: TokenControlFlags
 
     func validate() throws {
         guard (prompt == nil) != (file == nil) else { throw ValidationError("give the prompt as -p TEXT or -f FILE (one of them)") }
@@ -206,6 +207,7 @@ struct Run: ParsableCommand {
         sampling.apply(&o)
         context.apply(&o)
         contextShift.apply(&o)
+        try tokenControl.apply(&o)
         o.prompt = prompt
         o.file = file
         o.raw = raw
@@ -231,6 +233,7 @@ struct Chat: ParsableCommand {
     @OptionGroup var context: ContextFlags
     @OptionGroup var contextShift: ContextShiftFlags
     @OptionGroup var grammarFlags: GrammarFlags
+    @OptionGroup var logitBias: LogitBiasFlags
 
     func run() throws {
         var o = Options()
@@ -239,6 +242,7 @@ struct Chat: ParsableCommand {
         sampling.apply(&o)
         context.apply(&o)
         contextShift.apply(&o)
+        try logitBias.apply(&o)
         try reportingErrors {
             try grammarFlags.apply(&o)
             try chatCommand(o)

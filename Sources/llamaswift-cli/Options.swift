@@ -34,6 +34,9 @@ struct Options {
     var contextShift = true
     /// GBNF text from --grammar, --grammar-file or -j/--json-schema (converted).
     var grammar: [UInt8]?
+    /// run and chat: logit bias entries (--logit-bias); run: top log-probabilities per token (--n-probs).
+    var logitBias: [(token: Int32, bias: Float)] = []
+    var nProbs = 0
 
     func requireModel() throws -> String {
         guard let model else { throw CLIError("-m MODEL is required") }

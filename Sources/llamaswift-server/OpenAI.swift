@@ -14,6 +14,11 @@ struct CompletionRequest {
     var stops: [String] = []
     var presencePenalty: Float = 0
     var frequencyPenalty: Float = 0
+    /// OpenAI's logit_bias: {"token id": bias in −100 … 100}, added to the logits first.
+    var logitBias: [(token: Int32, bias: Float)] = []
+    /// Log-probabilities asked for (chat: logprobs true with top_logprobs 0 … 20;
+    /// completions: logprobs 0 … 5): the alternatives per token; nil = none asked.
+    var topLogprobs: Int? = nil
 
     struct RequestError: Error {
         let message: String
@@ -80,6 +85,33 @@ struct CompletionRequest {
         if let s = try number("seed", -9.2e18...1.8e19) { seed = UInt64(bitPattern: Int64(s)) }
         if let p = try number("presence_penalty", -2...2) { presencePenalty = Float(p) }
         if let f = try number("frequency_penalty", -2...2) { frequencyPenalty = Float(f) }
+        if let b = o["logit_bias"], !(b is NSNull) {
+            guard let map = b as? [String: Any] else {
+                throw RequestError(message: "'logit_bias' must be an object of token ids to biases", param: "logit_bias")
+            }
+            logitBias = try map.sorted { $0.key < $1.key }.map { key, value in
+                guard let token = Int32(key), token >= 0, let n = value as? NSNumber, (-100...100).contains(n.doubleValue)
+                else {
+                    throw RequestError(
+                        message: "'logit_bias': '\(key)' must be a token id with a bias in -100 … 100", param: "logit_bias")
+                }
+                return (token, n.floatValue)
+            }
+        }
+        if chat {
+            if let l = o["logprobs"], !(l is NSNull) {
+                guard let b = l as? Bool else { throw RequestError(message: "'logprobs' must be a boolean", param: "logprobs") }
+                if b { topLogprobs = 0 }
+            }
+            if let n = try number("top_logprobs", 0...20) {
+                guard topLogprobs != nil else {
+                    throw RequestError(message: "'top_logprobs' needs 'logprobs': true", param: "top_logprobs")
+                }
+                topLogprobs = Int(n)
+            }
+        } else if let n = try number("logprobs", 0...5) {
+            topLogprobs = Int(n)
+        }
         if let s = o["stop"], !(s is NSNull) {
             if let one = s as? String {
                 stops = [one]

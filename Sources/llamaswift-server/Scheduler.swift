@@ -7,6 +7,8 @@ import Synchronization
 final class Job: @unchecked Sendable {
     enum Event: Sendable {
         case text(String)
+        /// A generated token with its log-probability and alternatives (jobs that ask).
+        case token(Int32, Float, [TokenLogProb])
         /// The end: why ("stop", "length"), prompt and generated token counts.
         case done(finishReason: String, promptTokens: Int, completionTokens: Int)
         case failed(String)
@@ -16,6 +18,8 @@ final class Job: @unchecked Sendable {
     let sampler: Sampler
     let maxTokens: Int
     let stops: [[UInt8]]
+    /// Alternatives per token for log-probabilities; nil = no log-probabilities.
+    var topLogprobs: Int? = nil
     let events: AsyncStream<Event>.Continuation
     /// Set by the HTTP side (client gone); read by the scheduler between steps.
     let cancelled = Atomic<Bool>(false)
@@ -163,6 +167,9 @@ final class Scheduler: @unchecked Sendable {
                     continue
                 }
                 job.generated += 1
+                if let n = job.topLogprobs, let lp = job.sampler.lastLogProbs(top: n) {
+                    job.events.yield(.token(token, lp.logProb, lp.top))
+                }
                 // As Generator: every token's text takes part in stop matching; control
                 // and unknown tokens stream as nothing.
                 let bytes = model.tokenizer.piece(for: token, renderSpecial: true) ?? []

@@ -139,6 +139,13 @@ func complete(_ request: Request, chat: Bool) async throws -> Response {
             throw LlamaError(.contextFull, "the prompt has \(prompt.count) tokens; the context holds \(options.ctx)")
         }
         sampler = try Sampler(options: r.samplerOptions)
+        for b in r.logitBias where Int(b.token) >= model.tokenizer.vocabularySize {
+            throw LlamaError(.invalidArgument, "logit_bias: token \(b.token) is not in the vocabulary")
+        }
+        try sampler.setLogitBias(r.logitBias)
+        if r.topLogprobs != nil && r.stream {
+            throw LlamaError(.invalidArgument, "logprobs are not supported with stream: true")
+        }
     } catch {
         let message = (error as? LlamaError)?.message ?? "\(error)"
         return errorResponse(.badRequest, message, type: "invalid_request_error", code: nil)
@@ -147,6 +154,7 @@ func complete(_ request: Request, chat: Bool) async throws -> Response {
     let job = Job(
         prompt: prompt, sampler: sampler, maxTokens: r.maxTokens >= 0 ? r.maxTokens : options.ctx, stops: r.stops.map { Array($0.utf8) },
         events: continuation)
+    job.topLogprobs = r.topLogprobs
     continuation.onTermination = { _ in job.cancelled.store(true, ordering: .relaxed) }
     guard scheduler.submit(job) else {
         return errorResponse(
@@ -158,16 +166,24 @@ func complete(_ request: Request, chat: Bool) async throws -> Response {
 
     if !r.stream {
         var text = ""
+        var tokens: [(token: Int32, logProb: Float, top: [TokenLogProb])] = []
         for await event in events {
             switch event {
             case .text(let t): text += t
+            case .token(let t, let lp, let top): tokens.append((t, lp, top))
             case .failed(let message):
                 return errorResponse(.badRequest, message, type: "invalid_request_error", code: nil)
             case .done(let reason, let p, let c):
                 let choice: [String: Any] =
                     chat
-                    ? ["index": 0, "message": ["role": "assistant", "content": text], "finish_reason": reason]
-                    : ["index": 0, "text": text, "logprobs": NSNull(), "finish_reason": reason]
+                    ? [
+                        "index": 0, "message": ["role": "assistant", "content": text], "finish_reason": reason,
+                        "logprobs": r.topLogprobs == nil ? NSNull() : OpenAIJSON.chatLogprobs(tokens, model),
+                    ]
+                    : [
+                        "index": 0, "text": text, "finish_reason": reason,
+                        "logprobs": r.topLogprobs == nil ? NSNull() : OpenAIJSON.completionLogprobs(tokens, model),
+                    ]
                 return json(
                     .ok,
                     OpenAIJSON.encode([
@@ -202,6 +218,7 @@ func complete(_ request: Request, chat: Bool) async throws -> Response {
         for await event in events {
             switch event {
             case .text(let t): try await writer.write(chunk(t, nil))
+            case .token: break  // refused with stream: true
             case .done(let reason, _, _): try await writer.write(chunk(nil, reason))
             case .failed(let message):
                 let err = OpenAIJSON.error(message, type: "server_error", code: nil)

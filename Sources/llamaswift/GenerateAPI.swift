@@ -4,11 +4,18 @@ import LlamaSwift
 let defaultGenerateParams = llamaswift_generate_params(
     struct_size: UInt32(MemoryLayout<llamaswift_generate_params>.size), max_tokens: 256,
     tokenize_flags: LLAMASWIFT_TOKENIZE_ADD_SPECIAL | LLAMASWIFT_TOKENIZE_PARSE_SPECIAL,
-    stop_strings: nil, n_stop_strings: 0, reuse_cache: true, n_keep: 0, context_shift: true, append: false)
+    stop_strings: nil, n_stop_strings: 0, reuse_cache: true, n_keep: 0, context_shift: true, append: false,
+    token_callback: nil, token_callback_user_data: nil, n_probs: 0)
 
 /// The first struct_size that covers n_keep, context_shift and append: a smaller one is
 /// a caller built before them, whose bytes there are padding, not fields.
 let generateParamsShiftSize = MemoryLayout<llamaswift_generate_params>.offset(of: \.append)! + 1
+
+/// The first struct_size that covers token_callback, its user data and n_probs (0.5).
+let generateParamsTokenSize = MemoryLayout<llamaswift_generate_params>.offset(of: \.n_probs)! + 4
+
+/// Most top tokens a generate reports per token (params.n_probs).
+let maxProbs = 1 << 20
 
 @c @implementation
 public func llamaswift_generate_params_init(
@@ -52,6 +59,16 @@ public func llamaswift_generate(
             o.contextShift = p.context_shift
             o.append = p.append
         }
+        var tokenCallback: llamaswift_token_callback? = nil
+        var tokenUser: UnsafeMutableRawPointer? = nil
+        if p.struct_size >= generateParamsTokenSize {
+            guard p.n_probs <= maxProbs else {
+                throw LlamaError(.invalidArgument, "n_probs \(p.n_probs) is over the limit of \(maxProbs)")
+            }
+            o.nProbs = Int(p.n_probs)
+            tokenCallback = p.token_callback
+            tokenUser = p.token_callback_user_data
+        }
         let nStops = try sizeArgument(p.n_stop_strings, "params->n_stop_strings")
         if nStops > 0 {
             guard let list = p.stop_strings else {
@@ -66,7 +83,21 @@ public func llamaswift_generate(
         try Generator.generate(
             session: session, sampler: sampler,
             prompt: UnsafeRawBufferPointer(start: prompt.map { UnsafeRawPointer($0) }, count: len),
-            options: o, result: &result
+            options: o, result: &result,
+            onToken: tokenCallback.map { cb in
+                { (g: GeneratedToken) -> Bool in
+                    let top = g.top.map { llamaswift_token_logprob(token: $0.token, logprob: $0.logProb) }
+                    return g.piece.withUnsafeBytes { piece in
+                        top.withUnsafeBufferPointer { tp in
+                            var info = llamaswift_generated_token(
+                                token: g.token, logprob: g.logProb,
+                                piece: piece.baseAddress?.assumingMemoryBound(to: CChar.self), piece_len: piece.count,
+                                top: tp.isEmpty ? nil : tp.baseAddress, n_top: tp.count)
+                            return cb(&info, tokenUser)
+                        }
+                    }
+                }
+            }
         ) { bytes in
             guard let callback else { return true }
             return bytes.withUnsafeBytes {

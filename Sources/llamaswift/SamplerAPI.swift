@@ -64,6 +64,9 @@ public func llamaswift_sampler_sample(
         let sampler = try samplerFrom(smp)
         let session = try sessionFrom(s)
         let token = try required(token, "token")
+        guard session.embeddingOptions == nil else {
+            throw LlamaError(.invalidArgument, "the session computes embeddings, not logits: nothing to sample")
+        }
         guard let logits = session.lastLogits else {
             throw LlamaError(.invalidArgument, "the session has no logits: decode tokens first")
         }

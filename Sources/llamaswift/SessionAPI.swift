@@ -13,7 +13,8 @@ func sessionFrom(_ p: OpaquePointer?, _ name: String = "session") throws -> Sess
 
 let defaultSessionParams = llamaswift_session_params(
     struct_size: UInt32(MemoryLayout<llamaswift_session_params>.size), n_ctx: 0, n_batch: 0, n_threads: 0,
-    logits_all: false, kv_type: 0, rope_scaling_type: 0, rope_freq_base: 0, rope_scaling_factor: 0, rope_original_ctx: 0
+    logits_all: false, kv_type: 0, rope_scaling_type: 0, rope_freq_base: 0, rope_scaling_factor: 0, rope_original_ctx: 0,
+    embeddings: false, pooling_type: LLAMASWIFT_POOLING_TYPE_UNSPECIFIED.rawValue, embd_normalize: -1
 )
 
 @c @implementation
@@ -23,7 +24,7 @@ public func llamaswift_session_params_init(
     guarded { try writeParams(p, size: size, value: defaultSessionParams) }
 }
 
-func sessionOptions(_ p: llamaswift_session_params) throws -> SessionOptions {
+func sessionOptions(_ p: llamaswift_session_params, model: Model) throws -> SessionOptions {
     var o = SessionOptions()
     o.contextLength = Int(p.n_ctx)
     o.batchSize = Int(p.n_batch)
@@ -51,6 +52,19 @@ func sessionOptions(_ p: llamaswift_session_params) throws -> SessionOptions {
     o.ropeFreqBase = Double(p.rope_freq_base)
     o.ropeScalingFactor = Double(p.rope_scaling_factor)
     o.ropeOriginalContext = Int(p.rope_original_ctx)
+    if p.embeddings {
+        let pooling: Pooling?
+        if p.pooling_type == LLAMASWIFT_POOLING_TYPE_UNSPECIFIED.rawValue {
+            pooling = model.config?.poolingType ?? Pooling.none
+        } else {
+            pooling = Pooling(rawValue: p.pooling_type)
+        }
+        guard let pooling else {
+            throw LlamaError(
+                .invalidArgument, "pooling_type \(p.pooling_type) is not a llamaswift_pooling_type (-1 … 3)")
+        }
+        o.embeddings = EmbeddingOptions(pooling: pooling, normalize: Int(p.embd_normalize))
+    }
     return o
 }
 
@@ -64,7 +78,7 @@ public func llamaswift_session_create(
         out.pointee = nil
         let model = try modelFrom(m)
         let p = try readParams(params, defaults: defaultSessionParams, name: "params")
-        let session = try Session(model: model, options: try sessionOptions(p))
+        let session = try Session(model: model, options: try sessionOptions(p, model: model))
         out.pointee = try Handles.make(SessionHandle(session), kind: .session)
     }
 }

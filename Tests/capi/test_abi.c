@@ -18,7 +18,13 @@ int main(void) {
     CHECK(sizeof(llamaswift_model_params) == 32);
     CHECK(LLAMASWIFT_LOG_ERROR == 1 && LLAMASWIFT_LOG_DEBUG == 4);
     CHECK(sizeof(llamaswift_model_info) == 88);
-    CHECK(sizeof(llamaswift_session_params) == 40);
+    /* 0.5: llamaswift_session_params gained embeddings, pooling_type and embd_normalize
+     * (40 → 52 bytes, all past 0.4's 40). */
+    CHECK(offsetof(llamaswift_session_params, embeddings) == 40);
+    CHECK(offsetof(llamaswift_session_params, pooling_type) == 44);
+    CHECK(offsetof(llamaswift_session_params, embd_normalize) == 48);
+    CHECK(sizeof(llamaswift_session_params) == 52);
+    CHECK(LLAMASWIFT_POOLING_TYPE_UNSPECIFIED == -1 && LLAMASWIFT_POOLING_TYPE_LAST == 3);
     CHECK(sizeof(llamaswift_sampler_params) == 56);
     /* 0.4: llamaswift_generate_params gained n_keep, context_shift and append (40 → 48
      * bytes; n_keep lands in 0.3's trailing padding, so they are read only when
@@ -29,13 +35,22 @@ int main(void) {
     CHECK(offsetof(llamaswift_generate_params, context_shift) == 40);
     CHECK(offsetof(llamaswift_generate_params, append) == 41);
     CHECK(offsetof(llamaswift_generate_result, n_context_shifts) == 56);
-    CHECK(sizeof(llamaswift_generate_params) == 48);
+    /* 0.5: llamaswift_generate_params gained token_callback, its user data and n_probs
+     * (48 → 72 bytes; read only when struct_size covers all three, ≥ 68); the token
+     * structs are new. */
+    CHECK(offsetof(llamaswift_generate_params, token_callback) == 48);
+    CHECK(offsetof(llamaswift_generate_params, token_callback_user_data) == 56);
+    CHECK(offsetof(llamaswift_generate_params, n_probs) == 64);
+    CHECK(sizeof(llamaswift_generate_params) == 72);
+    CHECK(sizeof(llamaswift_token_logprob) == 8);
+    CHECK(sizeof(llamaswift_logit_bias) == 8);
+    CHECK(offsetof(llamaswift_generated_token, n_top) == 32 && sizeof(llamaswift_generated_token) == 40);
     CHECK(sizeof(llamaswift_generate_result) == 64);
     CHECK(sizeof(llamaswift_chat_message) == 2 * sizeof(void *));
     CHECK(sizeof(llamaswift_batch_item) == 3 * sizeof(void *));
     CHECK(sizeof(llamaswift_batch_params) == 8);
     CHECK(LLAMASWIFT_OK == 0 && LLAMASWIFT_ERR_INTERNAL == 9);
-    /* 0.5: no struct changed; llamaswift_stop_reason gained GRAMMAR_COMPLETE. */
+    /* 0.5 (grammars): llamaswift_stop_reason gained GRAMMAR_COMPLETE (no struct changed). */
     CHECK(LLAMASWIFT_STOP_GRAMMAR_COMPLETE == 7);
 #else
 #error "record the struct sizes of this version"

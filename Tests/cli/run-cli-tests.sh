@@ -164,6 +164,40 @@ expect "unsupported schema keyword" 1 "keyword 'uniqueItems' is not supported" -
 expect "two grammar flags" 64 "at most one of" -- "$cli" run -m "$model" -p hi --grammar 'root ::= "a"' -j '{}'
 expect "json-schema-to-grammar" 0 "^root ::= " -- "$cli" json-schema-to-grammar '{"type":"integer","minimum":1,"maximum":9}'
 expect "grammar-bench" 0 "pass 2 \(warm\)" -- "$cli" grammar-bench -m "$model" -f "$root/Tests/Fixtures/grammar/bench.json"
+# Logit bias, --n-probs, embed (0.5).
+expect "--logit-bias +100 forces a token" 0 "^\(\)\(\)\(\)\(\)" -- "$cli" run -m "$model" -p "The capital of France is" \
+    --raw -n 4 --temp 0.8 -s 3 --logit-bias 1000+100
+expect "--logit-bias bad syntax" 64 "expected TOKEN\+BIAS" -- "$cli" run -m "$model" -p hi -l 5x
+expect "--logit-bias token past the vocabulary" 1 "not in the vocabulary" -- "$cli" run -m "$model" -p hi -l 99999999+1
+"$cli" run -m "$model" -p "The capital of France is" --raw -n 3 --temp 0 --n-probs 2 >"$work/probs" 2>/dev/null
+greedy=$("$cli" run -m "$model" -p "The capital of France is" --raw -n 1 --temp 0 2>/dev/null | head -c 6)
+if python3 - "$work/probs" "$greedy" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert len(lines) == 3, lines
+for l in lines:
+    assert len(l["top"]) == 2 and l["top"][0]["logprob"] >= l["top"][1]["logprob"]
+    assert l["token"] == l["top"][0]["token"] and l["logprob"] == l["top"][0]["logprob"] <= 0  # greedy: the top one
+assert lines[0]["piece"] == sys.argv[2], (lines[0]["piece"], sys.argv[2])
+PY
+then ok; else bad "--n-probs JSON lines"; sed 's/^/    /' "$work/probs" >&2; fi
+# --logit-bias with -inf bans the greedy first token.
+first=$(python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())['token'])" "$work/probs")
+"$cli" run -m "$model" -p "The capital of France is" --raw -n 1 --temp 0 --n-probs 1 -l "$first-inf" >"$work/ban" 2>/dev/null
+if python3 -c "import json,sys; t=json.loads(open(sys.argv[1]).readline()); assert t['token'] != int(sys.argv[2])" \
+    "$work/ban" "$first"; then ok; else bad "--logit-bias TOKEN-inf"; fi
+"$cli" embed -m "$model" -p "Hello world" --pooling mean >"$work/mean" 2>/dev/null
+"$cli" embed -m "$model" -p "Hello world" --pooling none --embd-normalize -1 >"$work/none" 2>/dev/null
+if python3 - "$work/mean" "$work/none" <<'PY'
+import json, math, sys
+mean, rows = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert len(mean) == 576 and len(rows) >= 2 and all(len(r) == 576 for r in rows)
+m = [sum(c) / len(rows) for c in zip(*rows)]
+n = math.sqrt(sum(x * x for x in m))
+assert max(abs(a - b / n) for a, b in zip(mean, m)) < 1e-5  # mean of the rows, L2-normalised (the default)
+PY
+then ok; else bad "embed --pooling mean = the L2-normalised mean of --pooling none"; fi
+expect "embed bad pooling" 64 "--pooling 'rank'" -- "$cli" embed -m "$model" -p hi --pooling rank
 
 echo "cli: $passed passed, $failed failed"
 [ $failed = 0 ]

@@ -185,3 +185,37 @@ def test_overload_is_503_and_recovers():
         assert s.proc.poll() is None
     finally:
         s.stop()
+
+
+def test_logprobs_and_logit_bias(server):
+    """logprobs (chat: logprobs + top_logprobs; completions: logprobs N) are the model's
+    log-probabilities: greedy picks the most probable, each list is sorted and its first
+    entry is the chosen token; logit_bias -100 removes the greedy token, +100 forces one."""
+    c = server.client()
+    q = [{"role": "user", "content": QUESTIONS[0]}]
+    r = c.chat.completions.create(model="m", messages=q, max_tokens=6, temperature=0, logprobs=True, top_logprobs=3)
+    content = r.choices[0].logprobs.content
+    assert len(content) == r.usage.completion_tokens
+    assert "".join(t.token for t in content) == r.choices[0].message.content
+    for t in content:
+        tops = [a.logprob for a in t.top_logprobs]
+        assert len(tops) == 3 and tops == sorted(tops, reverse=True) and t.logprob == tops[0] <= 0
+        assert bytes(t.bytes).decode() == t.token
+    tc = c.completions.create(model="m", prompt="The capital of France is", max_tokens=3, temperature=0, logprobs=2)
+    lp = tc.choices[0].logprobs
+    assert len(lp.tokens) == 3 and lp.text_offset[0] == 0 and all(len(d) == 2 for d in lp.top_logprobs)
+    assert lp.token_logprobs[0] == max(lp.top_logprobs[0].values())
+    # Token 7042 is " Paris" in SmolLM2's vocabulary, the greedy answer here.
+    assert lp.tokens[0] == " Paris"
+    forced = c.completions.create(model="m", prompt="The capital of France is", max_tokens=2, temperature=1, seed=3,
+                                  logit_bias={"7042": 100})
+    assert forced.choices[0].text == " Paris Paris"
+    banned = c.completions.create(model="m", prompt="The capital of France is", max_tokens=1, temperature=0,
+                                  logit_bias={"7042": -100}, logprobs=1)
+    assert banned.choices[0].text != " Paris"
+    assert banned.choices[0].logprobs.top_logprobs[0] == {" Paris": lp.token_logprobs[0]}  # the model's, unbiased
+    status, body = server.raw("POST", "/v1/completions", json.dumps({"prompt": "x", "logit_bias": {"abc": 1}}))
+    assert status == 400 and b"logit_bias" in body
+    status, body = server.raw("POST", "/v1/chat/completions",
+                              json.dumps({"messages": q, "logprobs": True, "stream": True}))
+    assert status == 400 and b"stream" in body

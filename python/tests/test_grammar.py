@@ -1,7 +1,7 @@
 """Grammar-constrained generation on the real model (SmolLM2-135M-Instruct): every
 output for 24 JSON Schemas parses and validates (jsonschema from PyPI, an independent
-validator); greedy output is deterministic; a yes/no grammar yields exactly one of them;
-bad grammars and unsupported schema keywords raise with a message saying where."""
+validator); greedy output is deterministic; a yes/no grammar yields exactly one of them,
+and with a logit bias banning one word, the other; bad grammars and unsupported schema keywords raise with a message saying where."""
 import json
 
 import jsonschema
@@ -86,6 +86,29 @@ def test_yes_no_grammar(llm):
                                          temperature=0.7, seed=3, max_tokens=8)
         assert out["choices"][0]["message"]["content"] in ("yes", "no")
         assert out["choices"][0]["finish_reason"] == "stop"
+
+
+def test_grammar_with_logit_bias_and_raw_logprobs(llm):
+    """The bias comes before the grammar's mask: banning every token that can start
+    "yes" makes the yes/no answer "no" and the other way round, sampled or greedy; the
+    log-probabilities with a grammar are the raw ones (the same top list as without it)."""
+    yn = 'root ::= "yes" | "no"'
+    pieces = [llm.token_to_piece(t) for t in range(llm.n_vocab())]
+
+    def ban(word):
+        return {t: float("-inf") for t, p in enumerate(pieces) if p and word.encode().startswith(p)}
+
+    prompt = "Is the sun hot? Answer yes or no.\n"
+    for temperature, seed in [(0, 1), (1.0, 3), (1.5, 4)]:
+        for banned, want in [("yes", "no"), ("no", "yes")]:
+            out = llm.create_completion(prompt, grammar=yn, logit_bias=ban(banned), temperature=temperature,
+                                        top_k=0, top_p=1.0, min_p=0.0, seed=seed, max_tokens=8)
+            assert out["choices"][0]["text"] == want, (temperature, seed, banned, out)
+    free = llm.create_completion(prompt, temperature=0, max_tokens=1, logprobs=5)["choices"][0]["logprobs"]
+    constrained = llm.create_completion(prompt, grammar=yn, logit_bias=ban("yes"), temperature=0, max_tokens=1,
+                                        logprobs=5)["choices"][0]["logprobs"]
+    assert constrained["tokens"][0] in ("n", "no")
+    assert constrained["top_logprobs"][0] == pytest.approx(free["top_logprobs"][0], abs=1e-5)
 
 
 def test_response_format_json_object(llm):

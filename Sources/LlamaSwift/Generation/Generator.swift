@@ -30,7 +30,22 @@ public struct GenerateOptions: Sendable {
     public var contextShift = true
     /// Tokens at the start never dropped by a shift (at least Generator.minimumKeep).
     public var keep = 0
+    /// Log-probabilities of the top n_probs tokens given to `onToken` (0: only the
+    /// chosen token's). Sampler+LogProbs.swift says what they are.
+    public var nProbs = 0
     public init() {}
+}
+
+/// One generated token, as `Generator.generate`'s `onToken` receives it.
+public struct GeneratedToken {
+    public var token: Int32
+    /// The token's bytes (llama.cpp's token_to_piece with special = true; may be part of
+    /// a UTF-8 character).
+    public var piece: [UInt8]
+    /// log p(token) under the model's raw logits (Sampler.lastLogProbs).
+    public var logProb: Float
+    /// The `GenerateOptions.nProbs` most probable tokens, descending.
+    public var top: [TokenLogProb]
 }
 
 public struct GenerateResult: Sendable {
@@ -67,19 +82,23 @@ public enum Generator {
     /// applies to. Every piece `onText` receives is valid UTF-8.
     public static func generate(
         session: Session, sampler: Sampler, prompt: UnsafeRawBufferPointer, options: GenerateOptions,
-        result: inout GenerateResult, onText: ([UInt8]) -> Bool
+        result: inout GenerateResult, onToken: ((GeneratedToken) -> Bool)? = nil, onText: ([UInt8]) -> Bool
     ) throws {
         try session.running {
             try generateInCall(
-                session: session, sampler: sampler, prompt: prompt, options: options, result: &result
+                session: session, sampler: sampler, prompt: prompt, options: options, result: &result,
+                onToken: onToken
             ) { onText(TextStream.validUTF8($0)) }
         }
     }
 
     private static func generateInCall(
         session: Session, sampler: Sampler, prompt: UnsafeRawBufferPointer, options: GenerateOptions,
-        result: inout GenerateResult, onText: ([UInt8]) -> Bool
+        result: inout GenerateResult, onToken: ((GeneratedToken) -> Bool)?, onText: ([UInt8]) -> Bool
     ) throws {
+        guard session.embeddingOptions == nil else {
+            throw LlamaError(.invalidArgument, "the session computes embeddings, not logits: it cannot generate")
+        }
         let model = session.model
         let tok = model.tokenizer
         let checked = try tok.tokenizeChecked(prompt, addSpecial: options.addSpecial, parseSpecial: options.parseSpecial)
@@ -165,6 +184,15 @@ public enum Generator {
             result.tokens.append(token)
             // Stop strings see every token's text; control and unknown tokens are not shown.
             let text = tok.piece(for: token, renderSpecial: true) ?? []
+            // The token callback sees each token (and its log-probabilities) before its text.
+            if let onToken, let lp = sampler.lastLogProbs(top: options.nProbs),
+                !onToken(GeneratedToken(token: token, piece: text, logProb: lp.logProb, top: lp.top))
+            {
+                result.stopReason = .callback
+                let held = stream.flush()  // earlier tokens' text held for stop strings
+                if !held.isEmpty { _ = onText(held) }
+                return
+            }
             switch stream.push(text, shown: !tok.isHiddenWhenStreamed(token)) {
             case .stop(let before):
                 if !before.isEmpty { _ = onText(before) }

@@ -50,6 +50,8 @@ public enum Architecture: String, Sendable, CaseIterable {
             "vocab_size", "rope.scaling.finetuned",
             // Honoured when 0 / absent; any other value is refused by ModelConfig.
             "expert_count", "expert_used_count",
+            // How embeddings are pooled (ModelConfig.poolingType); the math is unchanged.
+            "pooling_type",
         ]
         switch self {
         case .llama, .qwen2:

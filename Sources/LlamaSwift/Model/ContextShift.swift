@@ -109,5 +109,6 @@ extension Session {
         tokens.removeAll(keepingCapacity: true)
         tokens.append(contentsOf: source.tokens[0..<count])
         logitsCount = 0
+        embeddingRows = 0
     }
 }

@@ -63,6 +63,9 @@ public struct ModelConfig: Sendable {
     /// 10000); local layers use no RoPE scaling.
     public var ropeFreqBaseLocal: Double
     public var fileType: Int?
+    /// `<arch>.pooling_type` (llama.cpp's llama_pooling_type, written for embedding
+    /// models): the pooling a session asking for the model's gets; nil when absent.
+    public var poolingType: Pooling?
 
     /// Limits beyond any real model; they keep hostile metadata from sizing buffers.
     static let maxWidth = 1 << 17
@@ -128,6 +131,12 @@ public struct ModelConfig: Sendable {
             factor: try gguf.float(p + "rope.scaling.factor") ?? gguf.float(p + "rope.scale_linear") ?? 1,
             originalContext: ropeOriginalContext)
         fileType = try gguf.integer("general.file_type", in: 0...Int64(UInt32.max - 1))
+        if let pt = try gguf.integer(p + "pooling_type", in: -1...Int64(Int32.max)), pt >= 0 {
+            guard let pooling = Pooling(rawValue: Int32(pt)) else {
+                throw LlamaError.unsupported("\(p)pooling_type = \(pt): only none, mean, cls and last (0–3) are supported")
+            }
+            poolingType = pooling
+        }
 
         // Keys honoured only at their neutral value.
         for key in ["expert_count", "expert_used_count"] {

@@ -29,6 +29,10 @@ public struct SessionOptions: Sendable {
     public var ropeFreqBase: Double = 0
     public var ropeScalingFactor: Double = 0
     public var ropeOriginalContext = 0
+    /// Compute embeddings instead of logits (Embeddings.swift): a decode stores the final
+    /// hidden states of its tokens, pooled and normalised as said here, and skips the
+    /// output projection (no logits). nil (default): logits as usual.
+    public var embeddings: EmbeddingOptions? = nil
 
     public init() {}
 
@@ -91,6 +95,14 @@ public final class Session: @unchecked Sendable {
     /// The logits of a batched pass this session runs, before they go to each session's
     /// pending buffer (allocated by the first batch that needs it).
     var batchLogits: ScratchBuffer<Float>?  // [rows, V]
+    /// Embedding mode (nil: the session computes logits).
+    public let embeddingOptions: EmbeddingOptions?
+    /// The published embeddings of the last decode call and where the next one writes
+    /// its hidden states (swapped on success, as the logits): [n, E], grown as needed.
+    var embeddings: ScratchBuffer<Float>
+    var pendingEmbeddings: ScratchBuffer<Float>
+    /// Rows of `embeddings` that hold the last call's result; 0 = none.
+    var embeddingRows = 0
 
     public init(model: Model, options: SessionOptions = SessionOptions()) throws {
         guard let config = model.config, let weights = model.weights else {
@@ -115,6 +127,11 @@ public final class Session: @unchecked Sendable {
         contextLength = o.contextLength > 0 ? o.contextLength : min(config.contextLength, 4096)
         batchSize = min(o.batchSize > 0 ? o.batchSize : 512, contextLength)
         logitsAll = o.logitsAll
+        if let eo = o.embeddings, !(-1...EmbeddingOptions.maxNorm).contains(eo.normalize) {
+            throw LlamaError(
+                .invalidArgument, "embd_normalize \(eo.normalize) is out of range (−1 … \(EmbeddingOptions.maxNorm))")
+        }
+        embeddingOptions = o.embeddings
         let threads = Self.threadCount(requested: o.threads, allowOversubscription: o.allowOversubscription)
 
         // RoPE: the model's settings, each overridable.
@@ -164,6 +181,8 @@ public final class Session: @unchecked Sendable {
         matmul = try Matmul(maxTokens: b, maxCols: max(e, config.qWidth, config.feedForwardLength), pool: pool)
         logits = try ScratchBuffer(config.vocabularySize, what: "logits")
         pendingLogits = try ScratchBuffer(config.vocabularySize, what: "logits")
+        embeddings = try ScratchBuffer(o.embeddings == nil ? 1 : e, what: "embeddings")
+        pendingEmbeddings = try ScratchBuffer(o.embeddings == nil ? 1 : e, what: "embeddings")
         tokens.reserveCapacity(contextLength)
         allowOversubscription = o.allowOversubscription
         Log.info(
@@ -291,6 +310,13 @@ public final class Session: @unchecked Sendable {
         // lead's attention scratch, sized per worker for the longest context.
         for item in items {
             let s = item.session
+            if s.embeddingOptions != nil {
+                let e = s.config.embeddingLength
+                if s.pendingEmbeddings.count < item.tokens.count * e {
+                    s.pendingEmbeddings = try ScratchBuffer(item.tokens.count * e, what: "embeddings")
+                }
+                continue
+            }
             let rows = s.logitsAll ? item.tokens.count : 1
             if s.pendingLogits.count < rows * nVocab {
                 s.pendingLogits = try ScratchBuffer(rows * nVocab, what: "logits of every position")
@@ -319,7 +345,7 @@ public final class Session: @unchecked Sendable {
                     Chunk.Run(
                         session: s, first: first, count: take, start: s.position + from,
                         seqLen: s.position + input.count))
-                for j in from..<(from + take) where s.logitsAll || j == input.count - 1 {
+                for j in from..<(from + take) where s.embeddingOptions == nil && (s.logitsAll || j == input.count - 1) {
                     logitRows.append(first + j - from)
                     destinations.append(s.pendingLogits.pointer + (s.logitsAll ? j * nVocab : 0))
                 }
@@ -337,6 +363,7 @@ public final class Session: @unchecked Sendable {
                 out = lead.batchLogits!.pointer
             }
             try lead.forward(chunk, logitsOut: out)
+            for r in chunk.runs where r.session.embeddingOptions != nil { lead.storeHiddenStates(chunk, run: r) }
             try lead.checkFinite(
                 lead.x.pointer, count: chunk.count * lead.config.embeddingLength,
                 producedBy: "layer \(lead.config.blockCount - 1)")
@@ -349,9 +376,15 @@ public final class Session: @unchecked Sendable {
         // Commit: nothing below can fail.
         for item in items {
             let s = item.session
-            swap(&s.logits, &s.pendingLogits)
+            if let eo = s.embeddingOptions {
+                s.embeddingRows = s.finishEmbeddings(rows: item.tokens.count, options: eo)
+                swap(&s.embeddings, &s.pendingEmbeddings)
+                s.logitsCount = 0
+            } else {
+                swap(&s.logits, &s.pendingLogits)
+                s.logitsCount = s.logitsAll ? item.tokens.count : 1
+            }
             s.tokens.append(contentsOf: item.tokens)
-            s.logitsCount = s.logitsAll ? item.tokens.count : 1
         }
     }
 
@@ -389,6 +422,7 @@ public final class Session: @unchecked Sendable {
         }
         tokens.removeSubrange(newPosition...)
         logitsCount = 0
+        embeddingRows = 0
     }
 
     /// Logits of the last decode (n_vocab floats per kept position), nil if none.

@@ -1,10 +1,12 @@
 extension Sampler {
     /// Constrains sampling to `grammar` (nil removes it). The grammar must be bound to the
     /// vocabulary of the model whose logits are sampled (`GrammarConstraint(grammar:tokenizer:)`).
-    /// Order: the mask comes first, before penalties and every filter (as llama.cpp's
-    /// sampler with `grammar_first`; llama.cpp's common sampler by default draws first
-    /// without the grammar and, when that token does not fit, applies the grammar and
-    /// draws again — the same token when greedy).
+    /// Order: the logit bias first, then this mask (it sets −∞, so no bias brings back a
+    /// token the grammar rules out), then the penalties and every filter. llama.cpp masks
+    /// before its chain, whose first step is the bias (its sampler with `grammar_first`;
+    /// its common sampler by default draws first without the grammar and, when that
+    /// token does not fit, applies the grammar and draws again — the same token when
+    /// greedy); for a finite or −∞ bias the two orders give the same logits.
     public func setGrammar(_ grammar: GrammarConstraint?) throws {
         grammar?.reset()
         self.grammar = grammar
@@ -14,8 +16,9 @@ extension Sampler {
     /// Throws `.invalidArgument` when the grammar does not allow it.
     public func acceptGrammar(_ token: Int32) throws { try grammar?.accept(token) }
 
-    /// Step 0: logits of tokens the grammar does not allow become −∞. Throws when the
-    /// grammar allows no token, or only tokens whose logits are −∞ (nothing to draw).
+    /// Step 0, after the logit bias: logits of tokens the grammar does not allow become
+    /// −∞. Throws when the grammar allows no token, or only tokens whose logits are −∞
+    /// (the model's, or a −∞ bias's: nothing to draw).
     func applyGrammar(_ g: GrammarConstraint) throws {
         let n = candidates.count
         guard n == g.vocabularySize else {

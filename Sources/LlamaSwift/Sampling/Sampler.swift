@@ -63,7 +63,10 @@ public struct SamplerOptions: Sendable, Equatable {
 /// finite Float factor, or minus 4096 × any finite Float, is finite in a Double. The
 /// steps:
 ///
-///  0. with a grammar (`setGrammar`): tokens it does not allow get logit −∞;
+///  0. the logit bias (Sampler+LogitBias.swift), first, as in llama.cpp's common chain;
+///     then, with a grammar (`setGrammar`), tokens it does not allow get logit −∞ (set,
+///     not added: a +∞ bias cannot bring back a token the grammar rules out, and a token
+///     banned by a −∞ bias stays banned whatever the grammar allows);
 ///  1. penalties over the last `penaltyLastN` accepted tokens: repetition (logit ÷ p if
 ///     positive, × p if negative), then frequency (− count·f) and presence (− pr);
 ///  2. temperature 0 → the argmax (ties: the lowest id); stop here;
@@ -89,11 +92,19 @@ public final class Sampler {
     public let options: SamplerOptions
     private var rng: RandomGenerator
     private var history: [Int32] = []
+    /// The working logits of `prepare` (internal for the extensions' steps).
     var candidates: [(id: Int32, logit: Double)] = []
-    /// The grammar constraint, applied before every other step (Sampler+Grammar.swift).
+    /// The grammar constraint, applied right after the logit bias and before every other
+    /// step (Sampler+Grammar.swift).
     public internal(set) var grammar: GrammarConstraint?
     private var counts: [Int32: Int] = [:]
     private var probs: [Double] = []
+    /// Sampler+LogitBias.swift: the bias per token, added to the logits before step 1.
+    var logitBias: [(token: Int32, bias: Float)] = []
+    var bansTokens = false
+    /// Sampler+LogProbs.swift: the raw logits and the token of the last `sample`.
+    var recordedLogits: [Float] = []
+    var recordedToken: Int32 = -1
 
     public init(options: SamplerOptions) throws {
         try options.validate()
@@ -141,6 +152,7 @@ public final class Sampler {
             token = candidates[chosen].id
         }
         try grammar?.accept(token)
+        record(logits, token)  // the raw logits: neither the bias nor the grammar mask shows
         accept(token)
         return token
     }
@@ -171,7 +183,8 @@ public final class Sampler {
             guard !l.isNaN else { throw LlamaError(.internalError, "logit of token \(i) is NaN") }
             candidates.append((Int32(i), Double(l)))
         }
-        if let g = grammar { try applyGrammar(g) }  // 0. the grammar, before everything
+        try applyLogitBias()                        // 0. the logit bias, first
+        if let g = grammar { try applyGrammar(g) }  // 0. then the grammar mask
         let penalise = !history.isEmpty && (o.repeatPenalty != 1 || o.frequencyPenalty != 0 || o.presencePenalty != 0)
         if penalise {
             counts.removeAll(keepingCapacity: true)

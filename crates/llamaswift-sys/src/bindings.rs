@@ -495,12 +495,15 @@ pub struct llamaswift_session_params {
     pub rope_freq_base: f32,
     pub rope_scaling_factor: f32,
     pub rope_original_ctx: u32,
+    pub embeddings: bool,
+    pub pooling_type: i32,
+    pub embd_normalize: i32,
 }
 #[test]
 fn bindgen_test_layout_llamaswift_session_params() {
     assert_eq!(
         ::std::mem::size_of::<llamaswift_session_params>(),
-        40usize,
+        52usize,
         concat!("Size of: ", stringify!(llamaswift_session_params))
     );
     assert_eq!(
@@ -628,7 +631,49 @@ fn bindgen_test_layout_llamaswift_session_params() {
         );
     }
     test_field_rope_original_ctx();
+    fn test_field_embeddings() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_session_params>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).embeddings) as usize - ptr as usize
+            },
+            40usize,
+            concat!("Offset of field: ", stringify!(llamaswift_session_params), "::", stringify!(embeddings))
+        );
+    }
+    test_field_embeddings();
+    fn test_field_pooling_type() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_session_params>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).pooling_type) as usize - ptr as usize
+            },
+            44usize,
+            concat!("Offset of field: ", stringify!(llamaswift_session_params), "::", stringify!(pooling_type))
+        );
+    }
+    test_field_pooling_type();
+    fn test_field_embd_normalize() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_session_params>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).embd_normalize) as usize - ptr as usize
+            },
+            48usize,
+            concat!("Offset of field: ", stringify!(llamaswift_session_params), "::", stringify!(embd_normalize))
+        );
+    }
+    test_field_embd_normalize();
 }
+pub const LLAMASWIFT_POOLING_TYPE_UNSPECIFIED: llamaswift_pooling_type = -1;
+pub const LLAMASWIFT_POOLING_TYPE_NONE: llamaswift_pooling_type = 0;
+pub const LLAMASWIFT_POOLING_TYPE_MEAN: llamaswift_pooling_type = 1;
+pub const LLAMASWIFT_POOLING_TYPE_CLS: llamaswift_pooling_type = 2;
+pub const LLAMASWIFT_POOLING_TYPE_LAST: llamaswift_pooling_type = 3;
+pub type llamaswift_pooling_type = ::std::os::raw::c_int;
 extern "C" {
     pub fn llamaswift_session_params_init(p: *mut llamaswift_session_params, size: usize) -> llamaswift_status;
 }
@@ -907,6 +952,145 @@ pub const LLAMASWIFT_STOP_CONTEXT_FULL: llamaswift_stop_reason = 6;
 pub const LLAMASWIFT_STOP_GRAMMAR_COMPLETE: llamaswift_stop_reason = 7;
 pub type llamaswift_stop_reason = ::std::os::raw::c_uint;
 #[repr(C)]
+pub struct llamaswift_token_logprob {
+    pub token: i32,
+    pub logprob: f32,
+}
+#[test]
+fn bindgen_test_layout_llamaswift_token_logprob() {
+    assert_eq!(
+        ::std::mem::size_of::<llamaswift_token_logprob>(),
+        8usize,
+        concat!("Size of: ", stringify!(llamaswift_token_logprob))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<llamaswift_token_logprob>(),
+        4usize,
+        concat!("Alignment of ", stringify!(llamaswift_token_logprob))
+    );
+    fn test_field_token() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_token_logprob>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).token) as usize - ptr as usize
+            },
+            0usize,
+            concat!("Offset of field: ", stringify!(llamaswift_token_logprob), "::", stringify!(token))
+        );
+    }
+    test_field_token();
+    fn test_field_logprob() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_token_logprob>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).logprob) as usize - ptr as usize
+            },
+            4usize,
+            concat!("Offset of field: ", stringify!(llamaswift_token_logprob), "::", stringify!(logprob))
+        );
+    }
+    test_field_logprob();
+}
+#[repr(C)]
+pub struct llamaswift_generated_token {
+    pub token: i32,
+    pub logprob: f32,
+    pub piece: *const ::std::os::raw::c_char,
+    pub piece_len: usize,
+    pub top: *const llamaswift_token_logprob,
+    pub n_top: usize,
+}
+#[test]
+fn bindgen_test_layout_llamaswift_generated_token() {
+    assert_eq!(
+        ::std::mem::size_of::<llamaswift_generated_token>(),
+        40usize,
+        concat!("Size of: ", stringify!(llamaswift_generated_token))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<llamaswift_generated_token>(),
+        8usize,
+        concat!("Alignment of ", stringify!(llamaswift_generated_token))
+    );
+    fn test_field_token() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_generated_token>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).token) as usize - ptr as usize
+            },
+            0usize,
+            concat!("Offset of field: ", stringify!(llamaswift_generated_token), "::", stringify!(token))
+        );
+    }
+    test_field_token();
+    fn test_field_logprob() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_generated_token>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).logprob) as usize - ptr as usize
+            },
+            4usize,
+            concat!("Offset of field: ", stringify!(llamaswift_generated_token), "::", stringify!(logprob))
+        );
+    }
+    test_field_logprob();
+    fn test_field_piece() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_generated_token>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).piece) as usize - ptr as usize
+            },
+            8usize,
+            concat!("Offset of field: ", stringify!(llamaswift_generated_token), "::", stringify!(piece))
+        );
+    }
+    test_field_piece();
+    fn test_field_piece_len() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_generated_token>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).piece_len) as usize - ptr as usize
+            },
+            16usize,
+            concat!("Offset of field: ", stringify!(llamaswift_generated_token), "::", stringify!(piece_len))
+        );
+    }
+    test_field_piece_len();
+    fn test_field_top() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_generated_token>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).top) as usize - ptr as usize
+            },
+            24usize,
+            concat!("Offset of field: ", stringify!(llamaswift_generated_token), "::", stringify!(top))
+        );
+    }
+    test_field_top();
+    fn test_field_n_top() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_generated_token>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).n_top) as usize - ptr as usize
+            },
+            32usize,
+            concat!("Offset of field: ", stringify!(llamaswift_generated_token), "::", stringify!(n_top))
+        );
+    }
+    test_field_n_top();
+}
+pub type llamaswift_token_callback = ::std::option::Option<
+    unsafe extern "C" fn(token: *const llamaswift_generated_token, user_data: *mut ::std::os::raw::c_void) -> bool,
+>;
+#[repr(C)]
 pub struct llamaswift_generate_params {
     pub struct_size: u32,
     pub max_tokens: i32,
@@ -917,12 +1101,15 @@ pub struct llamaswift_generate_params {
     pub n_keep: u32,
     pub context_shift: bool,
     pub append: bool,
+    pub token_callback: llamaswift_token_callback,
+    pub token_callback_user_data: *mut ::std::os::raw::c_void,
+    pub n_probs: u32,
 }
 #[test]
 fn bindgen_test_layout_llamaswift_generate_params() {
     assert_eq!(
         ::std::mem::size_of::<llamaswift_generate_params>(),
-        48usize,
+        72usize,
         concat!("Size of: ", stringify!(llamaswift_generate_params))
     );
     assert_eq!(
@@ -1038,6 +1225,47 @@ fn bindgen_test_layout_llamaswift_generate_params() {
         );
     }
     test_field_append();
+    fn test_field_token_callback() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_generate_params>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).token_callback) as usize - ptr as usize
+            },
+            48usize,
+            concat!("Offset of field: ", stringify!(llamaswift_generate_params), "::", stringify!(token_callback))
+        );
+    }
+    test_field_token_callback();
+    fn test_field_token_callback_user_data() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_generate_params>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).token_callback_user_data) as usize - ptr as usize
+            },
+            56usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(llamaswift_generate_params),
+                "::",
+                stringify!(token_callback_user_data)
+            )
+        );
+    }
+    test_field_token_callback_user_data();
+    fn test_field_n_probs() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_generate_params>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).n_probs) as usize - ptr as usize
+            },
+            64usize,
+            concat!("Offset of field: ", stringify!(llamaswift_generate_params), "::", stringify!(n_probs))
+        );
+    }
+    test_field_n_probs();
 }
 extern "C" {
     pub fn llamaswift_generate_params_init(p: *mut llamaswift_generate_params, size: usize) -> llamaswift_status;
@@ -1375,6 +1603,67 @@ extern "C" {
         n_items: usize,
         params: *const llamaswift_batch_params,
     ) -> llamaswift_status;
+}
+#[repr(C)]
+pub struct llamaswift_logit_bias {
+    pub token: i32,
+    pub bias: f32,
+}
+#[test]
+fn bindgen_test_layout_llamaswift_logit_bias() {
+    assert_eq!(
+        ::std::mem::size_of::<llamaswift_logit_bias>(),
+        8usize,
+        concat!("Size of: ", stringify!(llamaswift_logit_bias))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<llamaswift_logit_bias>(),
+        4usize,
+        concat!("Alignment of ", stringify!(llamaswift_logit_bias))
+    );
+    fn test_field_token() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_logit_bias>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).token) as usize - ptr as usize
+            },
+            0usize,
+            concat!("Offset of field: ", stringify!(llamaswift_logit_bias), "::", stringify!(token))
+        );
+    }
+    test_field_token();
+    fn test_field_bias() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<llamaswift_logit_bias>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).bias) as usize - ptr as usize
+            },
+            4usize,
+            concat!("Offset of field: ", stringify!(llamaswift_logit_bias), "::", stringify!(bias))
+        );
+    }
+    test_field_bias();
+}
+extern "C" {
+    pub fn llamaswift_sampler_set_logit_bias(
+        sampler: *mut llamaswift_sampler,
+        bias: *const llamaswift_logit_bias,
+        n: usize,
+    ) -> llamaswift_status;
+}
+extern "C" {
+    pub fn llamaswift_sampler_last_logprobs(
+        sampler: *const llamaswift_sampler,
+        chosen: *mut llamaswift_token_logprob,
+        top: *mut llamaswift_token_logprob,
+        n_top: usize,
+        n_written: *mut usize,
+    ) -> llamaswift_status;
+}
+extern "C" {
+    pub fn llamaswift_session_embeddings(session: *const llamaswift_session, n_rows: *mut usize) -> *const f32;
 }
 extern "C" {
     pub fn llamaswift_sampler_set_grammar(

@@ -536,7 +536,7 @@ fn rust_layouts() -> Vec<Layout> {
         }
         llamaswift_session_params {
             struct_size, n_ctx, n_batch, n_threads, logits_all, kv_type, rope_scaling_type,
-            rope_freq_base, rope_scaling_factor, rope_original_ctx,
+            rope_freq_base, rope_scaling_factor, rope_original_ctx, embeddings, pooling_type, embd_normalize,
         }
         llamaswift_sampler_params {
             struct_size, temperature, top_k, top_p, min_p, repeat_penalty, frequency_penalty,
@@ -544,7 +544,7 @@ fn rust_layouts() -> Vec<Layout> {
         }
         llamaswift_generate_params {
             struct_size, max_tokens, tokenize_flags, stop_strings, n_stop_strings, reuse_cache, n_keep,
-            context_shift, append,
+            context_shift, append, token_callback, token_callback_user_data, n_probs,
         }
         llamaswift_generate_result {
             struct_size, stop_reason, n_prompt_tokens, n_prompt_evaluated, n_generated,
@@ -554,6 +554,9 @@ fn rust_layouts() -> Vec<Layout> {
         llamaswift_chat_message { role, content }
         llamaswift_batch_item { session, tokens, n_tokens }
         llamaswift_batch_params { struct_size, n_batch }
+        llamaswift_token_logprob { token, logprob }
+        llamaswift_generated_token { token, logprob, piece, piece_len, top, n_top }
+        llamaswift_logit_bias { token, bias }
     }
 }
 

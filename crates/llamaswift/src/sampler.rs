@@ -139,6 +139,33 @@ impl Sampler {
         check(unsafe { sys::llamaswift_sampler_accept(self.as_ptr(), token) })
     }
 
+    /// Sets the logit bias (`llamaswift_sampler_set_logit_bias`): each `(token, bias)` added
+    /// to the token's logit first in the chain (before a grammar's mask); `f32::NEG_INFINITY` bans the token. Replaces
+    /// the previous set (an empty slice clears it). Errors: `InvalidArgument` (a negative
+    /// token, a NaN bias; the previous set stays).
+    pub fn set_logit_bias(&mut self, bias: &[(Token, f32)]) -> Result<()> {
+        let raw: Vec<sys::llamaswift_logit_bias> =
+            bias.iter().map(|&(token, bias)| sys::llamaswift_logit_bias { token, bias }).collect();
+        // Safety: exclusive access to a live handle; the array is read during the call.
+        check(unsafe { sys::llamaswift_sampler_set_logit_bias(self.as_ptr(), raw.as_ptr(), raw.len()) })
+    }
+
+    /// The last sampled token with its log-probability, and the `n_top` most probable tokens
+    /// (descending), from the model's raw logits (before bias, grammar mask, penalties and filters).
+    /// Errors: `InvalidArgument` (nothing sampled yet).
+    pub fn last_logprobs(&self, n_top: usize) -> Result<((Token, f32), Vec<(Token, f32)>)> {
+        let mut chosen = sys::llamaswift_token_logprob { token: 0, logprob: 0.0 };
+        let mut top: Vec<sys::llamaswift_token_logprob> =
+            (0..n_top).map(|_| sys::llamaswift_token_logprob { token: 0, logprob: 0.0 }).collect();
+        let mut written = 0usize;
+        // Safety: a live handle; `top` holds n_top entries.
+        check(unsafe {
+            sys::llamaswift_sampler_last_logprobs(self.as_ptr(), &mut chosen, top.as_mut_ptr(), n_top, &mut written)
+        })?;
+        top.truncate(written);
+        Ok(((chosen.token, chosen.logprob), top.into_iter().map(|t| (t.token, t.logprob)).collect()))
+    }
+
     /// Clears the penalty window and restarts the grammar; the random state continues.
     pub fn reset(&mut self) -> Result<()> {
         // Safety: exclusive access.

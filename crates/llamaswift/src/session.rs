@@ -41,6 +41,14 @@ pub struct SessionParams {
     pub rope_scaling_factor: f32,
     /// 0 = the model's (for dynamic NTK).
     pub rope_original_ctx: u32,
+    /// Compute embeddings instead of logits ([`Session::embeddings`]); since 0.5.
+    pub embeddings: bool,
+    /// With `embeddings`: `llamaswift_pooling_type` (-1 the model's, 0 none, 1 mean,
+    /// 2 cls, 3 last; llama.cpp's numbers).
+    pub pooling_type: i32,
+    /// With `embeddings`: llama.cpp's `--embd-normalize` (-1 none, 0 max-abs int16,
+    /// 1 L1, 2 L2, p > 2 p-norm).
+    pub embd_normalize: i32,
 }
 
 impl Default for SessionParams {
@@ -61,6 +69,9 @@ impl Default for SessionParams {
             rope_freq_base: p.rope_freq_base,
             rope_scaling_factor: p.rope_scaling_factor,
             rope_original_ctx: p.rope_original_ctx,
+            embeddings: p.embeddings,
+            pooling_type: p.pooling_type,
+            embd_normalize: p.embd_normalize,
         }
     }
 }
@@ -92,6 +103,9 @@ impl SessionParams {
         p.rope_freq_base = self.rope_freq_base;
         p.rope_scaling_factor = self.rope_scaling_factor;
         p.rope_original_ctx = self.rope_original_ctx;
+        p.embeddings = self.embeddings;
+        p.pooling_type = self.pooling_type;
+        p.embd_normalize = self.embd_normalize;
         p
     }
 }
@@ -122,6 +136,7 @@ impl Drop for Raw {
 pub struct Session {
     raw: Arc<Raw>,
     n_vocab: usize,
+    n_embd: usize,
     logits_all: bool,
     /// Rows of logits the last decode left (None: unknown, after a state load with
     /// logits_all).
@@ -152,6 +167,7 @@ impl Session {
         Ok(Session {
             raw: Arc::new(Raw(raw)),
             n_vocab: model.info().n_vocab as usize,
+            n_embd: model.info().n_embd as usize,
             logits_all: params.logits_all,
             logits_rows: None,
             _not_sync: PhantomData,
@@ -198,6 +214,20 @@ impl Session {
         unsafe {
             let p = sys::llamaswift_session_logits(self.as_ptr());
             (!p.is_null()).then(|| std::slice::from_raw_parts(p, rows * self.n_vocab))
+        }
+    }
+
+    /// The embeddings of the last decode of an embeddings session (`SessionParams::embeddings`):
+    /// `rows` vectors of `n_embd` floats, one per token of that call with pooling none, else
+    /// one — the final hidden states after the model's final norm. `None` before a decode,
+    /// after a rewind, or for a session that computes logits.
+    pub fn embeddings(&self) -> Option<(&[f32], usize)> {
+        let mut rows = 0usize;
+        // Safety: the library keeps rows × n_embd floats at this address until the next
+        // decode, rewind or free, all of which need &mut self or ownership.
+        unsafe {
+            let p = sys::llamaswift_session_embeddings(self.as_ptr(), &mut rows);
+            (!p.is_null()).then(|| (std::slice::from_raw_parts(p, rows * self.n_embd), rows))
         }
     }
 

@@ -430,3 +430,53 @@ fn json_schema_to_grammar_converts_and_refuses_unsupported_keywords() {
     assert_eq!(e.status(), Status::Unsupported);
     assert!(e.message().contains("uniqueItems"), "{e}");
 }
+
+/// Logit bias and log-probabilities (0.5): a ban is never sampled, and the reported
+/// log-probabilities are a log-softmax of the session's logits computed here.
+#[test]
+fn logit_bias_and_logprobs() {
+    let Some(path) = model_path() else { return };
+    let m = Model::load(&path).unwrap();
+    let mut s = small_session(&m);
+    let toks = m.tokenize("The capital of France is", true, false).unwrap();
+    s.decode(&toks).unwrap();
+    let logits = s.logits().unwrap().to_vec();
+    let max = logits.iter().cloned().fold(f64::NEG_INFINITY, |a, b| a.max(b as f64));
+    let lse = max + logits.iter().map(|&l| (l as f64 - max).exp()).sum::<f64>().ln();
+    let best = (0..logits.len()).max_by(|&a, &b| logits[a].partial_cmp(&logits[b]).unwrap().then(b.cmp(&a))).unwrap();
+    for seed in 0..10 {
+        let mut smp = Sampler::new(&SamplerParams { temperature: 1.0, ..SamplerParams::seeded(seed) }).unwrap();
+        smp.set_logit_bias(&[(best as Token, f32::NEG_INFINITY)]).unwrap();
+        let t = smp.sample(&s).unwrap();
+        assert_ne!(t, best as Token);
+        let ((chosen, lp), top) = smp.last_logprobs(3).unwrap();
+        assert_eq!(chosen, t);
+        assert!((lp as f64 - (logits[t as usize] as f64 - lse)).abs() < 1e-4);
+        assert_eq!(top[0].0, best as Token);
+        assert!((top[0].1 as f64 - (logits[best] as f64 - lse)).abs() < 1e-4);
+    }
+    let mut smp = Sampler::greedy().unwrap();
+    assert!(smp.set_logit_bias(&[(-1, 1.0)]).is_err());
+}
+
+/// Embeddings (0.5): the mean-pooled vector equals the mean of the per-token rows.
+#[test]
+fn embeddings_mean_pooling() {
+    let Some(path) = model_path() else { return };
+    let m = Model::load(&path).unwrap();
+    let toks = m.tokenize("Hello world", true, false).unwrap();
+    let params = |pooling| SessionParams { embeddings: true, pooling_type: pooling, ..SessionParams::with_n_ctx(64) };
+    let mut none = Session::with_params(&m, &params(0)).unwrap();
+    let mut mean = Session::with_params(&m, &params(1)).unwrap();
+    none.decode(&toks).unwrap();
+    mean.decode(&toks).unwrap();
+    assert!(none.logits().is_none());
+    let (rows, n) = none.embeddings().unwrap();
+    let (pooled, one) = mean.embeddings().unwrap();
+    let e = m.info().n_embd as usize;
+    assert_eq!((n, one, pooled.len()), (toks.len(), 1, e));
+    for j in 0..e {
+        let want = (0..n).map(|r| rows[r * e + j] as f64).sum::<f64>() / n as f64;
+        assert!((pooled[j] as f64 - want).abs() < 1e-5);
+    }
+}

@@ -112,6 +112,16 @@ class TemperatureOrder(enum.IntEnum):
     LLAMASWIFT_TEMPERATURE_FIRST = 1
 
 
+class PoolingType(enum.IntEnum):
+    """llamaswift_pooling_type (since 0.5): llama.cpp's llama_pooling_type numbers."""
+
+    LLAMASWIFT_POOLING_TYPE_UNSPECIFIED = -1
+    LLAMASWIFT_POOLING_TYPE_NONE = 0
+    LLAMASWIFT_POOLING_TYPE_MEAN = 1
+    LLAMASWIFT_POOLING_TYPE_CLS = 2
+    LLAMASWIFT_POOLING_TYPE_LAST = 3
+
+
 class StopReason(enum.IntEnum):
     """llamaswift_stop_reason."""
 
@@ -133,6 +143,7 @@ ENUMS: Dict[str, type] = {
     "llamaswift_kv_type": KvType,
     "llamaswift_temperature_order": TemperatureOrder,
     "llamaswift_stop_reason": StopReason,
+    "llamaswift_pooling_type": PoolingType,
 }
 
 # Every enumerator also as a module constant under its C name (LLAMASWIFT_OK, ...).
@@ -244,6 +255,10 @@ class llamaswift_session_params(Structure):
         ("rope_freq_base", c_float),
         ("rope_scaling_factor", c_float),
         ("rope_original_ctx", c_uint32),
+        # since 0.5
+        ("embeddings", c_bool),
+        ("pooling_type", c_int32),
+        ("embd_normalize", c_int32),
     ]
 
 
@@ -263,6 +278,42 @@ class llamaswift_sampler_params(Structure):
     ]
 
 
+class llamaswift_token_logprob(Structure):
+    """A token and its natural-log probability (since 0.5)."""
+
+    _fields_ = [("token", c_int32), ("logprob", c_float)]
+
+
+class llamaswift_generated_token(Structure):
+    """What generate's token callback receives (since 0.5); valid only during the call."""
+
+    _fields_ = [
+        ("token", c_int32),
+        ("logprob", c_float),
+        ("piece", c_char_p),  # piece_len bytes, not NUL-terminated: read with piece_bytes()
+        ("piece_len", c_size_t),
+        ("top", POINTER(llamaswift_token_logprob)),
+        ("n_top", c_size_t),
+    ]
+
+
+def piece_bytes(token: "llamaswift_generated_token") -> bytes:
+    """The piece_len bytes at token.piece (a c_char_p field would stop at a NUL byte)."""
+    addr = ctypes.c_void_p.from_buffer(token, llamaswift_generated_token.piece.offset).value
+    return ctypes.string_at(addr, token.piece_len) if addr else b""
+
+
+class llamaswift_logit_bias(Structure):
+    """One token's logit bias (since 0.5)."""
+
+    _fields_ = [("token", c_int32), ("bias", c_float)]
+
+
+# typedef bool (*llamaswift_token_callback)(const llamaswift_generated_token *token, void *user_data);
+# (since 0.5) Keep a reference to the callback object until the call that uses it has returned.
+llamaswift_token_callback = CFUNCTYPE(c_bool, POINTER(llamaswift_generated_token), c_void_p)
+
+
 class llamaswift_generate_params(Structure):
     _fields_ = [
         ("struct_size", c_uint32),
@@ -274,6 +325,10 @@ class llamaswift_generate_params(Structure):
         ("n_keep", c_uint32),
         ("context_shift", c_bool),
         ("append", c_bool),
+        # since 0.5
+        ("token_callback", llamaswift_token_callback),
+        ("token_callback_user_data", c_void_p),
+        ("n_probs", c_uint32),
     ]
 
 
@@ -316,6 +371,9 @@ STRUCTS: Dict[str, type] = {
         llamaswift_chat_message,
         llamaswift_batch_item,
         llamaswift_batch_params,
+        llamaswift_token_logprob,
+        llamaswift_generated_token,
+        llamaswift_logit_bias,
     )
 }
 OPAQUE: Dict[str, type] = {cls.__name__: cls for cls in (llamaswift_model, llamaswift_session, llamaswift_sampler)}
@@ -424,6 +482,13 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "llamaswift_sampler_set_json_schema": (_S, [_sampler_p, _model_p, c_char_p, c_size_t]),
     "llamaswift_sampler_grammar_accept": (_S, [_sampler_p, c_int32]),
     "llamaswift_json_schema_to_grammar": (_S, [c_char_p, c_size_t, c_char_p, c_size_t, _P(c_size_t)]),
+    # logit bias, log-probabilities, embeddings (since 0.5)
+    "llamaswift_sampler_set_logit_bias": (_S, [_sampler_p, _P(llamaswift_logit_bias), c_size_t]),
+    "llamaswift_sampler_last_logprobs": (
+        _S,
+        [_sampler_p, _P(llamaswift_token_logprob), _P(llamaswift_token_logprob), c_size_t, _P(c_size_t)],
+    ),
+    "llamaswift_session_embeddings": (_P(c_float), [_session_p, _P(c_size_t)]),
     # generation
     "llamaswift_generate_params_init": (_S, [_P(llamaswift_generate_params), c_size_t]),
     "llamaswift_generate": (

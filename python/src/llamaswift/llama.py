@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 import weakref
+import math
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import capi
@@ -102,7 +103,8 @@ class _Run:
     still being evaluated) while the call runs, then waits for the call to return."""
 
     def __init__(self, llama: "Llama", prompt: bytes, sampler_params: capi.llamaswift_sampler_params,
-                 params: capi.llamaswift_generate_params, keep: Any, streaming: bool) -> None:
+                 params: capi.llamaswift_generate_params, keep: Any, streaming: bool,
+                 logit_bias: Optional[Dict[int, float]] = None, n_probs: Optional[int] = None) -> None:
         self._llama = llama
         self._prompt = prompt
         self._sampler_params = sampler_params
@@ -121,6 +123,14 @@ class _Run:
         self._streaming = streaming
         self._callback = capi.llamaswift_piece_callback(self._on_piece)
         self._thread: Optional[threading.Thread] = None
+        self._logit_bias = logit_bias
+        # With n_probs: (token, piece bytes, logprob, [(token, logprob), ...]) per generated token.
+        self.tokens: List[Tuple[int, bytes, float, List[Tuple[int, float]]]] = []
+        self._token_callback = None
+        if n_probs is not None:
+            self._token_callback = capi.llamaswift_token_callback(self._on_token)
+            params.token_callback = self._token_callback
+            params.n_probs = max(0, int(n_probs))
 
     # -- the C callback ------------------------------------------------------------------
 
@@ -143,6 +153,12 @@ class _Run:
             self.error = e
             return False
 
+    def _on_token(self, info: Any, user: Any) -> bool:
+        t = info.contents
+        top = [(int(t.top[i].token), float(t.top[i].logprob)) for i in range(t.n_top)]
+        self.tokens.append((int(t.token), capi.piece_bytes(t), float(t.logprob), top))
+        return not self._stop.is_set()
+
     # -- running -------------------------------------------------------------------------
 
     def _call(self) -> None:
@@ -158,6 +174,10 @@ class _Run:
                     capi.llamaswift_sampler_set_grammar(sampler, llama._model, text, len(text), None)  # type: ignore[attr-defined]
                 else:
                     capi.llamaswift_sampler_set_json_schema(sampler, llama._model, text, len(text))  # type: ignore[attr-defined]
+            if self._logit_bias:
+                items = list(self._logit_bias.items())
+                arr = (capi.llamaswift_logit_bias * len(items))(*[(int(k), float(v)) for k, v in items])
+                capi.llamaswift_sampler_set_logit_bias(sampler, arr, len(items))  # type: ignore[attr-defined]
             with self._state:
                 self._in_call.set()
             capi.llamaswift_generate(  # type: ignore[attr-defined]
@@ -258,13 +278,19 @@ class Llama:
     ``n_gpu_layers``, ``use_mmap`` and ``verbose`` are accepted for llama-cpp-python
     compatibility and have no effect (the engine runs on the CPU and always maps the file).
 
+    ``embedding=True`` (llama-cpp-python's flag) makes the session compute embeddings
+    instead of logits (:meth:`embed`, :meth:`create_embedding`; no generation then), pooled
+    as ``pooling_type`` says (a :class:`llamaswift.capi.PoolingType`: -1 the model's
+    ``<arch>.pooling_type``, else NONE; 0 NONE one vector per token; 1 MEAN; 2 CLS; 3 LAST).
+
     Errors from the library raise :class:`LlamaSwiftError` with its ``status``; using a
     closed Llama raises ValueError.
     """
 
     def __init__(self, model_path: str, *, n_ctx: int = 512, n_threads: Optional[int] = None, n_batch: int = 512,
                  seed: Optional[int] = None, chat_format: Optional[str] = None, vocab_only: bool = False,
-                 n_gpu_layers: int = 0, use_mmap: bool = True, use_mlock: bool = False, verbose: bool = False) -> None:
+                 n_gpu_layers: int = 0, use_mmap: bool = True, use_mlock: bool = False, verbose: bool = False,
+                 embedding: bool = False, pooling_type: int = -1) -> None:
         self.model_path = str(model_path)
         self._model: Any = None
         self._session: Any = None
@@ -283,11 +309,14 @@ class Llama:
         capi.llamaswift_model_get_info(model, ctypes.byref(info))  # type: ignore[attr-defined]
         self._info = info
         self._n_ctx = 0
+        self._pooling_type = int(pooling_type)
         if not vocab_only:
             sp = capi.llamaswift_session_default_params()
             sp.n_ctx = max(0, int(n_ctx))
             sp.n_batch = max(0, int(n_batch))
             sp.n_threads = 0 if n_threads is None else max(0, int(n_threads))
+            sp.embeddings = bool(embedding)
+            sp.pooling_type = int(pooling_type)
             session = ctypes.POINTER(capi.llamaswift_session)()
             try:
                 capi.llamaswift_session_create(model, ctypes.byref(sp), ctypes.byref(session))  # type: ignore[attr-defined]
@@ -470,6 +499,56 @@ class Llama:
         with self._exclusive():
             capi.llamaswift_session_state_load(self._session, state, len(state))  # type: ignore[attr-defined]
 
+    def embed(self, input: Union[str, Sequence[str]], normalize: bool = False) -> Any:
+        """The embedding of a text, or a list of them for a list of texts (llama-cpp-python's
+        ``embed``): each text is tokenized (BOS as the model asks, special tokens parsed)
+        and evaluated alone in one decode call on the emptied session; the result is the
+        final hidden state after the model's final norm, pooled as ``pooling_type`` says —
+        one list of n_embd floats, or with NONE one such list per token. ``normalize``:
+        each vector divided by its Euclidean norm. Needs ``embedding=True``."""
+        self._check_open()
+        if self._session is None:
+            raise ValueError("this Llama was loaded with vocab_only=True")
+        texts = [input] if isinstance(input, str) else list(input)
+        out = []
+        E = self.n_embd()
+        with self._exclusive():
+            for text in texts:
+                tokens = self.tokenize(text.encode("utf-8"), add_bos=True, special=True)
+                capi.llamaswift_session_rewind(self._session, 0)  # type: ignore[attr-defined]
+                arr = (ctypes.c_int32 * len(tokens))(*tokens)
+                capi.llamaswift_session_decode(self._session, arr, len(tokens))  # type: ignore[attr-defined]
+                rows = ctypes.c_size_t(0)
+                ptr = capi.llamaswift_session_embeddings(self._session, ctypes.byref(rows))  # type: ignore[attr-defined]
+                if not ptr:
+                    raise ValueError("no embeddings: create the Llama with embedding=True")
+                vecs = [ptr[r * E:(r + 1) * E] for r in range(rows.value)]
+                if normalize:
+                    vecs = [[x / n for x in v] if (n := math.sqrt(sum(x * x for x in v))) > 0 else v for v in vecs]
+                out.append(vecs if self._pooling() == 0 else vecs[0])
+        return out[0] if isinstance(input, str) else out
+
+    def _pooling(self) -> int:
+        """The session's effective pooling: the one asked for, or the model's (NONE if the
+        file names none)."""
+        if self._pooling_type >= 0:
+            return self._pooling_type
+        try:
+            return int(self.metadata(self.metadata("general.architecture") + ".pooling_type"))
+        except LlamaSwiftError:
+            return 0
+
+    def create_embedding(self, input: Union[str, Sequence[str]], model: Optional[str] = None) -> Dict[str, Any]:
+        """OpenAI's embeddings response (llama-cpp-python's ``create_embedding``): a list of
+        ``{"object": "embedding", "embedding": [...], "index": i}`` and the token usage."""
+        texts = [input] if isinstance(input, str) else list(input)
+        data, n = [], 0
+        for i, text in enumerate(texts):
+            data.append({"object": "embedding", "embedding": self.embed(text), "index": i})
+            n += len(self.tokenize(text.encode("utf-8"), add_bos=True, special=True))
+        return {"object": "list", "data": data, "model": model or self.model_path,
+                "usage": {"prompt_tokens": n, "total_tokens": n}}
+
     @property
     def n_tokens(self) -> int:
         """Tokens in the session's cache."""
@@ -480,7 +559,8 @@ class Llama:
     def _new_run(self, prompt: bytes, *, max_tokens: Optional[int], temperature: float, top_p: float, top_k: int,
                  min_p: float, repeat_penalty: float, frequency_penalty: float, presence_penalty: float,
                  stop: Union[None, str, Sequence[str]], seed: Optional[int], streaming: bool,
-                 grammar: Any = None, json_schema: Any = None) -> _Run:
+                 grammar: Any = None, json_schema: Any = None,
+                 logit_bias: Optional[Dict[int, float]] = None, n_probs: Optional[int] = None) -> _Run:
         self._check_open()
         if self._session is None:
             raise ValueError("this Llama was loaded with vocab_only=True: it cannot generate")
@@ -509,7 +589,7 @@ class Llama:
         if encoded:
             gp.stop_strings = arr
             gp.n_stop_strings = len(encoded)
-        run = _Run(self, prompt, sp, gp, (arr, encoded), streaming)
+        run = _Run(self, prompt, sp, gp, (arr, encoded), streaming, logit_bias=logit_bias, n_probs=n_probs)
         run.constraint = _constraint(grammar, json_schema)
         return run
 
@@ -522,22 +602,31 @@ class Llama:
                           stop: Union[None, str, Sequence[str]] = None, frequency_penalty: float = 0.0,
                           presence_penalty: float = 0.0, repeat_penalty: float = 1.0, top_k: int = 40,
                           stream: bool = False, seed: Optional[int] = None,
-                          model: Optional[str] = None, grammar: Any = None,
-                          json_schema: Any = None) -> Union[Dict[str, Any], Iterator[Dict[str, Any]]]:
+                          model: Optional[str] = None, grammar: Any = None, json_schema: Any = None,
+                          logprobs: Optional[int] = None, logit_bias: Optional[Dict[int, float]] = None,
+                          ) -> Union[Dict[str, Any], Iterator[Dict[str, Any]]]:
         """Continues `prompt` (special tokens in it are parsed; BOS added as the model
         asks). Returns a ``text_completion`` dict, or with ``stream=True`` an iterator of
         chunks whose texts concatenate to the same text. ``max_tokens`` None or ≤ 0:
         until the end of generation or a full context. ``temperature`` 0: greedy.
         ``grammar``: GBNF text (llama.cpp's format, start rule ``root``) the output must
         follow; ``json_schema``: a JSON Schema (dict or JSON text) the output must be JSON
-        valid against (``{}``: any JSON value) — docs/grammars.md."""
+        valid against (``{}``: any JSON value) — docs/grammars.md.
+        ``logit_bias``: {token id: bias} added to the logits first, before the grammar's
+        mask (-inf / float("-inf") bans a token, even where the grammar allows it).
+        ``logprobs`` N (not with ``stream``): the choice's ``logprobs`` in
+        llama-cpp-python's format — ``tokens``, ``text_offset``, ``token_logprobs`` and
+        ``top_logprobs`` (N {piece: logprob} per token) — natural logs of the model's raw
+        distribution (before bias, grammar mask, penalties, temperature and filters)."""
         if suffix is not None:
             raise NotImplementedError("suffix (fill-in-the-middle) is not supported")
+        if logprobs is not None and stream:
+            raise NotImplementedError("logprobs with stream=True is not supported")
         data = _text_bytes(prompt)
         run = self._new_run(data, max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k,
                             min_p=min_p, repeat_penalty=repeat_penalty, frequency_penalty=frequency_penalty,
                             presence_penalty=presence_penalty, stop=stop, seed=seed, streaming=stream,
-                            grammar=grammar, json_schema=json_schema)
+                            grammar=grammar, json_schema=json_schema, logit_bias=logit_bias, n_probs=logprobs)
         ident, created, name = f"cmpl-{uuid.uuid4()}", int(time.time()), model or self.model_path
         prefix = data.decode("utf-8", "replace") if echo else ""
         if stream:
@@ -549,9 +638,22 @@ class Llama:
         run.run_here()
         return {
             "id": ident, "object": "text_completion", "created": created, "model": name,
-            "choices": [{"text": prefix + run.text, "index": 0, "logprobs": None, "finish_reason": run.finish_reason}],
+            "choices": [{"text": prefix + run.text, "index": 0,
+                         "logprobs": self._logprobs(run, len(prefix)) if logprobs is not None else None,
+                         "finish_reason": run.finish_reason}],
             "usage": self._usage(run),
         }
+
+    def _logprobs(self, run: _Run, offset: int) -> Dict[str, Any]:
+        pieces, offsets, lps, tops = [], [], [], []
+        for token, piece, lp, top in run.tokens:
+            text = piece.decode("utf-8", "replace")
+            pieces.append(text)
+            offsets.append(offset)
+            offset += len(text)
+            lps.append(lp)
+            tops.append({self.token_to_piece(t).decode("utf-8", "replace"): v for t, v in top})
+        return {"tokens": pieces, "text_offset": offsets, "token_logprobs": lps, "top_logprobs": tops}
 
     __call__ = create_completion
 
@@ -563,6 +665,7 @@ class Llama:
                                model: Optional[str] = None,
                                chat_format: Optional[str] = None, grammar: Any = None, json_schema: Any = None,
                                response_format: Optional[Dict[str, Any]] = None,
+                               logit_bias: Optional[Dict[int, float]] = None,
                                ) -> Union[Dict[str, Any], Iterator[Dict[str, Any]]]:
         """Answers `messages` ([{"role", "content"}, ...]) with the model's chat template
         (or `chat_format`). Returns a ``chat.completion`` dict, or with ``stream=True``
@@ -571,14 +674,14 @@ class Llama:
         finish_reason. Multi-turn chats reuse the cached prefix of the previous turn.
         ``grammar`` / ``json_schema`` constrain the answer as in create_completion;
         ``response_format={"type": "json_object"}`` (optionally with ``"schema"``) asks
-        for JSON as llama-cpp-python's does."""
+        for JSON as llama-cpp-python's does; ``logit_bias`` as in create_completion."""
         if response_format is not None and response_format.get("type") == "json_object" and json_schema is None:
             json_schema = response_format.get("schema", {"type": "object"})
         prompt = self.apply_chat_template(messages, True, chat_format).encode("utf-8")
         run = self._new_run(prompt, max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k,
                             min_p=min_p, repeat_penalty=repeat_penalty, frequency_penalty=frequency_penalty,
                             presence_penalty=presence_penalty, stop=stop, seed=seed, streaming=stream,
-                            grammar=grammar, json_schema=json_schema)
+                            grammar=grammar, json_schema=json_schema, logit_bias=logit_bias)
         ident, created, name = f"chatcmpl-{uuid.uuid4()}", int(time.time()), model or self.model_path
         if stream:
             def chunk(text: Optional[str], finish: Optional[str], role: bool = False) -> Dict[str, Any]:
