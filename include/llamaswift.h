@@ -610,7 +610,8 @@ static inline llamaswift_sampler_params llamaswift_sampler_default_params(void) 
 
 /* Creates a sampler. Steps, in order (llama.cpp's chain with the default
  * LLAMASWIFT_TEMPERATURE_LAST):
- *   0. the logit bias, if set (llamaswift_sampler_set_logit_bias; since 0.5);
+ *   0. the logit bias, if set (llamaswift_sampler_set_logit_bias; since 0.5), then
+ *      the grammar mask, if set (llamaswift_sampler_set_grammar; since 0.5);
  *   1. penalties over the last penalty_last_n tokens (repetition: positive logits
  *      divided, negative multiplied; then frequency × count and presence subtracted);
  *   2. temperature 0 → argmax (lowest id on ties), done;
@@ -669,7 +670,10 @@ typedef enum llamaswift_stop_reason {
                                               (control tokens' text included); it is not streamed */
     LLAMASWIFT_STOP_CALLBACK = 4,          /* the callback returned false */
     LLAMASWIFT_STOP_CANCELLED = 5,         /* llamaswift_session_cancel (status CANCELLED) */
-    LLAMASWIFT_STOP_CONTEXT_FULL = 6       /* the context filled up (not an error) */
+    LLAMASWIFT_STOP_CONTEXT_FULL = 6,      /* the context filled up (not an error) */
+    LLAMASWIFT_STOP_GRAMMAR_COMPLETE = 7   /* (0.5) the sampler's grammar is complete, allows nothing
+                                              more, and the vocabulary has no end-of-generation token
+                                              (with one, that token ends it: END_OF_GENERATION) */
 } llamaswift_stop_reason;
 
 /* A token and its log-probability (natural log). This struct never grows (arrays of it
@@ -887,7 +891,7 @@ typedef struct llamaswift_logit_bias {
 /* Sets the sampler's logit bias (llama.cpp's llama_sampler_init_logit_bias, OpenAI's
  * logit_bias): `n` entries, copied, replacing the previous set (n = 0 clears it; bias
  * may then be NULL). Each bias is added to its token's logit FIRST in the chain of
- * llamaswift_sampler_create — before the penalties, greedy selection and the filters,
+ * llamaswift_sampler_create — before a grammar's mask, the penalties, greedy selection and the filters,
  * as llama.cpp's common sampler orders it. Entries for the same token add up.
  * A bias of -INFINITY bans the token: it is never sampled, at any temperature, greedy
  * included. When bans leave no token (every logit -INFINITY),
@@ -909,7 +913,7 @@ llamaswift_status llamaswift_sampler_set_logit_bias(llamaswift_sampler *sampler,
  * log-probability, top[0 … *n_written − 1] the n_top most probable tokens (descending;
  * ties: lower id first; *n_written = min(n_top, n_vocab)).
  * WHICH DISTRIBUTION: the model's raw logits for that token — before the logit bias,
- * penalties, temperature and the top-k/top-p/min-p filters — as llama.cpp's server
+ * the grammar mask, penalties, temperature and the top-k/top-p/min-p filters — as llama.cpp's server
  * reports n_probs (a softmax of llama_get_logits_ith) and llama-cpp-python logprobs:
  *     logprob(i) = l_i − max_j l_j − log Σ_j exp(l_j − max_j l_j)   (in double precision)
  * So a token forced by a bias shows the probability the model gave it. The sampler
@@ -940,6 +944,91 @@ llamaswift_status llamaswift_sampler_last_logprobs(const llamaswift_sampler *sam
  * embeddings, or a NULL/invalid session. n_rows may be NULL. One thread at a time per
  * session; does not set the last error. */
 const float *llamaswift_session_embeddings(const llamaswift_session *session, size_t *n_rows);
+
+/* ---------------------------------------------------------------------------------- */
+/* Grammars and JSON Schema (since 0.5)                                                 */
+/* ---------------------------------------------------------------------------------- */
+
+/* Constrains `sampler` to a GBNF grammar (llama.cpp's grammar format: `name ::= …` rules,
+ * alternation `|`, groups, `*` `+` `?` `{m}` `{m,}` `{m,n}`, "literals" and [classes]
+ * with escapes \n \r \t \\ \" \xHH \uHHHH \UHHHHHHHH, [^negation], `.`, `#` comments,
+ * UTF-8; docs/grammars.md), bound to `model`'s vocabulary: from now on
+ * llamaswift_sampler_sample draws only tokens whose text keeps the output a prefix of
+ * a sentence of the grammar, starting at rule `root_rule` (NULL = "root"), and advances
+ * the grammar past each token it returns.
+ * ORDER: step 0 of llamaswift_sampler_create's chain is the logit bias, then the grammar
+ * mask — tokens it does not allow get logit -inf (set, not added: no bias, not even
+ * +INFINITY, brings back a token the grammar rules out; a token banned by a -INFINITY
+ * bias stays banned whatever the grammar allows) — then the penalties and every filter.
+ * llama.cpp masks before its chain, whose first step is the bias (its order with
+ * grammar_first; its common sampler by default draws first without the grammar and
+ * applies it and draws again only when that token does not fit, which gives the same
+ * token when greedy); for finite and -INFINITY biases both orders give the same logits.
+ * When the grammar's allowed tokens are all banned, sampling fails with
+ * INVALID_ARGUMENT. The grammar does not change log-probabilities
+ * (llamaswift_sampler_last_logprobs: the model's raw logits).
+ * Which tokens: a token is allowed when its text (llamaswift_token_to_piece with control
+ * tokens rendered as nothing) is non-empty and keeps the output inside the grammar; it may
+ * end inside a UTF-8 character that the grammar can still complete. Control and unknown
+ * tokens are never allowed. End-of-generation tokens are allowed exactly when the text so
+ * far is a complete sentence; once the grammar can take nothing more they are the only
+ * tokens allowed, so generation ends (with no such token in the vocabulary,
+ * llamaswift_generate stops with LLAMASWIFT_STOP_GRAMMAR_COMPLETE and
+ * llamaswift_sampler_sample fails with INVALID_ARGUMENT).
+ * llamaswift_sampler_reset puts the grammar back at its start, and so does
+ * llamaswift_generate at the start of each call (the grammar describes the generated
+ * text; the prompt is not fed to it). llamaswift_sampler_accept does not advance it (it
+ * is the penalty window's); llamaswift_sampler_grammar_accept does.
+ * `gbnf` is `len` bytes (need not be NUL-terminated; at most 16 MiB). NULL gbnf removes
+ * the grammar. The grammar is copied; model must outlive the sampler's use of it (the
+ * sampler keeps its own copy of the vocabulary's token texts, built here: O(vocabulary)).
+ * The first masks are built lazily and cached per grammar state; docs/grammars.md gives
+ * the cost per token.
+ * Errors: INVALID_ARGUMENT (sampler NULL; model NULL with gbnf non-NULL; len over
+ * 16 MiB; a grammar error — the message reads "grammar: line L, column C: …" for syntax
+ * errors, undefined rules and left recursion; no rule named root_rule). A grammar that
+ * no token of the vocabulary can start is accepted here and fails at sampling. On
+ * failure the sampler keeps its previous grammar.
+ * One thread at a time per sampler. */
+llamaswift_status llamaswift_sampler_set_grammar(llamaswift_sampler *sampler, const llamaswift_model *model,
+                                                 const char *gbnf, size_t len, const char *root_rule);
+
+/* Constrains `sampler` to JSON text valid against a JSON Schema: converts `schema` (`len`
+ * bytes of JSON, at most 16 MiB) as llamaswift_json_schema_to_grammar does, then
+ * llamaswift_sampler_set_grammar. An empty schema `{}` allows any JSON value; the
+ * schema `{"type": "object"}` any JSON object. NULL schema removes the grammar.
+ * Errors: INVALID_ARGUMENT (sampler NULL; model NULL with schema non-NULL; the schema is
+ * not valid JSON or not a valid schema), UNSUPPORTED (a keyword or combination the converter does not support:
+ * the message names it and its place, e.g. "JSON schema at #/properties/a: keyword
+ * 'uniqueItems' is not supported"). On failure the sampler keeps its previous grammar.
+ * One thread at a time per sampler. */
+llamaswift_status llamaswift_sampler_set_json_schema(llamaswift_sampler *sampler, const llamaswift_model *model,
+                                                     const char *schema, size_t len);
+
+/* Advances the sampler's grammar past `token` chosen by the caller (e.g. a forced
+ * token) without sampling. Does nothing when the sampler has no grammar.
+ * Errors: INVALID_ARGUMENT (sampler NULL; token out of the grammar's vocabulary; the
+ * grammar does not allow the token here — the grammar state is then unchanged).
+ * One thread at a time per sampler. */
+llamaswift_status llamaswift_sampler_grammar_accept(llamaswift_sampler *sampler, int32_t token);
+
+/* Converts a JSON Schema into GBNF grammar text (with a `root` rule) that
+ * llamaswift_sampler_set_grammar accepts. Supported keywords: type (a name or an array),
+ * properties, required, additionalProperties (false, true or a schema; absent beside
+ * properties = no other properties, as llama.cpp), items, prefixItems, minItems,
+ * maxItems, enum, const, pattern (literals, escapes, classes, `.`, groups, `|`,
+ * quantifiers, ^ and $), minLength, maxLength, format (date, time, date-time, uuid),
+ * minimum / maximum / exclusiveMinimum / exclusiveMaximum (integers; numbers: minimum 0
+ * only), anyOf, oneOf (as anyOf), allOf (of object schemas), $ref (#, #/$defs/…,
+ * #/definitions/…). Annotations (title, description, default, examples, $schema, $id,
+ * $comment, deprecated, readOnly, writeOnly) are ignored; any other keyword is an error
+ * naming it (docs/grammars.md lists them), never silently dropped.
+ * Size then fill: *len receives the grammar's length in bytes (without the NUL); with
+ * cap < *len + 1 the call returns BUFFER_TOO_SMALL (buf may be NULL when cap is 0).
+ * Errors: INVALID_ARGUMENT (schema NULL, len NULL, len over 16 MiB, bad JSON or schema),
+ * UNSUPPORTED (as llamaswift_sampler_set_json_schema), BUFFER_TOO_SMALL. Any thread. */
+llamaswift_status llamaswift_json_schema_to_grammar(const char *schema, size_t schema_len, char *buf, size_t cap,
+                                                    size_t *len);
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,8 @@ func chatCommand(_ o: Options) throws {
     let interrupts = ChatInterrupts()
     let session = try Session(model: model, options: o.sessionOptions)
     let sampler = try Sampler(options: o.samplerOptions)
+    try attachGrammar(o, sampler, model)
+    try setLogitBias(o.logitBias, sampler, vocabulary: session.vocabularySize)
     try interrupts.start(session: session)
     let input = LineReader()
     var msgs: [ChatMessage] = []
@@ -94,6 +96,7 @@ func chatCommand(_ o: Options) throws {
         // shown; an answer stopped otherwise (Ctrl-C, a full context) may have shown a last
         // token it did not decode: the next turn renders the whole conversation again.
         let whole = result.stopReason == .endOfGeneration || result.stopReason == .maxTokens
+            || result.stopReason == .grammarComplete
         held = whole ? held + prompt + reply : ""
         if firstPromptTokens == 0 { firstPromptTokens = result.promptTokens }
         msgs.append(ChatMessage(role: "assistant", content: reply))

@@ -118,6 +118,7 @@ func runCommand(_ o: Options) throws {
     }
     let session = try Session(model: model, options: o.sessionOptions)
     let sampler = try Sampler(options: o.samplerOptions)
+    try attachGrammar(o, sampler, model)
     try setLogitBias(o.logitBias, sampler, vocabulary: session.vocabularySize)
     var go = GenerateOptions()
     go.maxTokens = o.nPredict

@@ -15,7 +15,8 @@ struct LlamaSwiftCommand: ParsableCommand {
         abstract: "Run LLaMA-family GGUF models and Hugging Face checkpoint folders on the CPU (flags spelled as llama.cpp spells them).",
         version: cliVersion,
         subcommands: [
-            Run.self, Chat.self, Info.self, Tokenize.self, Perplexity.self, Bench.self, BenchTokenize.self, Embed.self, Convert.self,
+            Run.self, Chat.self, Info.self, Tokenize.self, Perplexity.self, Bench.self, BenchTokenize.self, Embed.self,
+            Convert.self, JSONSchemaToGrammarCommand.self, GrammarBench.self,
         ])
 }
 
@@ -192,6 +193,7 @@ struct Run: ParsableCommand {
     @OptionGroup var sampling: SamplingFlags
     @OptionGroup var context: ContextFlags
     @OptionGroup var contextShift: ContextShiftFlags
+    @OptionGroup var grammarFlags: GrammarFlags
     @OptionGroup var tokenControl: TokenControlFlags
 
     func validate() throws {
@@ -209,7 +211,10 @@ struct Run: ParsableCommand {
         o.prompt = prompt
         o.file = file
         o.raw = raw
-        try reportingErrors { try runCommand(o) }
+        try reportingErrors {
+            try grammarFlags.apply(&o)
+            try runCommand(o)
+        }
     }
 }
 
@@ -227,6 +232,8 @@ struct Chat: ParsableCommand {
     @OptionGroup var sampling: SamplingFlags
     @OptionGroup var context: ContextFlags
     @OptionGroup var contextShift: ContextShiftFlags
+    @OptionGroup var grammarFlags: GrammarFlags
+    @OptionGroup var logitBias: LogitBiasFlags
 
     func run() throws {
         var o = Options()
@@ -235,7 +242,11 @@ struct Chat: ParsableCommand {
         sampling.apply(&o)
         context.apply(&o)
         contextShift.apply(&o)
-        try reportingErrors { try chatCommand(o) }
+        try logitBias.apply(&o)
+        try reportingErrors {
+            try grammarFlags.apply(&o)
+            try chatCommand(o)
+        }
     }
 }
 

@@ -32,7 +32,9 @@ struct Options {
     var keep = -1
     /// Off: a full context ends the generation (llama.cpp's --no-context-shift).
     var contextShift = true
-    /// run: logit bias entries (--logit-bias) and top log-probabilities per token (--n-probs).
+    /// GBNF text from --grammar, --grammar-file or -j/--json-schema (converted).
+    var grammar: [UInt8]?
+    /// run and chat: logit bias entries (--logit-bias); run: top log-probabilities per token (--n-probs).
     var logitBias: [(token: Int32, bias: Float)] = []
     var nProbs = 0
 

@@ -133,5 +133,6 @@ func stopReasonCode(_ reason: StopReason) -> UInt32 {
     case .callback: UInt32(LLAMASWIFT_STOP_CALLBACK.rawValue)
     case .cancelled: UInt32(LLAMASWIFT_STOP_CANCELLED.rawValue)
     case .contextFull: UInt32(LLAMASWIFT_STOP_CONTEXT_FULL.rawValue)
+    case .grammarComplete: UInt32(LLAMASWIFT_STOP_GRAMMAR_COMPLETE.rawValue)
     }
 }

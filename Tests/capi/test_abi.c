@@ -53,6 +53,8 @@ int main(void) {
     CHECK(sizeof(llamaswift_batch_item) == 3 * sizeof(void *));
     CHECK(sizeof(llamaswift_batch_params) == 8);
     CHECK(LLAMASWIFT_OK == 0 && LLAMASWIFT_ERR_INTERNAL == 9);
+    /* 0.5 (grammars): llamaswift_stop_reason gained GRAMMAR_COMPLETE (no struct changed). */
+    CHECK(LLAMASWIFT_STOP_GRAMMAR_COMPLETE == 7);
 #else
 #error "record the struct sizes of this version"
 #endif

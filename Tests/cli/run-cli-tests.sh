@@ -163,6 +163,19 @@ expect "bench -npl" 0 "S_TG t/s" -- "$cli" bench -m "$model" -npl 1,2 -npp 8 -nt
 expect "bench -npl rows" 0 "^\| +8 \| +4 \| +2 \|" -- "$cli" bench -m "$model" -npl 2 -npp 8 -ntg 4 -r 1 -t 1
 expect "bench -npl bad count" 64 "-npl: '0' is not a count" -- "$cli" bench -m "$model" -npl 1,0
 
+# Grammars: --grammar, --grammar-file, -j/--json-schema, json-schema-to-grammar.
+expect "--grammar yes/no" 0 "^(yes|no)$" -- "$cli" run -m "$model" -p "Is water wet?" --temp 0 --grammar 'root ::= "yes" | "no"'
+printf 'root ::= [0-9]{3} "-" [a-c]+\n' >"$work/g.gbnf"
+expect "--grammar-file" 0 "^[0-9]{3}-[a-c]+$" -- "$cli" run -m "$model" -p "Give a code." --temp 0 -n 12 --grammar-file "$work/g.gbnf"
+expect "-j schema" 0 '"ok": ?(true|false)' -- "$cli" run -m "$model" -p "Is it ok? JSON." --temp 0 -n 40 \
+    -j '{"type":"object","properties":{"ok":{"type":"boolean"}},"required":["ok"]}'
+expect "bad grammar: line and column" 1 "line 2, column 7: undefined rule 'c'" -- "$cli" run -m "$model" -p hi \
+    --grammar "$(printf 'root ::= "a"\nb ::= c')"
+expect "unsupported schema keyword" 1 "keyword 'uniqueItems' is not supported" -- "$cli" run -m "$model" -p hi \
+    -j '{"type":"array","uniqueItems":true}'
+expect "two grammar flags" 64 "at most one of" -- "$cli" run -m "$model" -p hi --grammar 'root ::= "a"' -j '{}'
+expect "json-schema-to-grammar" 0 "^root ::= " -- "$cli" json-schema-to-grammar '{"type":"integer","minimum":1,"maximum":9}'
+expect "grammar-bench" 0 "pass 2 \(warm\)" -- "$cli" grammar-bench -m "$model" -f "$root/Tests/Fixtures/grammar/bench.json"
 # Logit bias, --n-probs, embed (0.5).
 expect "--logit-bias +100 forces a token" 0 "^\(\)\(\)\(\)\(\)" -- "$cli" run -m "$model" -p "The capital of France is" \
     --raw -n 4 --temp 0.8 -s 3 --logit-bias 1000+100

@@ -113,11 +113,11 @@ def test_no_binding_for_a_function_the_header_lacks():
 def test_the_check_sees_a_function_added_to_the_header():
     """What a rebase onto a header with a new function looks like to the tests above."""
     text = HEADER.read_text().replace(
-        "#ifdef __cplusplus\n}", "/* new */\nllamaswift_status llamaswift_sampler_set_grammar(llamaswift_sampler *s,\n"
+        "#ifdef __cplusplus\n}", "/* new */\nllamaswift_status llamaswift_sampler_set_future(llamaswift_sampler *s,\n"
         "    const char *gbnf, size_t len);\n\n#ifdef __cplusplus\n}")
     functions = parse_header(text)[0]
-    assert set(functions) - set(capi.SIGNATURES) == {"llamaswift_sampler_set_grammar"}
-    assert functions["llamaswift_sampler_set_grammar"] == (
+    assert set(functions) - set(capi.SIGNATURES) == {"llamaswift_sampler_set_future"}
+    assert functions["llamaswift_sampler_set_future"] == (
         "llamaswift_status", ["llamaswift_sampler *s", "const char *gbnf", "size_t len"])
 
 

@@ -6,6 +6,9 @@ public enum StopReason: Sendable {
     case callback
     case cancelled
     case contextFull
+    /// The grammar is complete, allows nothing more, and the vocabulary has no
+    /// end-of-generation token to end with.
+    case grammarComplete
 }
 
 public struct GenerateOptions: Sendable {
@@ -139,6 +142,8 @@ public enum Generator {
         let fresh = Array(pending)
         // Penalties see the prompt, as in llama.cpp.
         for t in promptTokens { sampler.accept(t) }
+        // The grammar describes the generated text: it starts afresh with each call.
+        sampler.grammar?.reset()
 
         var t0 = Syscalls.now()
         do {
@@ -166,6 +171,10 @@ public enum Generator {
                 throw LlamaError(.cancelled, "cancelled by llamaswift_session_cancel")
             }
             guard let logits = session.lastLogits else { throw LlamaError(.internalError, "no logits after decode") }
+            if let g = sampler.grammar, g.isCompleteOnly, !g.hasEndOfGeneration {
+                result.stopReason = .grammarComplete
+                break
+            }
             let token = try sampler.sample(logits)
             if tok.isEndOfGeneration(token) {
                 result.stopReason = .endOfGeneration

@@ -66,6 +66,9 @@ public struct SamplerOptions: Sendable, Equatable {
 /// steps:
 ///
 ///  0. the logit bias (Sampler+LogitBias.swift), first, as in llama.cpp's common chain;
+///     then, with a grammar (`setGrammar`), tokens it does not allow get logit −∞ (set,
+///     not added: a +∞ bias cannot bring back a token the grammar rules out, and a token
+///     banned by a −∞ bias stays banned whatever the grammar allows);
 ///  1. penalties over the last `penaltyLastN` accepted tokens: repetition (logit ÷ p if
 ///     positive, × p if negative), then frequency (− count·f) and presence (− pr);
 ///  2. temperature 0 → the argmax (ties: the lowest id); stop here;
@@ -93,6 +96,9 @@ public final class Sampler {
     private var history: [Int32] = []
     /// The working logits of `prepare` (internal for the extensions' steps).
     var candidates: [(id: Int32, logit: Double)] = []
+    /// The grammar constraint, applied right after the logit bias and before every other
+    /// step (Sampler+Grammar.swift).
+    public internal(set) var grammar: GrammarConstraint?
     private var counts: [Int32: Int] = [:]
     private var probs: [Double] = []
     /// Sampler+LogitBias.swift: the bias per token, added to the logits before step 1.
@@ -123,8 +129,11 @@ public final class Sampler {
         if history.count > window { history.removeFirst(history.count - window) }
     }
 
-    /// Clears the penalty window (the random state continues).
-    public func reset() { history.removeAll(keepingCapacity: true) }
+    /// Clears the penalty window and puts the grammar back at its start (the random state continues).
+    public func reset() {
+        history.removeAll(keepingCapacity: true)
+        grammar?.reset()
+    }
 
     public func sample(_ logits: UnsafeBufferPointer<Float>) throws -> Int32 {
         let keep = try prepare(logits)
@@ -144,7 +153,8 @@ public final class Sampler {
             }
             token = candidates[chosen].id
         }
-        record(logits, token)
+        try grammar?.accept(token)
+        record(logits, token)  // the raw logits: neither the bias nor the grammar mask shows
         accept(token)
         return token
     }
@@ -175,7 +185,8 @@ public final class Sampler {
             guard !l.isNaN else { throw LlamaError(.internalError, "logit of token \(i) is NaN") }
             candidates.append((Int32(i), Double(l)))
         }
-        try applyLogitBias()
+        try applyLogitBias()                        // 0. the logit bias, first
+        if let g = grammar { try applyGrammar(g) }  // 0. then the grammar mask
         let penalise = !history.isEmpty && (o.repeatPenalty != 1 || o.frequencyPenalty != 0 || o.presencePenalty != 0)
         if penalise {
             counts.removeAll(keepingCapacity: true)

@@ -966,6 +966,7 @@ pub const LLAMASWIFT_STOP_STRING: llamaswift_stop_reason = 3;
 pub const LLAMASWIFT_STOP_CALLBACK: llamaswift_stop_reason = 4;
 pub const LLAMASWIFT_STOP_CANCELLED: llamaswift_stop_reason = 5;
 pub const LLAMASWIFT_STOP_CONTEXT_FULL: llamaswift_stop_reason = 6;
+pub const LLAMASWIFT_STOP_GRAMMAR_COMPLETE: llamaswift_stop_reason = 7;
 pub type llamaswift_stop_reason = ::std::os::raw::c_uint;
 #[repr(C)]
 pub struct llamaswift_token_logprob {
@@ -1680,4 +1681,33 @@ extern "C" {
 }
 extern "C" {
     pub fn llamaswift_session_embeddings(session: *const llamaswift_session, n_rows: *mut usize) -> *const f32;
+}
+extern "C" {
+    pub fn llamaswift_sampler_set_grammar(
+        sampler: *mut llamaswift_sampler,
+        model: *const llamaswift_model,
+        gbnf: *const ::std::os::raw::c_char,
+        len: usize,
+        root_rule: *const ::std::os::raw::c_char,
+    ) -> llamaswift_status;
+}
+extern "C" {
+    pub fn llamaswift_sampler_set_json_schema(
+        sampler: *mut llamaswift_sampler,
+        model: *const llamaswift_model,
+        schema: *const ::std::os::raw::c_char,
+        len: usize,
+    ) -> llamaswift_status;
+}
+extern "C" {
+    pub fn llamaswift_sampler_grammar_accept(sampler: *mut llamaswift_sampler, token: i32) -> llamaswift_status;
+}
+extern "C" {
+    pub fn llamaswift_json_schema_to_grammar(
+        schema: *const ::std::os::raw::c_char,
+        schema_len: usize,
+        buf: *mut ::std::os::raw::c_char,
+        cap: usize,
+        len: *mut usize,
+    ) -> llamaswift_status;
 }

@@ -28,6 +28,8 @@ pub enum StopReason {
     Cancelled,
     /// The context filled up.
     ContextFull,
+    /// The grammar was complete and the vocabulary has no end-of-generation token (0.5).
+    GrammarComplete,
     Other(u32),
 }
 
@@ -41,6 +43,7 @@ impl StopReason {
             sys::LLAMASWIFT_STOP_CALLBACK => StopReason::Callback,
             sys::LLAMASWIFT_STOP_CANCELLED => StopReason::Cancelled,
             sys::LLAMASWIFT_STOP_CONTEXT_FULL => StopReason::ContextFull,
+            sys::LLAMASWIFT_STOP_GRAMMAR_COMPLETE => StopReason::GrammarComplete,
             other => StopReason::Other(other),
         }
     }

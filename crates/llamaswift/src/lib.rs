@@ -38,7 +38,7 @@ pub use error::{Error, Result, Status};
 pub use generate::{GenerateParams, GenerateResult, StopReason, TextDecoder, Tokens};
 pub use log::{set_logger, LogLevel, Logger};
 pub use model::{Model, ModelInfo, ModelParams, RopeScaling, Token};
-pub use sampler::{Sampler, SamplerParams, TemperatureOrder};
+pub use sampler::{json_schema_to_grammar, Sampler, SamplerParams, TemperatureOrder};
 pub use session::{CancelHandle, KvType, Session, SessionParams};
 
 /// The library's version ("0.5.0"); the version of the header this crate was made from

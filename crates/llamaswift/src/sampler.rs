@@ -4,7 +4,8 @@ use std::ptr::{self, NonNull};
 use llamaswift_sys as sys;
 
 use crate::error::{check, Error, Result, Status};
-use crate::model::Token;
+use crate::model::{Model, Token};
+use std::os::raw::c_char;
 use crate::session::Session;
 
 /// Where temperature applies in the chain (`llamaswift_temperature_order`).
@@ -138,9 +139,8 @@ impl Sampler {
         check(unsafe { sys::llamaswift_sampler_accept(self.as_ptr(), token) })
     }
 
-    /// Clears the penalty window; the random state continues.
     /// Sets the logit bias (`llamaswift_sampler_set_logit_bias`): each `(token, bias)` added
-    /// to the token's logit first in the chain; `f32::NEG_INFINITY` bans the token. Replaces
+    /// to the token's logit first in the chain (before a grammar's mask); `f32::NEG_INFINITY` bans the token. Replaces
     /// the previous set (an empty slice clears it). Errors: `InvalidArgument` (a negative
     /// token, a NaN bias; the previous set stays).
     pub fn set_logit_bias(&mut self, bias: &[(Token, f32)]) -> Result<()> {
@@ -151,7 +151,7 @@ impl Sampler {
     }
 
     /// The last sampled token with its log-probability, and the `n_top` most probable tokens
-    /// (descending), from the model's raw logits (before bias, penalties and filters).
+    /// (descending), from the model's raw logits (before bias, grammar mask, penalties and filters).
     /// Errors: `InvalidArgument` (nothing sampled yet).
     pub fn last_logprobs(&self, n_top: usize) -> Result<((Token, f32), Vec<(Token, f32)>)> {
         let mut chosen = sys::llamaswift_token_logprob { token: 0, logprob: 0.0 };
@@ -166,10 +166,39 @@ impl Sampler {
         Ok(((chosen.token, chosen.logprob), top.into_iter().map(|t| (t.token, t.logprob)).collect()))
     }
 
+    /// Clears the penalty window and restarts the grammar; the random state continues.
     pub fn reset(&mut self) -> Result<()> {
         // Safety: exclusive access.
         check(unsafe { sys::llamaswift_sampler_reset(self.as_ptr()) })
     }
+
+    /// Constrains sampling to a GBNF grammar (start rule `root`) bound to `model`'s
+    /// vocabulary; `None` removes it (`llamaswift_sampler_set_grammar`). Errors:
+    /// `InvalidArgument` with "grammar: line L, column C: ..." for a bad grammar.
+    pub fn set_grammar(&mut self, model: &Model, gbnf: Option<&str>) -> Result<()> {
+        let (p, n) = gbnf.map_or((ptr::null(), 0), |g| (g.as_ptr() as *const c_char, g.len()));
+        // Safety: exclusive access to the sampler; the model lives; the text is borrowed
+        // for the call (copied by the library).
+        check(unsafe { sys::llamaswift_sampler_set_grammar(self.as_ptr(), model.as_ptr(), p, n, ptr::null()) })
+    }
+
+    /// Constrains sampling to JSON valid against a JSON Schema (JSON text); `None`
+    /// removes it (`llamaswift_sampler_set_json_schema`). Errors: `InvalidArgument` (bad
+    /// JSON or schema), `Unsupported` naming a keyword not supported.
+    pub fn set_json_schema(&mut self, model: &Model, schema: Option<&str>) -> Result<()> {
+        let (p, n) = schema.map_or((ptr::null(), 0), |g| (g.as_ptr() as *const c_char, g.len()));
+        // Safety: as set_grammar.
+        check(unsafe { sys::llamaswift_sampler_set_json_schema(self.as_ptr(), model.as_ptr(), p, n) })
+    }
+}
+
+/// The GBNF grammar for a JSON Schema (`llamaswift_json_schema_to_grammar`).
+pub fn json_schema_to_grammar(schema: &str) -> Result<String> {
+    let bytes = crate::model::fill_text(|buf, cap, len| {
+        // Safety: schema borrowed for the call; buf has cap bytes (or is NULL with cap 0).
+        unsafe { sys::llamaswift_json_schema_to_grammar(schema.as_ptr() as *const c_char, schema.len(), buf, cap, len) }
+    })?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 impl Drop for Sampler {

@@ -403,6 +403,34 @@ fn a_panic_in_the_callback_reaches_the_caller() {
     assert!(text.contains("Paris"), "{text}");
 }
 
+// ------------------------------------------------------------------------------------
+// Grammars (0.5)
+// ------------------------------------------------------------------------------------
+
+#[test]
+fn a_yes_no_grammar_answers_yes_or_no() {
+    let Some(p) = model_path() else { return };
+    let m = Model::load(&p).unwrap();
+    let mut s = small_session(&m);
+    let mut sampler = Sampler::new(&SamplerParams::seeded(5)).unwrap();
+    let e = sampler.set_grammar(&m, Some("root ::= \"a\"\nb ::= c")).unwrap_err();
+    assert_eq!(e.status(), Status::InvalidArgument);
+    assert!(e.message().contains("line 2, column 7"), "{e}");
+    sampler.set_grammar(&m, Some("root ::= \"yes\" | \"no\"")).unwrap();
+    let (text, r) = s.generate_text(&mut sampler, &question(&m, "Is snow cold?"), &GenerateParams::max_tokens(8)).unwrap();
+    assert!(text == "yes" || text == "no", "{text}");
+    assert_eq!(r.stop_reason, StopReason::EndOfGeneration);
+}
+
+#[test]
+fn json_schema_to_grammar_converts_and_refuses_unsupported_keywords() {
+    let g = json_schema_to_grammar(r#"{"type":"boolean"}"#).unwrap();
+    assert!(g.starts_with("root ::= "), "{g}");
+    let e = json_schema_to_grammar(r#"{"type":"array","uniqueItems":true}"#).unwrap_err();
+    assert_eq!(e.status(), Status::Unsupported);
+    assert!(e.message().contains("uniqueItems"), "{e}");
+}
+
 /// Logit bias and log-probabilities (0.5): a ban is never sampled, and the reported
 /// log-probabilities are a log-softmax of the session's logits computed here.
 #[test]

@@ -12,12 +12,12 @@ Low level: :mod:`llamaswift.capi`, every function, struct and enum of the C head
 """
 
 from . import capi
-from .capi import LlamaSwiftError, PoolingType, Status, StopReason, TemperatureOrder
+from .capi import LlamaSwiftError, PoolingType, Status, StopReason, TemperatureOrder, json_schema_to_grammar
 from .llama import Llama
 
 __version__ = "0.5.0"
 
-__all__ = ["Llama", "LlamaSwiftError", "PoolingType", "Status", "StopReason", "TemperatureOrder", "capi", "__version__", "library_version"]
+__all__ = ["Llama", "LlamaSwiftError", "PoolingType", "Status", "StopReason", "TemperatureOrder", "capi", "json_schema_to_grammar", "__version__", "library_version"]
 
 
 def library_version() -> str:

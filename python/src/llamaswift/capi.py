@@ -132,6 +132,7 @@ class StopReason(enum.IntEnum):
     LLAMASWIFT_STOP_CALLBACK = 4
     LLAMASWIFT_STOP_CANCELLED = 5
     LLAMASWIFT_STOP_CONTEXT_FULL = 6
+    LLAMASWIFT_STOP_GRAMMAR_COMPLETE = 7
 
 
 class WeightType(enum.IntEnum):
@@ -487,6 +488,11 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "llamaswift_sampler_sample": (_S, [_sampler_p, _session_p, _P(c_int32)]),
     "llamaswift_sampler_accept": (_S, [_sampler_p, c_int32]),
     "llamaswift_sampler_reset": (_S, [_sampler_p]),
+    # grammars (0.5)
+    "llamaswift_sampler_set_grammar": (_S, [_sampler_p, _model_p, c_char_p, c_size_t, c_char_p]),
+    "llamaswift_sampler_set_json_schema": (_S, [_sampler_p, _model_p, c_char_p, c_size_t]),
+    "llamaswift_sampler_grammar_accept": (_S, [_sampler_p, c_int32]),
+    "llamaswift_json_schema_to_grammar": (_S, [c_char_p, c_size_t, c_char_p, c_size_t, _P(c_size_t)]),
     # logit bias, log-probabilities, embeddings (since 0.5)
     "llamaswift_sampler_set_logit_bias": (_S, [_sampler_p, _P(llamaswift_logit_bias), c_size_t]),
     "llamaswift_sampler_last_logprobs": (
@@ -603,3 +609,13 @@ def status_string(status: int) -> str:
 def version() -> str:
     """The loaded library's version ("0.5.0")."""
     return bytes(llamaswift_version()).decode()
+
+
+def json_schema_to_grammar(schema: Any) -> str:
+    """The GBNF grammar for a JSON Schema (a dict or JSON text), as
+    llamaswift_json_schema_to_grammar converts it. Raises LlamaSwiftError (status
+    UNSUPPORTED naming the keyword, or INVALID_ARGUMENT)."""
+    import json as _json
+
+    text = (schema if isinstance(schema, str) else _json.dumps(schema)).encode("utf-8")
+    return sized_bytes(lambda b, c, n: llamaswift_json_schema_to_grammar(text, len(text), b, c, n)).decode("utf-8")  # type: ignore[name-defined]  # noqa: F821

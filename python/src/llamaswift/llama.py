@@ -40,6 +40,7 @@ _FINISH = {
     StopReason.LLAMASWIFT_STOP_CONTEXT_FULL: "length",
     StopReason.LLAMASWIFT_STOP_CALLBACK: "stop",
     StopReason.LLAMASWIFT_STOP_CANCELLED: "stop",
+    StopReason.LLAMASWIFT_STOP_GRAMMAR_COMPLETE: "stop",
 }
 
 # Seeds llama-cpp-python users pass for "random" (its LLAMA_DEFAULT_SEED is 0xFFFFFFFF).
@@ -79,6 +80,20 @@ def _content_text(content: Any) -> str:
     return "".join(parts)
 
 
+def _constraint(grammar: Any, json_schema: Any) -> Optional[Tuple[str, bytes]]:
+    """The sampler constraint of a call: GBNF text, or a JSON Schema (dict or text)."""
+    if grammar is not None and json_schema is not None:
+        raise ValueError("give grammar or json_schema, not both")
+    if grammar is not None:
+        return ("grammar", grammar.encode("utf-8") if isinstance(grammar, str) else bytes(grammar))
+    if json_schema is not None:
+        import json
+
+        text = json_schema if isinstance(json_schema, (str, bytes)) else json.dumps(json_schema)
+        return ("json_schema", text.encode("utf-8") if isinstance(text, str) else text)
+    return None
+
+
 class _Run:
     """One llamaswift_generate call on the Llama's session.
 
@@ -95,6 +110,7 @@ class _Run:
         self._sampler_params = sampler_params
         self._params = params
         self._keep = keep  # the stop strings' buffers, alive as long as the call
+        self.constraint: Optional[Tuple[str, bytes]] = None  # ("grammar" | "json_schema", text)
         self.result = capi.llamaswift_generate_result(struct_size=ctypes.sizeof(capi.llamaswift_generate_result))
         self.error: Optional[BaseException] = None
         self.consumer = threading.get_ident()  # the thread that reads the text (for same-thread preemption)
@@ -152,6 +168,12 @@ class _Run:
             if self._stop.is_set():
                 return
             capi.llamaswift_sampler_create(ctypes.byref(self._sampler_params), ctypes.byref(sampler))  # type: ignore[attr-defined]
+            if self.constraint is not None:
+                kind, text = self.constraint
+                if kind == "grammar":
+                    capi.llamaswift_sampler_set_grammar(sampler, llama._model, text, len(text), None)  # type: ignore[attr-defined]
+                else:
+                    capi.llamaswift_sampler_set_json_schema(sampler, llama._model, text, len(text))  # type: ignore[attr-defined]
             if self._logit_bias:
                 items = list(self._logit_bias.items())
                 arr = (capi.llamaswift_logit_bias * len(items))(*[(int(k), float(v)) for k, v in items])
@@ -537,6 +559,7 @@ class Llama:
     def _new_run(self, prompt: bytes, *, max_tokens: Optional[int], temperature: float, top_p: float, top_k: int,
                  min_p: float, repeat_penalty: float, frequency_penalty: float, presence_penalty: float,
                  stop: Union[None, str, Sequence[str]], seed: Optional[int], streaming: bool,
+                 grammar: Any = None, json_schema: Any = None,
                  logit_bias: Optional[Dict[int, float]] = None, n_probs: Optional[int] = None) -> _Run:
         self._check_open()
         if self._session is None:
@@ -566,7 +589,9 @@ class Llama:
         if encoded:
             gp.stop_strings = arr
             gp.n_stop_strings = len(encoded)
-        return _Run(self, prompt, sp, gp, (arr, encoded), streaming, logit_bias=logit_bias, n_probs=n_probs)
+        run = _Run(self, prompt, sp, gp, (arr, encoded), streaming, logit_bias=logit_bias, n_probs=n_probs)
+        run.constraint = _constraint(grammar, json_schema)
+        return run
 
     def _usage(self, run: _Run) -> Dict[str, int]:
         p, g = int(run.result.n_prompt_tokens), int(run.result.n_generated)
@@ -576,18 +601,23 @@ class Llama:
                           temperature: float = 0.8, top_p: float = 0.95, min_p: float = 0.05, echo: bool = False,
                           stop: Union[None, str, Sequence[str]] = None, frequency_penalty: float = 0.0,
                           presence_penalty: float = 0.0, repeat_penalty: float = 1.0, top_k: int = 40,
-                          stream: bool = False, seed: Optional[int] = None, model: Optional[str] = None,
+                          stream: bool = False, seed: Optional[int] = None,
+                          model: Optional[str] = None, grammar: Any = None, json_schema: Any = None,
                           logprobs: Optional[int] = None, logit_bias: Optional[Dict[int, float]] = None,
                           ) -> Union[Dict[str, Any], Iterator[Dict[str, Any]]]:
         """Continues `prompt` (special tokens in it are parsed; BOS added as the model
         asks). Returns a ``text_completion`` dict, or with ``stream=True`` an iterator of
         chunks whose texts concatenate to the same text. ``max_tokens`` None or ≤ 0:
         until the end of generation or a full context. ``temperature`` 0: greedy.
-        ``logit_bias``: {token id: bias} added to the logits first (-inf / float("-inf")
-        bans a token). ``logprobs`` N (not with ``stream``): the choice's ``logprobs`` in
+        ``grammar``: GBNF text (llama.cpp's format, start rule ``root``) the output must
+        follow; ``json_schema``: a JSON Schema (dict or JSON text) the output must be JSON
+        valid against (``{}``: any JSON value) — docs/grammars.md.
+        ``logit_bias``: {token id: bias} added to the logits first, before the grammar's
+        mask (-inf / float("-inf") bans a token, even where the grammar allows it).
+        ``logprobs`` N (not with ``stream``): the choice's ``logprobs`` in
         llama-cpp-python's format — ``tokens``, ``text_offset``, ``token_logprobs`` and
         ``top_logprobs`` (N {piece: logprob} per token) — natural logs of the model's raw
-        distribution (before bias, penalties, temperature and filters)."""
+        distribution (before bias, grammar mask, penalties, temperature and filters)."""
         if suffix is not None:
             raise NotImplementedError("suffix (fill-in-the-middle) is not supported")
         if logprobs is not None and stream:
@@ -596,7 +626,7 @@ class Llama:
         run = self._new_run(data, max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k,
                             min_p=min_p, repeat_penalty=repeat_penalty, frequency_penalty=frequency_penalty,
                             presence_penalty=presence_penalty, stop=stop, seed=seed, streaming=stream,
-                            logit_bias=logit_bias, n_probs=logprobs)
+                            grammar=grammar, json_schema=json_schema, logit_bias=logit_bias, n_probs=logprobs)
         ident, created, name = f"cmpl-{uuid.uuid4()}", int(time.time()), model or self.model_path
         prefix = data.decode("utf-8", "replace") if echo else ""
         if stream:
@@ -633,16 +663,25 @@ class Llama:
                                max_tokens: Optional[int] = None, presence_penalty: float = 0.0,
                                frequency_penalty: float = 0.0, repeat_penalty: float = 1.0,
                                model: Optional[str] = None,
-                               chat_format: Optional[str] = None) -> Union[Dict[str, Any], Iterator[Dict[str, Any]]]:
+                               chat_format: Optional[str] = None, grammar: Any = None, json_schema: Any = None,
+                               response_format: Optional[Dict[str, Any]] = None,
+                               logit_bias: Optional[Dict[int, float]] = None,
+                               ) -> Union[Dict[str, Any], Iterator[Dict[str, Any]]]:
         """Answers `messages` ([{"role", "content"}, ...]) with the model's chat template
         (or `chat_format`). Returns a ``chat.completion`` dict, or with ``stream=True``
         ``chat.completion.chunk`` dicts: the first carries ``delta: {"role":
         "assistant"}``, then ``{"content": ...}`` pieces, the last ``{}`` and the
-        finish_reason. Multi-turn chats reuse the cached prefix of the previous turn."""
+        finish_reason. Multi-turn chats reuse the cached prefix of the previous turn.
+        ``grammar`` / ``json_schema`` constrain the answer as in create_completion;
+        ``response_format={"type": "json_object"}`` (optionally with ``"schema"``) asks
+        for JSON as llama-cpp-python's does; ``logit_bias`` as in create_completion."""
+        if response_format is not None and response_format.get("type") == "json_object" and json_schema is None:
+            json_schema = response_format.get("schema", {"type": "object"})
         prompt = self.apply_chat_template(messages, True, chat_format).encode("utf-8")
         run = self._new_run(prompt, max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k,
                             min_p=min_p, repeat_penalty=repeat_penalty, frequency_penalty=frequency_penalty,
-                            presence_penalty=presence_penalty, stop=stop, seed=seed, streaming=stream)
+                            presence_penalty=presence_penalty, stop=stop, seed=seed, streaming=stream,
+                            grammar=grammar, json_schema=json_schema, logit_bias=logit_bias)
         ident, created, name = f"chatcmpl-{uuid.uuid4()}", int(time.time()), model or self.model_path
         if stream:
             def chunk(text: Optional[str], finish: Optional[str], role: bool = False) -> Dict[str, Any]:
