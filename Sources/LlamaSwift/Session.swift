@@ -57,6 +57,9 @@ public enum StopReason: Sendable, Equatable {
     case cancelled
     /// The context was full and `contextShift` was off (or nothing was left to shift).
     case contextFull
+    /// A grammar was complete and the vocabulary has no end-of-generation token (the
+    /// engine's grammar-constrained sampling; this API sets no grammar yet).
+    case grammarComplete
 }
 
 /// Figures of the last finished `generate` or `chat` call of a session.
@@ -235,6 +238,7 @@ extension GenerationStats {
             case .stopString: .stopString
             case .callback, .cancelled: .cancelled
             case .contextFull: .contextFull
+            case .grammarComplete: .grammarComplete
             }
         self.init(
             stopReason: reason, promptTokens: r.promptTokens, promptTokensEvaluated: r.promptTokensEvaluated,
