@@ -72,7 +72,7 @@ extension AttentionKernels {
                 m += 4
             }
             while m < mTo {
-                sc[m * span + (p - lo)] = dot1(qr + m * hd, kf, hd) * o.scale
+                sc[m * span + (p - lo)] = dotF32(qr + m * hd, kf, hd) * o.scale
                 m += 1
             }
         }
@@ -138,27 +138,8 @@ extension AttentionKernels {
         return m
     }
 
-    /// dotF16's arithmetic with the key already in floats.
-    @inline(__always)
-    static func dot1(_ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = SIMD8<Float>()
-        var i = 0
-        while i + 8 <= n {
-            acc.addProduct(
-                UnsafeRawPointer(q + i).loadUnaligned(as: SIMD8<Float>.self),
-                UnsafeRawPointer(k + i).loadUnaligned(as: SIMD8<Float>.self))
-            i += 8
-        }
-        var s = acc.sum()
-        while i < n {
-            s += q[i] * k[i]
-            i += 1
-        }
-        return s
-    }
-
-    /// dot1 of four consecutive query rows (n floats apart) against one key: four
-    /// independent accumulation chains.
+    /// dotF32 (dotF16's arithmetic with the key already in floats) of four consecutive
+    /// query rows (n floats apart) against one key: four independent accumulation chains.
     @inline(__always)
     static func dot4(_ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ n: Int) -> SIMD4<Float> {
         let q0 = q, q1 = q + n, q2 = q + 2 * n, q3 = q + 3 * n

@@ -417,7 +417,7 @@ struct SchemaConverter {
         var members: [(rule: String, required: Bool)] = []
         for (k, v) in props {
             let valueRule = addRule("\(name)-\(k)", try visit(v, name: "\(name)-\(k)", path: "\(path)/properties/\(k)"))
-            members.append((addRule("\(name)-\(k)-kv", "\(gbnfLiteral(SchemaJSON.quoted(k))) \(space) \":\" \(space) \(valueRule)"), required.contains(k)))
+            members.append((addRule("\(name)-\(k)-kv", "\(gbnfLiteral(jsonQuoted(k))) \(space) \":\" \(space) \(valueRule)"), required.contains(k)))
         }
         var extraKV: String? = nil
         if additional != .bool(false) {

@@ -85,7 +85,7 @@ enum RegexToGBNF {
         /// A character as it appears inside a JSON string, as a GBNF literal.
         func literal(_ c: UInt32) -> String {
             guard let u = Unicode.Scalar(c) else { return "\"\"" }
-            let json = SchemaJSON.quoted(String(Character(u)))  // with quotes
+            let json = jsonQuoted(String(Character(u)))  // with quotes
             let inner = String(json.unicodeScalars.dropFirst().dropLast())
             return gbnfLiteral(inner)
         }

@@ -49,32 +49,12 @@ public indirect enum SchemaJSON: Equatable, Sendable {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
         case .number(let text, _): return text
-        case .string(let s): return SchemaJSON.quoted(s)
+        case .string(let s): return jsonQuoted(s)
         case .array(let a): return "[" + a.map(\.serialized).joined(separator: ",") + "]"
-        case .object(let m): return "{" + m.map { SchemaJSON.quoted($0.0) + ":" + $0.1.serialized }.joined(separator: ",") + "}"
+        case .object(let m): return "{" + m.map { jsonQuoted($0.0) + ":" + $0.1.serialized }.joined(separator: ",") + "}"
         }
     }
 
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
 }
 
 private struct SchemaJSONReader {
