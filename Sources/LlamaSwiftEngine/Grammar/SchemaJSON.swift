@@ -54,7 +54,6 @@ public indirect enum SchemaJSON: Equatable, Sendable {
         case .object(let m): return "{" + m.map { jsonQuoted($0.0) + ":" + $0.1.serialized }.joined(separator: ",") + "}"
         }
     }
-
 }
 
 private struct SchemaJSONReader {
