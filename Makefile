@@ -2,8 +2,8 @@
 #   make          release build of libllamaswift.so and the llamaswift program
 #   make run      fetch the default model if missing, then the main job
 #   make test     every test: Swift engine tests, the Swift example package, C tests, libffi harness, exports, the program, Python
-#   make install  PREFIX=/usr/local DESTDIR=   (library with soname links, header, .pc, program)
-#   make deb      Debian packages in out/deb/ (libllamaswift0, libllamaswift-dev, llamaswift-tools)
+#   make install  PREFIX=/usr/local DESTDIR=   (library with soname links, header, .pc, llamaswift, llamaswift-server)
+#   make deb      Debian packages in out/deb/ (libllamaswift0, libllamaswift-dev, llamaswift-tools with both programs)
 #   make test-packages   check them, install them into a scratch root, build and run against them
 #   make wheel    the Python package: wheel (with the stripped library) and sdist in out/dist/
 #   make test-ray the Ray Serve example: a local Ray, 2 replicas, concurrent requests
@@ -18,6 +18,7 @@ SWIFTFLAGS := -c release -Xswiftc -enable-testing
 BIN := .build/release
 LIB := $(BIN)/libllamaswift.so
 CLI := $(BIN)/llamaswift-cli
+SERVER := $(BIN)/llamaswift-server
 MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
 CC ?= cc
 CFLAGS ?= -O2 -g -Wall -Wextra -Werror
@@ -133,13 +134,15 @@ install: build
 	ln -sf libllamaswift.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libllamaswift.so
 	install -m 644 include/llamaswift.h $(DESTDIR)$(PREFIX)/include/llamaswift.h
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/llamaswift
+	install -m 755 $(SERVER) $(DESTDIR)$(PREFIX)/bin/llamaswift-server
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' scripts/llamaswift.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/llamaswift.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libllamaswift.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libllamaswift.so.$(SOVERSION) \
 		$(DESTDIR)$(PREFIX)/lib/libllamaswift.so $(DESTDIR)$(PREFIX)/include/llamaswift.h \
-		$(DESTDIR)$(PREFIX)/bin/llamaswift $(DESTDIR)$(PREFIX)/lib/pkgconfig/llamaswift.pc
+		$(DESTDIR)$(PREFIX)/bin/llamaswift $(DESTDIR)$(PREFIX)/bin/llamaswift-server \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/llamaswift.pc
 
 deb: build
 	VERSION=$(VERSION) SOVERSION=$(SOVERSION) bash scripts/make-deb.sh

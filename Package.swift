@@ -114,6 +114,10 @@ let package = Package(
             name: "llamaswift-server",
             dependencies: [
                 "LlamaSwiftEngine", "LlamaSwiftKernelLevels", .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib", "-use-ld=lld"]), .linkedLibrary("_FoundationCollections"),
+                .linkedLibrary("_FoundationCShims"), .linkedLibrary("_FoundationICU"), .linkedLibrary("CoreFoundation"),
             ]),
         .testTarget(
             name: "LlamaSwiftTests",

@@ -2,7 +2,7 @@
 # Builds Debian binary packages from the release build into out/deb/:
 #   libllamaswift0      the shared library (soname libllamaswift.so.0), shlibs, symbols
 #   libllamaswift-dev   header, libllamaswift.so link, pkg-config file
-#   llamaswift-tools    the llamaswift program
+#   llamaswift-tools    the llamaswift program and the llamaswift-server program
 # Uses dpkg-deb only (no debian/ source tree, no debhelper). Depends come from
 # dpkg-shlibdeps, or, without it, from the ELF NEEDED entries mapped by hand.
 # LLAMASWIFT_BUILD_DIR picks another build directory (default .build/release).
@@ -12,6 +12,7 @@ bin=${LLAMASWIFT_BUILD_DIR:-$root/.build/release}
 out=$root/out/deb
 lib=$bin/libllamaswift.so
 cli=$bin/llamaswift-cli
+server=$bin/llamaswift-server
 
 die() { echo "make-deb: $*" >&2; exit 1; }
 
@@ -29,7 +30,7 @@ soname=libllamaswift.so.$SOVERSION
 # Reproducible archives: file times clamped to the last commit's time.
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct 2>/dev/null || date +%s)}
 
-for f in "$lib" "$cli" "$root/include/llamaswift.h" "$root/scripts/llamaswift.pc.in" "$root/Tests/capi/abi-symbols.txt"; do
+for f in "$lib" "$cli" "$server" "$root/include/llamaswift.h" "$root/scripts/llamaswift.pc.in" "$root/Tests/capi/abi-symbols.txt"; do
     [ -f "$f" ] || die "missing $f (run make build first)"
 done
 for t in dpkg-deb objdump readelf nm strip; do
@@ -95,10 +96,19 @@ License: MIT
  OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
  SOFTWARE.
 
-The library and the program contain the Swift standard library and runtime, linked
+The library and the programs contain the Swift standard library and runtime, linked
 statically (Apache License 2.0 with Runtime Library Exception; the licence text is in
 /usr/share/common-licenses/Apache-2.0).
 EOF
+    if [ "$1" = llamaswift-tools ]; then
+        cat >>"$d/copyright" <<'EOF'
+
+llamaswift-server also contains, linked statically, Swift's Foundation
+(swift-corelibs-foundation, swift-foundation), SwiftNIO, Hummingbird and their
+Swift package dependencies (Apache License 2.0), and ICU code and data through
+swift-foundation-icu (Unicode License v3).
+EOF
+    fi
     chmod 644 "$d/copyright"
 }
 
@@ -251,17 +261,22 @@ install -d -m 755 "$s/usr/bin"
 install -d -m 755 "$s/DEBIAN"
 install -m 755 "$cli" "$s/usr/bin/llamaswift"
 strip --strip-unneeded "$s/usr/bin/llamaswift"
+install -m 755 "$server" "$s/usr/bin/llamaswift-server"
+strip --strip-unneeded "$s/usr/bin/llamaswift-server"
 copyright llamaswift-tools
 # The program contains the engine itself; it depends on libllamaswift0 only if it
 # links the library, which dpkg-shlibdeps then reports through our shlibs file.
-deps=$(shlibdeps llamaswift-tools "$s/usr/bin/llamaswift") || die "llamaswift-tools not built (see above)"
+deps=$(shlibdeps llamaswift-tools "$s/usr/bin/llamaswift" "$s/usr/bin/llamaswift-server") || die "llamaswift-tools not built (see above)"
 finish llamaswift-tools utils "$deps" "" \
     "LLaMA-family LLM inference engine (command-line program)" \
     "llamaswift loads GGUF language models and runs them on the CPU.
 
 This package contains the llamaswift program: run (one prompt), chat
 (interactive), info, tokenize, perplexity and bench, with llama.cpp's
-option spelling (-m -p -n -c -t --temp --top-k ...)."
+option spelling (-m -p -n -c -t --temp --top-k ...); and llamaswift-server,
+an HTTP server with the OpenAI-compatible API (/v1/chat/completions,
+/v1/completions, /v1/models, /health) that batches concurrent requests,
+with llama-server's flags (-m --host --port -c -t -np --api-key)."
 
 # lintian only where it is installed (it is not a dependency of the build).
 if command -v lintian >/dev/null; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs into a scratch prefix, builds the C example with pkg-config as a user of the
-# installed library would, runs it and the installed program, then uninstalls and checks
+# installed library would, runs it and the installed programs, then uninstalls and checks
 # that nothing is left behind.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,6 +12,7 @@ cc -o "$root/out/generate-installed" "$root/examples/c/generate.c" $(pkg-config 
 fail=0
 "$root/out/generate-installed" "$root/models/SmolLM2-135M-Instruct.Q4_1.gguf" "What is the capital of France?" 2>/dev/null | grep -q Paris || fail=1
 "$prefix/bin/llamaswift" info -m "$root/models/SmolLM2-135M-Instruct.Q4_1.gguf" 2>/dev/null | grep -q "layers         30" || fail=1
+"$prefix/bin/llamaswift-server" --help | grep -q "POST /v1/chat/completions" || { echo "test-install: llamaswift-server --help"; fail=1; }
 [ "$(readlink "$prefix/lib/libllamaswift.so")" = libllamaswift.so.0 ] || fail=1
 # The Rust example, linked through llamaswift-sys's pkg-config lookup (no
 # LLAMASWIFT_LIB_DIR), run with the prefix on LD_LIBRARY_PATH as a user of that prefix would.

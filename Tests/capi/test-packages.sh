@@ -3,7 +3,7 @@
 # data, symbols file (the recorded ABI), soname and file layout; then unpacks them into
 # a scratch root (out/pkgroot, the real system is not touched), builds the C example
 # through the packaged pkg-config file, and runs it, the Python example and the packaged
-# program against the model.
+# programs against the model (llamaswift-server answering GET /health on 127.0.0.1).
 # As root with LLAMASWIFT_TEST_REAL_INSTALL=1 it also installs the packages with dpkg -i,
 # builds and runs the example as a user of the system would, then purges them and checks
 # that nothing is left behind.
@@ -144,6 +144,37 @@ if has llamaswift-tools; then
     check "llamaswift-tools: /usr/bin/llamaswift needs only system libraries" tools_runtime
     check "llamaswift-tools: /usr/bin/llamaswift info" eval \
         'LD_LIBRARY_PATH=$libdir "$pkgroot/usr/bin/llamaswift" info -m "$model" | grep "layers         30" >/dev/null'
+    server=$pkgroot/usr/bin/llamaswift-server
+    server_runtime() { # Swift runtime, Foundation, ICU and SwiftNIO inside: only the C/C++ runtime outside
+        local needed
+        [ -x "$server" ] || { echo "$server is not installed"; return 1; }
+        needed=$(readelf -d "$server" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+        ! grep -vxE 'libc\.so\.6|libm\.so\.6|libstdc\+\+\.so\.6|libgcc_s\.so\.1|ld-linux-x86-64\.so\.2|ld-linux-aarch64\.so\.1' <<<"$needed" ||
+            { echo "NEEDED: $needed"; return 1; }
+        ! env -u LD_LIBRARY_PATH ldd "$server" | grep -E 'not found|=> /opt/|=> /usr/local/|\.build/'
+    }
+    check "llamaswift-tools: /usr/bin/llamaswift-server needs only libc, libm, libstdc++, libgcc_s" server_runtime
+    check "llamaswift-tools: /usr/bin/llamaswift-server --help" eval \
+        'env -u LD_LIBRARY_PATH "$server" --help | grep "POST /v1/chat/completions" >/dev/null'
+    # Serves on a loopback port the system picks (--port 0; the server prints the address).
+    serves_health() {
+        local log=$work/server.log pid port="" body i
+        env -u LD_LIBRARY_PATH "$server" -m "$model" --host 127.0.0.1 --port 0 -np 1 >"$log" 2>&1 &
+        pid=$!
+        for i in $(seq 1 300); do
+            port=$(sed -n 's|.* on http://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$log")
+            [ -z "$port" ] && kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if [ -z "$port" ]; then
+            kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; cat "$log"; return 1
+        fi
+        body=$(python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' \
+            "http://127.0.0.1:$port/health" 2>&1) || true
+        kill "$pid"; wait "$pid" 2>/dev/null || true
+        [ "$body" = '{"status":"ok"}' ] || { echo "GET /health: $body"; cat "$log"; return 1; }
+    }
+    check "llamaswift-tools: llamaswift-server serves GET /health on 127.0.0.1" serves_health
 fi
 
 # --- optional: the real system ---------------------------------------------------------
@@ -175,6 +206,7 @@ if [ "${LLAMASWIFT_TEST_REAL_INSTALL:-0}" = 1 ]; then
         answer=$(cd "$root/examples/python" && env -u LLAMASWIFT_LIB -u LD_LIBRARY_PATH python3 chat.py "$model" "$question" 2>/dev/null || true)
         check "real install: Python example with the default library name answers Paris" grep -q Paris <<<"$answer"
         check "real install: llamaswift info" eval 'llamaswift info -m "$model" | grep "layers         30" >/dev/null'
+        check "real install: llamaswift-server --help" eval 'llamaswift-server --help | grep "POST /v1/chat/completions" >/dev/null'
         check "real install: dpkg --purge" dpkg --purge "${packages[@]}"
         trap - EXIT
         gone() {
