@@ -19,6 +19,35 @@ struct CompletionRequest {
     /// Log-probabilities asked for (chat: logprobs true with top_logprobs 0 … 20;
     /// completions: logprobs 0 … 5): the alternatives per token; nil = none asked.
     var topLogprobs: Int? = nil
+    /// What the output must match, if anything: llama-server's `grammar` (GBNF text) or
+    /// `json_schema`, or OpenAI's `response_format` (json_object, json_schema).
+    var constraint: OutputConstraint? = nil
+
+    /// A constraint on the generated text, turned into a grammar by `gbnf`.
+    enum OutputConstraint {
+        case gbnf(String)
+        /// Any JSON object ("JSON mode").
+        case jsonObject
+        case jsonSchema(SchemaJSON)
+
+        /// The request parameter it came from (named in a 400 answer).
+        var param: String {
+            switch self {
+            case .gbnf: return "grammar"
+            case .jsonObject, .jsonSchema: return "response_format"
+            }
+        }
+
+        /// GBNF text of the constraint. Throws the converter's error for a schema it
+        /// refuses.
+        func gbnf() throws -> String {
+            switch self {
+            case .gbnf(let text): return text
+            case .jsonObject: return JSONSchemaToGrammar.anyObjectGrammar
+            case .jsonSchema(let schema): return try JSONSchemaToGrammar.convert(schema)
+            }
+        }
+    }
 
     struct RequestError: Error {
         let message: String
@@ -112,6 +141,7 @@ struct CompletionRequest {
         } else if let n = try number("logprobs", 0...5) {
             topLogprobs = Int(n)
         }
+        try readConstraint(o, body)
         if let s = o["stop"], !(s is NSNull) {
             if let one = s as? String {
                 stops = [one]
@@ -120,6 +150,67 @@ struct CompletionRequest {
             } else {
                 throw RequestError(message: "'stop' must be a string or an array of at most 4 strings", param: "stop")
             }
+        }
+    }
+
+    /// `grammar` (a GBNF string), `json_schema` (a schema), `response_format`
+    /// ({"type": "text"}, {"type": "json_object"} with an optional "schema", or
+    /// {"type": "json_schema", "json_schema": {"schema": ...}}): at most one. Schemas are
+    /// read from the body again by the engine's JSON reader, which keeps the order of
+    /// their properties (the order the output writes them in).
+    private mutating func readConstraint(_ o: [String: Any], _ body: [UInt8]) throws {
+        func present(_ key: String) -> Bool { o[key] != nil && !(o[key] is NSNull) }
+        var found: [String] = []
+        if present("grammar") {
+            guard let g = o["grammar"] as? String else {
+                throw RequestError(message: "'grammar' must be a string (GBNF)", param: "grammar")
+            }
+            if !g.isEmpty {
+                constraint = .gbnf(g)
+                found.append("grammar")
+            }
+        }
+        guard present("json_schema") || present("response_format") else { return }
+        let ordered: SchemaJSON
+        do {
+            ordered = try SchemaJSON.parse(body)
+        } catch {
+            throw RequestError(message: (error as? LlamaError)?.message ?? "\(error)", param: nil)
+        }
+        if present("json_schema") {
+            guard let schema = ordered["json_schema"], case .object = schema else {
+                throw RequestError(message: "'json_schema' must be a JSON Schema object", param: "json_schema")
+            }
+            constraint = .jsonSchema(schema)
+            found.append("json_schema")
+        }
+        if present("response_format") {
+            let bad = RequestError(
+                message: "'response_format' must be {\"type\": \"text\"}, {\"type\": \"json_object\"} or "
+                    + "{\"type\": \"json_schema\", \"json_schema\": {\"schema\": {...}}}",
+                param: "response_format")
+            guard let format = ordered["response_format"], case .string(let type)? = format["type"] else { throw bad }
+            switch type {
+            case "text": break
+            case "json_object":
+                // llama-server's extension: a "schema" member narrows JSON mode.
+                if let schema = format["schema"] {
+                    guard case .object = schema else { throw bad }
+                    constraint = .jsonSchema(schema)
+                } else {
+                    constraint = .jsonObject
+                }
+                found.append("response_format")
+            case "json_schema":
+                guard let schema = format["json_schema"]?["schema"], case .object = schema else { throw bad }
+                constraint = .jsonSchema(schema)
+                found.append("response_format")
+            default: throw bad
+            }
+        }
+        guard found.count <= 1 else {
+            throw RequestError(
+                message: "only one of \(found.map { "'\($0)'" }.joined(separator: ", ")) may be given", param: found.last)
         }
     }
 

@@ -161,6 +161,12 @@ final class Scheduler: @unchecked Sendable {
         for i in members {
             let job = jobs[i]!, s = slots[i]
             do {
+                // A grammar that is complete and allows nothing more ends the answer
+                // here when the vocabulary has no end-of-generation token to draw.
+                if let g = job.sampler.grammar, g.isCompleteOnly, !g.hasEndOfGeneration {
+                    finish(i, done(job, "stop"))
+                    continue
+                }
                 let token = try job.sampler.sample(s.lastLogits!)
                 if model.tokenizer.isEndOfGeneration(token) {
                     finish(i, done(job, "stop"))
@@ -187,7 +193,7 @@ final class Scheduler: @unchecked Sendable {
                 }
                 job.next = [token]
             } catch {
-                finish(i, .failed("\(error)"))
+                finish(i, .failed((error as? LlamaError)?.message ?? "\(error)"))
             }
         }
     }

@@ -9,6 +9,7 @@ let usage = """
     usage: llamaswift-server -m MODEL [--host 127.0.0.1] [--port 8080] [-c N_CTX per slot] [-t THREADS]
                              [-np/--parallel SLOTS (4)] [--queue N (waiting requests, 16)] [--api-key KEY]
     routes: POST /v1/chat/completions, POST /v1/completions (both with "stream"), GET /v1/models, GET /health
+    structured output: "response_format" (json_object, json_schema), "grammar" (GBNF), "json_schema"
     """
 
 struct ServerOptions {
@@ -150,6 +151,17 @@ func complete(_ request: Request, chat: Bool) async throws -> Response {
         let message = (error as? LlamaError)?.message ?? "\(error)"
         return errorResponse(.badRequest, message, type: "invalid_request_error", code: nil)
     }
+    if let c = r.constraint {
+        // A grammar bound to the model's vocabulary; a bad grammar or schema is the
+        // engine's message in a 400.
+        do {
+            try sampler.setGrammar(
+                GrammarConstraint(grammar: Grammar(gbnf: Array(try c.gbnf().utf8)), tokenizer: model.tokenizer))
+        } catch {
+            let message = (error as? LlamaError)?.message ?? "\(error)"
+            return errorResponse(.badRequest, message, type: "invalid_request_error", code: nil, param: c.param)
+        }
+    }
     let (events, continuation) = AsyncStream<Job.Event>.makeStream()
     let job = Job(
         prompt: prompt, sampler: sampler, maxTokens: r.maxTokens >= 0 ? r.maxTokens : options.ctx, stops: r.stops.map { Array($0.utf8) },
@@ -165,34 +177,17 @@ func complete(_ request: Request, chat: Bool) async throws -> Response {
     let object = chat ? "chat.completion" : "text_completion"
 
     if !r.stream {
-        var text = ""
-        var tokens: [(token: Int32, logProb: Float, top: [TokenLogProb])] = []
-        for await event in events {
-            switch event {
-            case .text(let t): text += t
-            case .token(let t, let lp, let top): tokens.append((t, lp, top))
-            case .failed(let message):
-                return errorResponse(.badRequest, message, type: "invalid_request_error", code: nil)
-            case .done(let reason, let p, let c):
-                let choice: [String: Any] =
-                    chat
-                    ? [
-                        "index": 0, "message": ["role": "assistant", "content": text], "finish_reason": reason,
-                        "logprobs": r.topLogprobs == nil ? NSNull() : OpenAIJSON.chatLogprobs(tokens, model),
-                    ]
-                    : [
-                        "index": 0, "text": text, "finish_reason": reason,
-                        "logprobs": r.topLogprobs == nil ? NSNull() : OpenAIJSON.completionLogprobs(tokens, model),
-                    ]
-                return json(
-                    .ok,
-                    OpenAIJSON.encode([
-                        "id": id, "object": object, "created": Int(Date().timeIntervalSince1970), "model": modelName,
-                        "choices": [choice], "usage": OpenAIJSON.usage(p, c),
-                    ]))
-            }
+        // The body is read; what is left of the connection's input is its end (or a next
+        // request): a client that closes its side cancels the job at once rather than
+        // when the answer is written. Hummingbird then closes the connection after the
+        // answer (the input is consumed), so the answer says so (Connection: close).
+        var response = try await request.body.consumeWithInboundCloseHandler { _ in
+            await collect(events, r, chat: chat, id: id, object: object)
+        } onInboundClosed: {
+            job.cancelled.store(true, ordering: .relaxed)
         }
-        return errorResponse(.internalServerError, "the request ended without a result", type: "server_error", code: nil)
+        response.headers[.connection] = "close"
+        return response
     }
 
     // Streaming: a chunk per piece of text; a client that goes away makes a write fail,
@@ -230,6 +225,40 @@ func complete(_ request: Request, chat: Bool) async throws -> Response {
     }
     return Response(
         status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: stream)
+}
+
+/// A non-streamed answer: the job's events gathered into one JSON body.
+func collect(_ events: AsyncStream<Job.Event>, _ r: CompletionRequest, chat: Bool, id: String, object: String) async
+    -> Response
+{
+    var text = ""
+    var tokens: [(token: Int32, logProb: Float, top: [TokenLogProb])] = []
+    for await event in events {
+        switch event {
+        case .text(let t): text += t
+        case .token(let t, let lp, let top): tokens.append((t, lp, top))
+        case .failed(let message):
+            return errorResponse(.badRequest, message, type: "invalid_request_error", code: nil)
+        case .done(let reason, let p, let c):
+            let choice: [String: Any] =
+                chat
+                ? [
+                    "index": 0, "message": ["role": "assistant", "content": text], "finish_reason": reason,
+                    "logprobs": r.topLogprobs == nil ? NSNull() : OpenAIJSON.chatLogprobs(tokens, model),
+                ]
+                : [
+                    "index": 0, "text": text, "finish_reason": reason,
+                    "logprobs": r.topLogprobs == nil ? NSNull() : OpenAIJSON.completionLogprobs(tokens, model),
+                ]
+            return json(
+                .ok,
+                OpenAIJSON.encode([
+                    "id": id, "object": object, "created": Int(Date().timeIntervalSince1970), "model": modelName,
+                    "choices": [choice], "usage": OpenAIJSON.usage(p, c),
+                ]))
+        }
+    }
+    return errorResponse(.internalServerError, "the request ended without a result", type: "server_error", code: nil)
 }
 
 let router = Router()

@@ -219,3 +219,150 @@ def test_logprobs_and_logit_bias(server):
     status, body = server.raw("POST", "/v1/chat/completions",
                               json.dumps({"messages": q, "logprobs": True, "stream": True}))
     assert status == 400 and b"stream" in body
+
+
+# Token ids of SmolLM2's <|endoftext|>, <|im_start|>, <|im_end|>: banned where an answer
+# must run to max_tokens.
+NO_END = {"0": -100, "1": -100, "2": -100}
+
+
+def test_disconnect_non_streamed_frees_the_slot():
+    """A client that drops a non-streamed request cancels it: with one slot, the next
+    request is answered long before the dropped one could have generated its tokens."""
+    s = Server("-np", "1", "--queue", "4", "-c", "2048")
+    try:
+        c = s.client(key="unused")
+        # This machine's rate for this request now: 64 tokens, timed.
+        t = time.monotonic()
+        r = c.completions.create(model="m", prompt="Once upon a time", max_tokens=64, temperature=0, logit_bias=NO_END)
+        per_token = (time.monotonic() - t) / 64
+        assert r.usage.completion_tokens == 64
+        n = 1800
+        body = json.dumps({"prompt": "Once upon a time", "max_tokens": n, "temperature": 0,
+                           "logit_bias": NO_END}).encode()
+        sock = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+        sock.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        time.sleep(1.0)  # decoding now
+        sock.close()  # gone before the answer
+        dropped_at = time.monotonic()
+        r = c.completions.create(model="m", prompt="The capital of France is", max_tokens=4, temperature=0)
+        waited = time.monotonic() - dropped_at
+        # The dropped request had at least n − 1 s worth of tokens left.
+        left = n * per_token - 1.0
+        print(f"per token {per_token * 1000:.1f} ms; dropped request had >= {left:.1f} s left; next answered in {waited:.2f} s")
+        assert r.usage.completion_tokens == 4
+        assert left > 4 and waited < left / 4, (waited, left)
+        assert s.proc.poll() is None
+    finally:
+        s.stop()
+
+
+CITY = {
+    "type": "object",
+    "properties": {
+        "city": {"type": "string", "maxLength": 20},
+        "population": {"type": "integer", "minimum": 0},
+        "capital": {"type": "boolean"},
+    },
+    "required": ["city", "population", "capital"],
+    "additionalProperties": False,
+}
+
+
+def run_constrained(question, flag, value, n):
+    """`llamaswift run --temp 0` with a grammar flag: the reference answer."""
+    out = subprocess.run([os.path.join(BIN, "llamaswift"), "run", "-m", MODEL, "-p", question, "--temp", "0",
+                          "-n", str(n), "-t", "1", flag, value], capture_output=True, text=True, check=True)
+    return out.stdout.removesuffix("\n")  # the program ends its output with a newline
+
+
+def test_response_format_json_schema(server):
+    """OpenAI's json_schema response format: the answer parses, is valid against the
+    schema (the `jsonschema` package), keeps the schema's property order, streams the
+    same text, and equals `llamaswift run --temp 0 --json-schema`."""
+    import jsonschema
+    c = server.client()
+    q = "Describe Paris as JSON."
+    fmt = {"type": "json_schema", "json_schema": {"name": "city", "schema": CITY, "strict": True}}
+    r = c.chat.completions.create(model="m", messages=[{"role": "user", "content": q}], temperature=0,
+                                  max_tokens=120, response_format=fmt)
+    text = r.choices[0].message.content
+    assert r.choices[0].finish_reason == "stop", text
+    value = json.loads(text)
+    jsonschema.validate(value, CITY)
+    assert list(value) == ["city", "population", "capital"]
+    assert text == run_constrained(q, "--json-schema", json.dumps(CITY), 120)
+    pieces = [ch.choices[0].delta.content or "" for ch in
+              c.chat.completions.create(model="m", messages=[{"role": "user", "content": q}], temperature=0,
+                                        max_tokens=120, response_format=fmt, stream=True)]
+    assert "".join(pieces) == text
+    # Sampled (temperature 1, several seeds) answers are valid too.
+    for seed in range(3):
+        r = c.chat.completions.create(model="m", messages=[{"role": "user", "content": q}], temperature=1, seed=seed,
+                                      max_tokens=120, response_format=fmt)
+        if r.choices[0].finish_reason == "stop":
+            jsonschema.validate(json.loads(r.choices[0].message.content), CITY)
+        else:  # cut by max_tokens: still a prefix the schema's grammar allowed
+            assert r.choices[0].message.content.startswith("{")
+
+
+def test_response_format_json_object_and_grammar(server):
+    """JSON mode gives a JSON object; llama-server's `grammar` (GBNF) on completions and
+    chat limits the answer to the grammar's strings."""
+    c = server.client()
+    r = c.chat.completions.create(model="m", messages=[{"role": "user", "content": QUESTIONS[0]}], temperature=0,
+                                  max_tokens=120, response_format={"type": "json_object"})
+    text = r.choices[0].message.content
+    assert text.startswith("{")
+    if r.choices[0].finish_reason == "stop":
+        assert isinstance(json.loads(text), dict)
+    assert text == run_constrained(QUESTIONS[0], "--grammar", JSON_OBJECT_GBNF, 120)
+    g = 'root ::= " yes" | " no"'
+    r = c.completions.create(model="m", prompt="Is Paris in France? Answer:", max_tokens=10, temperature=0,
+                             extra_body={"grammar": g})
+    assert r.choices[0].text in (" yes", " no") and r.choices[0].finish_reason == "stop"
+    for seed in range(4):
+        r = c.chat.completions.create(model="m", messages=[{"role": "user", "content": "Pick a color."}],
+                                      temperature=1, seed=seed, max_tokens=10,
+                                      extra_body={"grammar": 'root ::= "red" | "green" | "blue"'})
+        assert r.choices[0].message.content in ("red", "green", "blue")
+
+
+# Any JSON object, written independently of the engine's converter (RFC 8259's grammar
+# with llama.cpp's whitespace limit), for the CLI's reference answer.
+JSON_OBJECT_GBNF = r'''
+root ::= object
+value ::= object | array | string | number | ("true" | "false" | "null") ws
+object ::= "{" ws ( string ":" ws value ("," ws string ":" ws value)* )? "}" ws
+array ::= "[" ws ( value ("," ws value)* )? "]" ws
+string ::= "\"" ( [^"\\\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4}) )* "\"" ws
+number ::= ("-"? ([0] | [1-9] [0-9]{0,15})) ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,16})? ws
+ws ::= | " " | "\n" [ \t]{0,20}
+'''
+
+
+def test_constraint_errors(server):
+    """A bad grammar or schema is a 400 naming the parameter, with the engine's message;
+    two constraints at once, or an unknown response_format, too. The server keeps serving."""
+    status, body = server.raw("POST", "/v1/completions", json.dumps({"prompt": "x", "grammar": "root ::= ("}))
+    err = json.loads(body)["error"]
+    assert status == 400 and err["param"] == "grammar" and "line 1" in err["message"], body
+    bad_schema = {"type": "object", "not": {}}
+    status, body = server.raw("POST", "/v1/chat/completions", json.dumps({
+        "messages": [{"role": "user", "content": "hi"}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": bad_schema}}}))
+    err = json.loads(body)["error"]
+    assert status == 400 and err["param"] == "response_format" and "'not'" in err["message"], body
+    with pytest.raises(openai.BadRequestError):
+        server.client().chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}],
+                                                response_format={"type": "json_schema",
+                                                                 "json_schema": {"name": "x", "schema": bad_schema}})
+    status, body = server.raw("POST", "/v1/completions", json.dumps({
+        "prompt": "x", "grammar": 'root ::= "a"', "response_format": {"type": "json_object"}}))
+    assert status == 400 and b"only one" in body, body
+    status, body = server.raw("POST", "/v1/completions", json.dumps({"prompt": "x", "response_format": {"type": "xml"}}))
+    assert status == 400 and json.loads(body)["error"]["param"] == "response_format", body
+    status, body = server.raw("POST", "/v1/completions", json.dumps({"prompt": "x", "grammar": 5}))
+    assert status == 400 and json.loads(body)["error"]["param"] == "grammar", body
+    assert "Paris" in ask(server.client(), QUESTIONS[0]).choices[0].message.content  # still serving
