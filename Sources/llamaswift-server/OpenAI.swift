@@ -28,13 +28,15 @@ struct CompletionRequest {
         case gbnf(String)
         /// Any JSON object ("JSON mode").
         case jsonObject
-        case jsonSchema(SchemaJSON)
+        /// A schema, and the parameter it came in (json_schema or response_format).
+        case jsonSchema(SchemaJSON, from: String)
 
         /// The request parameter it came from (named in a 400 answer).
         var param: String {
             switch self {
             case .gbnf: return "grammar"
-            case .jsonObject, .jsonSchema: return "response_format"
+            case .jsonObject: return "response_format"
+            case .jsonSchema(_, let from): return from
             }
         }
 
@@ -44,7 +46,7 @@ struct CompletionRequest {
             switch self {
             case .gbnf(let text): return text
             case .jsonObject: return JSONSchemaToGrammar.anyObjectGrammar
-            case .jsonSchema(let schema): return try JSONSchemaToGrammar.convert(schema)
+            case .jsonSchema(let schema, _): return try JSONSchemaToGrammar.convert(schema)
             }
         }
     }
@@ -181,7 +183,7 @@ struct CompletionRequest {
             guard let schema = ordered["json_schema"], case .object = schema else {
                 throw RequestError(message: "'json_schema' must be a JSON Schema object", param: "json_schema")
             }
-            constraint = .jsonSchema(schema)
+            constraint = .jsonSchema(schema, from: "json_schema")
             found.append("json_schema")
         }
         if present("response_format") {
@@ -196,14 +198,14 @@ struct CompletionRequest {
                 // llama-server's extension: a "schema" member narrows JSON mode.
                 if let schema = format["schema"] {
                     guard case .object = schema else { throw bad }
-                    constraint = .jsonSchema(schema)
+                    constraint = .jsonSchema(schema, from: "response_format")
                 } else {
                     constraint = .jsonObject
                 }
                 found.append("response_format")
             case "json_schema":
                 guard let schema = format["json_schema"]?["schema"], case .object = schema else { throw bad }
-                constraint = .jsonSchema(schema)
+                constraint = .jsonSchema(schema, from: "response_format")
                 found.append("response_format")
             default: throw bad
             }

@@ -363,6 +363,8 @@ def test_constraint_errors(server):
     assert status == 400 and b"only one" in body, body
     status, body = server.raw("POST", "/v1/completions", json.dumps({"prompt": "x", "response_format": {"type": "xml"}}))
     assert status == 400 and json.loads(body)["error"]["param"] == "response_format", body
+    status, body = server.raw("POST", "/v1/completions", json.dumps({"prompt": "x", "json_schema": bad_schema}))
+    assert status == 400 and json.loads(body)["error"]["param"] == "json_schema", body
     status, body = server.raw("POST", "/v1/completions", json.dumps({"prompt": "x", "grammar": 5}))
     assert status == 400 and json.loads(body)["error"]["param"] == "grammar", body
     assert "Paris" in ask(server.client(), QUESTIONS[0]).choices[0].message.content  # still serving
