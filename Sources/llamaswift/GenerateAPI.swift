@@ -36,9 +36,6 @@ public func llamaswift_generate(
         let sampler = try samplerFrom(smp)
         let len = try sizeArgument(len, "len")
         guard prompt != nil || len == 0 else { throw LlamaError(.invalidArgument, "prompt is NULL but len is \(len)") }
-        guard len <= maxTextBytes else {
-            throw LlamaError(.invalidArgument, "prompt of \(len) bytes is over the limit")
-        }
         if let r = resultOut {
             let size = UnsafeRawPointer(r).loadUnaligned(as: UInt32.self)
             guard size >= 4 else {

@@ -9,10 +9,6 @@ func checkedToken(_ token: Int32, _ model: Model) throws -> Int32 {
     return token
 }
 
-/// Texts over this size are refused before any work (64 MiB: the tokenizer's limit, which
-/// its memory bound per input byte can meet).
-let maxTextBytes = Tokenizer.maximumTextLength
-
 @c @implementation
 public func llamaswift_tokenize(
     _ m: OpaquePointer!, _ text: UnsafePointer<CChar>!, _ len: Int, _ flags: UInt32,
@@ -24,7 +20,6 @@ public func llamaswift_tokenize(
         let len = try sizeArgument(len, "len")
         let cap = try sizeArgument(cap, "cap")
         guard text != nil || len == 0 else { throw LlamaError(.invalidArgument, "text is NULL but len is \(len)") }
-        guard len <= maxTextBytes else { throw LlamaError(.invalidArgument, "text of \(len) bytes is over the 64 MiB limit") }
         guard flags & ~UInt32(3) == 0 else { throw LlamaError(.invalidArgument, "unknown tokenize flags 0x\(String(flags, radix: 16))") }
         let ids = try model.tokenizer.tokenizeChecked(
             UnsafeRawBufferPointer(start: text.map { UnsafeRawPointer($0) }, count: len),

@@ -50,7 +50,8 @@ extension Tokenizer {
         bytes: UnsafeBufferPointer<UInt8>, addSpecial: Bool, parseSpecial: Bool
     ) throws -> CheckedBuffer<Int32> {
         guard bytes.count <= Self.maximumTextLength else {
-            throw LlamaError.invalid("tokenize: a text of \(bytes.count) bytes is longer than the \(Self.maximumTextLength) accepted")
+            throw LlamaError.invalid(
+                "tokenize: a text of \(bytes.count) bytes is over the limit of 64 MiB (\(Self.maximumTextLength) bytes)")
         }
         let fragments = try partition(bytes, parseSpecial: parseSpecial)
         let output = CheckedBuffer<Int32>()
