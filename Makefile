@@ -29,7 +29,7 @@ PYVENV := out/pyenv
 PY := $(PYVENV)/bin/python
 DIST := out/dist
 
-.PHONY: all build run test test-swift test-swift-example test-c test-cli test-server test-python test-rust test-ray wheel pyenv deps testdata model gemma3 install uninstall deb test-packages clean fuzz sanitize
+.PHONY: all build run test test-swift test-swift-example test-c test-cli test-server test-python test-rust test-ray wheel pyenv deps testdata model gemma3 install uninstall deb test-packages clean fuzz sanitize format format-check
 
 all: build
 
@@ -150,6 +150,14 @@ deb: build
 # As root, LLAMASWIFT_TEST_REAL_INSTALL=1 also installs them with dpkg -i and purges them.
 test-packages: deb
 	VERSION=$(VERSION) SOVERSION=$(SOVERSION) bash Tests/capi/test-packages.sh
+
+# swift format with the repo's .swift-format: rewrite the Swift sources, or only list the
+# files that differ (exit 1 when one does).
+format:
+	scripts/format.sh
+
+format-check:
+	scripts/format.sh --check
 
 clean:
 	$(SWIFT) package clean
