@@ -3,37 +3,18 @@
  * llamaswift_sampler_grammar_accept refuses a token the grammar does not allow, JSON
  * Schema → GBNF is size-then-fill, an unsupported keyword is UNSUPPORTED naming it.
  * Usage: test_grammar MODEL */
-#include <stdlib.h>
-
 #include "check.h"
-#include "llamaswift.h"
-
-static char out[256];
-static size_t out_len;
-
-static bool collect(const char *text, size_t len, void *user) {
-    (void)user;
-    if (out_len + len < sizeof out) {
-        memcpy(out + out_len, text, len);
-        out_len += len;
-    }
-    return true;
-}
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s MODEL\n", argv[0]);
-        return 2;
-    }
-    llamaswift_model *model = NULL;
-    llamaswift_session *session = NULL;
+    llamaswift_model *model;
+    llamaswift_session *session;
     llamaswift_sampler *sampler = NULL;
-    CHECK_STATUS(llamaswift_model_load(argv[1], NULL, &model), LLAMASWIFT_OK);
-    CHECK_STATUS(llamaswift_session_create(model, NULL, &session), LLAMASWIFT_OK);
+    const bool opened = open_model_session(argc, argv, 0, &model, &session);
+    collected_text out = {.len = 0};
     llamaswift_sampler_params sp = llamaswift_sampler_default_params();
     sp.seed = 7;
     CHECK_STATUS(llamaswift_sampler_create(&sp, &sampler), LLAMASWIFT_OK);
-    if (!model || !session || !sampler) return check_summary("test_grammar");
+    if (!opened || !sampler) return check_summary("test_grammar");
 
     /* A bad grammar: the message names the line and column; the sampler is unchanged. */
     const char *bad = "root ::= \"a\"\nb ::= c";
@@ -51,12 +32,11 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 3; i++) {
         char prompt[256];
         snprintf(prompt, sizeof prompt, "<|im_start|>user\n%s<|im_end|>\n<|im_start|>assistant\n", prompts[i]);
-        out_len = 0;
+        out.len = 0;
         llamaswift_generate_result r = {.struct_size = sizeof r};
-        CHECK_STATUS(llamaswift_generate(session, sampler, prompt, strlen(prompt), NULL, collect, NULL, &r),
+        CHECK_STATUS(llamaswift_generate(session, sampler, prompt, strlen(prompt), NULL, collect_text, &out, &r),
                      LLAMASWIFT_OK);
-        out[out_len] = 0;
-        CHECK(strcmp(out, "yes") == 0 || strcmp(out, "no") == 0);
+        CHECK(strcmp(out.text, "yes") == 0 || strcmp(out.text, "no") == 0);
         CHECK(r.stop_reason == LLAMASWIFT_STOP_END_OF_GENERATION);
     }
 
@@ -88,14 +68,15 @@ int main(int argc, char **argv) {
     CHECK_STATUS(llamaswift_sampler_set_grammar(sampler, model, g, len, NULL), LLAMASWIFT_OK);
     free(g);
     CHECK_STATUS(llamaswift_sampler_set_json_schema(sampler, model, schema, strlen(schema)), LLAMASWIFT_OK);
-    out_len = 0;
+    out.len = 0;
     const char *p = "<|im_start|>user\nIs it ok? Answer in JSON.<|im_end|>\n<|im_start|>assistant\n";
     llamaswift_generate_params gp = llamaswift_generate_default_params();
     gp.max_tokens = 40;
-    CHECK_STATUS(llamaswift_generate(session, sampler, p, strlen(p), &gp, collect, NULL, NULL), LLAMASWIFT_OK);
-    out[out_len] = 0;
-    if (!(strstr(out, "\"ok\"") && (strstr(out, "true") || strstr(out, "false")) && out[0] == '{')) fprintf(stderr, "output: [%s]\n", out);
-    CHECK(strstr(out, "\"ok\"") != NULL && (strstr(out, "true") || strstr(out, "false")) && out[0] == '{');
+    CHECK_STATUS(llamaswift_generate(session, sampler, p, strlen(p), &gp, collect_text, &out, NULL), LLAMASWIFT_OK);
+    const char *json = out.text;
+    if (!(strstr(json, "\"ok\"") && (strstr(json, "true") || strstr(json, "false")) && json[0] == '{'))
+        fprintf(stderr, "output: [%s]\n", json);
+    CHECK(strstr(json, "\"ok\"") != NULL && (strstr(json, "true") || strstr(json, "false")) && json[0] == '{');
 
     const char *unsupported = "{\"type\":\"array\",\"uniqueItems\":true}";
     CHECK_STATUS(llamaswift_json_schema_to_grammar(unsupported, strlen(unsupported), NULL, 0, &len),

@@ -8,22 +8,8 @@
  * tokens), whose top entry is the unconstrained argmax.
  * Usage: test_grammar_bias MODEL */
 #include <math.h>
-#include <stdlib.h>
 
 #include "check.h"
-#include "llamaswift.h"
-
-static char out[256];
-static size_t out_len;
-
-static bool collect(const char *text, size_t len, void *user) {
-    (void)user;
-    if (out_len + len < sizeof out) {
-        memcpy(out + out_len, text, len);
-        out_len += len;
-    }
-    return true;
-}
 
 /* Bans (-INFINITY) every token whose piece is a non-empty prefix of `word`: the tokens
  * the yes/no grammar could start that word with. Returns the entries written. */
@@ -40,28 +26,22 @@ static size_t ban_prefixes(const llamaswift_model *m, uint32_t n_vocab, const ch
     return n;
 }
 
+static collected_text out;
+
 static const char *answer(llamaswift_session *s, llamaswift_sampler *smp, const char *prompt) {
-    out_len = 0;
+    out.len = 0;
+    out.text[0] = 0;
     llamaswift_generate_result r = {.struct_size = sizeof r};
     llamaswift_generate_params gp = llamaswift_generate_default_params();
     gp.max_tokens = 8;
-    CHECK_STATUS(llamaswift_generate(s, smp, prompt, strlen(prompt), &gp, collect, NULL, &r), LLAMASWIFT_OK);
-    out[out_len] = 0;
-    return out;
+    CHECK_STATUS(llamaswift_generate(s, smp, prompt, strlen(prompt), &gp, collect_text, &out, &r), LLAMASWIFT_OK);
+    return out.text;
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s MODEL\n", argv[0]);
-        return 2;
-    }
-    llamaswift_model *m = NULL;
-    llamaswift_session *s = NULL;
-    CHECK_STATUS(llamaswift_model_load(argv[1], NULL, &m), LLAMASWIFT_OK);
-    llamaswift_session_params sessp = llamaswift_session_default_params();
-    sessp.n_ctx = 256;
-    CHECK_STATUS(llamaswift_session_create(m, &sessp, &s), LLAMASWIFT_OK);
-    if (!m || !s) return check_summary("test_grammar_bias");
+    llamaswift_model *m;
+    llamaswift_session *s;
+    if (!open_model_session(argc, argv, 256, &m, &s)) return check_summary("test_grammar_bias");
     llamaswift_model_info info = {.struct_size = sizeof info};
     CHECK_STATUS(llamaswift_model_get_info(m, &info), LLAMASWIFT_OK);
     const uint32_t V = info.n_vocab;
