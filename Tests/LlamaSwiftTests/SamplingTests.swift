@@ -242,11 +242,10 @@ import Testing
     }
 
     @Test func generatorIsPortable() {
-        // xoshiro256** seeded by splitmix64: fixed values for seed 0 (computed by the
-        // algorithm's definition; a change here breaks every user's seeded output).
-        // The values were computed in Python from the two algorithms' published
-        // definitions, not from this code (splitmix64's first output for seed 0 there is
-        // the well-known 0xE220A8397B1DCDAF).
+        // xoshiro256** seeded by splitmix64: fixed values for seed 0 (a change here breaks
+        // every user's seeded output), from scripts/ref/make_rng_refs.py, which writes the
+        // two algorithms from their published definitions, not from this code
+        // (splitmix64's first output for seed 0 there is the well-known 0xE220A8397B1DCDAF).
         var r = RandomGenerator(seed: 0)
         #expect((0..<3).map { _ in r.next() } == [0x99EC_5F36_CB75_F2B4, 0xBF6E_1F78_4956_452A, 0x1A5F_849D_4933_E6E0])
         var u = RandomGenerator(seed: 99)
