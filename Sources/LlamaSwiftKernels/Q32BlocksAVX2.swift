@@ -51,16 +51,11 @@ import LlamaSwiftFormats
         return _mm256_and_si256(set, _mm256_set1_epi8(0x10))
     }
 
-    /// Σ over each 32-bit lane of unsigned weight bytes × activation bytes: one `vpdpbusd`
-    /// in the v4 build (AVX512_VNNI), `vpmaddubsw` + `vpmaddwd` otherwise — the same exact
-    /// integers (the pair sums never saturate, see above).
+    /// Σ over each 32-bit lane of unsigned weight bytes × activation bytes (`addLaneDots`:
+    /// the pair sums never saturate, see above).
     @inline(__always)
     func unsignedLaneSums(_ w: __m256i, _ x: __m256i) -> __m256i {
-        #if LLAMASWIFT_VNNI
-            lsk_dpbusd(_mm256_setzero_si256(), w, x)
-        #else
-            _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1))
-        #endif
+        addLaneDots(_mm256_setzero_si256(), w, x)
     }
 
     enum Q4_0Blocks: Q32Blocks {
@@ -123,9 +118,7 @@ import LlamaSwiftFormats
             _mm256_cvtepi32_ps(unsignedLaneSums(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x.x, w)))
         }
     }
-#endif
 
-#if LLAMASWIFT_AVX2
     /// Asks for the weights 512 bytes ahead of `p` in decode's row stream: with the hint,
     /// TinyLlama-shaped Q4_0 decoded at 20.8 tokens/s instead of 15.7 (1 thread; 1024 and
     /// 2048 bytes ahead were no better within this machine's noise).

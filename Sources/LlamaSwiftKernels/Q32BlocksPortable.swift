@@ -124,9 +124,7 @@ import LlamaSwiftFormats
         let bits = v &+ SIMD8<Int32>(repeating: 0x4B40_0000)
         return unsafeBitCast(bits, to: SIMD8<Float>.self) - SIMD8<Float>(repeating: magic)
     }
-#endif
 
-#if !LLAMASWIFT_AVX2
     /// No hint in the portable build (its target may lack one; it is not the fast path).
     @inline(__always)
     func prefetchAhead(_ p: UnsafeRawPointer) {}
