@@ -72,3 +72,42 @@ public struct JSONObject: Sendable {
     public subscript(key: String) -> JSONValue? { index[key].map { members[$0].value } }
     public var count: Int { members.count }
 }
+
+/// The checkpoint reader: JSONReader building JSONValues, objects nested at most 64
+/// deep, byte strings kept as they are; errors are FORMAT naming the input (`what`, e.g.
+/// "'config.json'") and the byte offset.
+enum JSONParser {
+    static let maxDepth = 64
+
+    static func parse(_ bytes: UnsafeRawBufferPointer, what: String) throws -> JSONValue {
+        let rules = JSONReadingRules(maxDepth: maxDepth, strictStrings: false) { offset, reason in
+            LlamaError.format("\(what): invalid JSON at byte \(offset): \(reason)")
+        }
+        return try JSONReader<JSONValue.Builder>.parse(bytes, rules: rules)
+    }
+
+    static func parse(_ bytes: [UInt8], what: String) throws -> JSONValue {
+        try bytes.withUnsafeBytes { try parse($0, what: what) }
+    }
+}
+
+extension JSONValue {
+    /// Integers without a fraction or exponent that fit in Int64 are `.integer`; objects
+    /// keep the last of duplicate keys, at the first one's place.
+    enum Builder: JSONValueBuilder {
+        static var null: JSONValue { .null }
+        static func bool(_ b: Bool) -> JSONValue { .bool(b) }
+        static func number(_ text: String, isInteger: Bool) -> JSONValue? {
+            if isInteger, let v = Int64(text) { return .integer(v) }
+            guard let d = Double(text), d.isFinite else { return nil }
+            return .number(d)
+        }
+        static func string(_ bytes: [UInt8]) -> JSONValue { .string(bytes) }
+        static func array(_ items: [JSONValue]) -> JSONValue { .array(items) }
+        static func object(_ members: [(String, JSONValue)]) -> JSONValue {
+            var o = JSONObject()
+            for (k, v) in members { o.append(k, v) }
+            return .object(o)
+        }
+    }
+}

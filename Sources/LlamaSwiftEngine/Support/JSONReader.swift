@@ -1,34 +1,55 @@
-/// A strict JSON parser (RFC 8259) for the JSON files of a Hugging Face checkpoint folder
-/// and safetensors headers, written for hostile input: every byte is checked against the
-/// grammar, nesting is limited to `maxDepth` (a 100 MB file of `[[[[…` is refused at
-/// depth 65, not recursed into), the input size is limited by the caller, and nothing
-/// traps — every failure is a FORMAT error naming the file and the byte offset.
+/// The engine's one JSON reader: a strict parser (RFC 8259) written for hostile input —
+/// every byte is checked against the grammar, nesting of arrays and objects is limited
+/// (a 100 MB file of `[[[[…` is refused at the limit, not recursed into), the input size
+/// is limited by the caller, and nothing traps: every failure is an error naming the
+/// byte offset. Its readers: the checkpoint folder's JSON files and safetensors headers
+/// (`JSONValue`, through `JSONParser.parse`) and JSON Schemas (`SchemaJSON.parse`); each
+/// builds its own values (`JSONValueBuilder`) and sets its `JSONReadingRules`.
 ///
 /// Accepted: the grammar of RFC 8259 §2–7 exactly (no comments, no trailing commas, no
-/// NaN/Infinity, no leading zeros, no control characters inside strings). `\uXXXX`
-/// escapes are decoded to UTF-8 with surrogate pairs joined; an unpaired surrogate
-/// becomes U+FFFD (as Python's json module and HF tokenizers both accept such text).
-/// Raw bytes inside strings are taken as they are (invalid UTF-8 is kept, not rejected:
-/// vocabularies are byte strings).
+/// NaN/Infinity, no leading zeros, no control characters inside strings, numbers of at
+/// most 400 characters). `\uXXXX` escapes are decoded to UTF-8 with surrogate pairs
+/// joined. Under `strictStrings` a string must be valid UTF-8 and an unpaired surrogate
+/// escape is an error; otherwise raw bytes inside strings are kept as they are (invalid
+/// UTF-8 too: vocabularies are byte strings) and an unpaired surrogate becomes U+FFFD (as
+/// Python's json module and HF tokenizers both accept such text).
 ///
 /// Why not Foundation's JSONDecoder: linked statically into libllamaswift.so it adds
 /// 7.5 MB to the stripped library (measured: a probe library grows from 6.2 to 13.6 MB
 /// stripped; see docs/checkpoints.md), more than the engine itself.
-struct JSONParser {
-    static let maxDepth = 64
+struct JSONReadingRules {
+    /// Arrays and objects nested deeper than this are an error.
+    var maxDepth: Int
+    /// Strings must be valid UTF-8, unpaired surrogate escapes are errors (see above).
+    var strictStrings: Bool
+    /// The error for a failure at a byte offset, with the reason.
+    var error: (_ offset: Int, _ reason: String) -> LlamaError
+}
 
+/// How a reader's values are made: the parser hands over each piece as it completes it.
+protocol JSONValueBuilder {
+    associatedtype Value
+    static var null: Value { get }
+    static func bool(_ b: Bool) -> Value
+    /// A number's text as written (the RFC's grammar) and whether it has neither fraction
+    /// nor exponent; nil when the value is out of range.
+    static func number(_ text: String, isInteger: Bool) -> Value?
+    static func string(_ bytes: [UInt8]) -> Value
+    static func array(_ items: [Value]) -> Value
+    /// An object's members in document order, duplicates included.
+    static func object(_ members: [(String, Value)]) -> Value
+}
+
+struct JSONReader<Builder: JSONValueBuilder> {
     private let base: UnsafePointer<UInt8>
     private let count: Int
     private var i = 0
-    private let what: String
+    private let rules: JSONReadingRules
 
-    /// Parses `bytes` (all of them: trailing non-space is an error). `what` names the
-    /// input in errors ("'config.json'").
-    static func parse(_ bytes: UnsafeRawBufferPointer, what: String) throws -> JSONValue {
-        guard let b = bytes.baseAddress, bytes.count > 0 else {
-            throw LlamaError.format("\(what): empty JSON")
-        }
-        var p = JSONParser(base: b.assumingMemoryBound(to: UInt8.self), count: bytes.count, what: what)
+    /// Parses `bytes` (all of them: trailing non-space is an error).
+    static func parse(_ bytes: UnsafeRawBufferPointer, rules: JSONReadingRules) throws -> Builder.Value {
+        guard let b = bytes.baseAddress, bytes.count > 0 else { throw rules.error(0, "empty JSON") }
+        var p = JSONReader(base: b.assumingMemoryBound(to: UInt8.self), count: bytes.count, rules: rules)
         p.skipSpace()
         let v = try p.value(depth: 0)
         p.skipSpace()
@@ -36,19 +57,13 @@ struct JSONParser {
         return v
     }
 
-    static func parse(_ bytes: [UInt8], what: String) throws -> JSONValue {
-        try bytes.withUnsafeBytes { try parse($0, what: what) }
-    }
-
-    private init(base: UnsafePointer<UInt8>, count: Int, what: String) {
+    private init(base: UnsafePointer<UInt8>, count: Int, rules: JSONReadingRules) {
         self.base = base
         self.count = count
-        self.what = what
+        self.rules = rules
     }
 
-    private func error(_ reason: String) -> LlamaError {
-        LlamaError.format("\(what): invalid JSON at byte \(i): \(reason)")
-    }
+    private func error(_ reason: String) -> LlamaError { rules.error(i, reason) }
 
     private var peek: UInt8? { i < count ? base[i] : nil }
 
@@ -56,7 +71,7 @@ struct JSONParser {
         while i < count, base[i] == 0x20 || base[i] == 0x0A || base[i] == 0x0D || base[i] == 0x09 { i += 1 }
     }
 
-    private mutating func expect(_ literal: StaticString, _ v: JSONValue) throws -> JSONValue {
+    private mutating func expect(_ literal: StaticString, _ v: Builder.Value) throws -> Builder.Value {
         let n = literal.utf8CodeUnitCount
         guard n <= count - i else { throw error("truncated literal") }
         for k in 0..<n where base[i + k] != literal.utf8Start[k] { throw error("invalid literal") }
@@ -64,28 +79,28 @@ struct JSONParser {
         return v
     }
 
-    private mutating func value(depth: Int) throws -> JSONValue {
+    private mutating func value(depth: Int) throws -> Builder.Value {
         guard let c = peek else { throw error("unexpected end of input") }
         switch c {
         case UInt8(ascii: "{"): return try object(depth: depth + 1)
         case UInt8(ascii: "["): return try array(depth: depth + 1)
-        case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): return try expect("true", .bool(true))
-        case UInt8(ascii: "f"): return try expect("false", .bool(false))
-        case UInt8(ascii: "n"): return try expect("null", .null)
+        case UInt8(ascii: "\""): return Builder.string(try string())
+        case UInt8(ascii: "t"): return try expect("true", Builder.bool(true))
+        case UInt8(ascii: "f"): return try expect("false", Builder.bool(false))
+        case UInt8(ascii: "n"): return try expect("null", Builder.null)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
         default: throw error("unexpected character 0x\(String(c, radix: 16))")
         }
     }
 
-    private mutating func object(depth: Int) throws -> JSONValue {
-        guard depth <= Self.maxDepth else { throw error("nested deeper than \(Self.maxDepth) levels") }
+    private mutating func object(depth: Int) throws -> Builder.Value {
+        guard depth <= rules.maxDepth else { throw error("nested deeper than \(rules.maxDepth) levels") }
         i += 1
-        var o = JSONObject()
+        var o: [(String, Builder.Value)] = []
         skipSpace()
         if peek == UInt8(ascii: "}") {
             i += 1
-            return .object(o)
+            return Builder.object(o)
         }
         while true {
             skipSpace()
@@ -95,23 +110,23 @@ struct JSONParser {
             guard peek == UInt8(ascii: ":") else { throw error("expected ':'") }
             i += 1
             skipSpace()
-            o.append(key, try value(depth: depth))
+            o.append((key, try value(depth: depth)))
             skipSpace()
             guard let c = peek else { throw error("unterminated object") }
             i += 1
-            if c == UInt8(ascii: "}") { return .object(o) }
+            if c == UInt8(ascii: "}") { return Builder.object(o) }
             guard c == UInt8(ascii: ",") else { throw error("expected ',' or '}'") }
         }
     }
 
-    private mutating func array(depth: Int) throws -> JSONValue {
-        guard depth <= Self.maxDepth else { throw error("nested deeper than \(Self.maxDepth) levels") }
+    private mutating func array(depth: Int) throws -> Builder.Value {
+        guard depth <= rules.maxDepth else { throw error("nested deeper than \(rules.maxDepth) levels") }
         i += 1
-        var a: [JSONValue] = []
+        var a: [Builder.Value] = []
         skipSpace()
         if peek == UInt8(ascii: "]") {
             i += 1
-            return .array(a)
+            return Builder.array(a)
         }
         while true {
             skipSpace()
@@ -119,7 +134,7 @@ struct JSONParser {
             skipSpace()
             guard let c = peek else { throw error("unterminated array") }
             i += 1
-            if c == UInt8(ascii: "]") { return .array(a) }
+            if c == UInt8(ascii: "]") { return Builder.array(a) }
             guard c == UInt8(ascii: ",") else { throw error("expected ',' or ']'") }
         }
     }
@@ -156,6 +171,12 @@ struct JSONParser {
         }
     }
 
+    /// U+FFFD for an unpaired surrogate escape, or the error under strictStrings.
+    private func unpairedSurrogate() throws -> UInt32 {
+        guard !rules.strictStrings else { throw error("an unpaired surrogate escape") }
+        return 0xFFFD
+    }
+
     private mutating func string() throws -> [UInt8] {
         i += 1  // opening quote
         var out: [UInt8] = []
@@ -166,6 +187,9 @@ struct JSONParser {
             let c = base[i]
             if c == UInt8(ascii: "\"") {
                 out.append(contentsOf: UnsafeBufferPointer(start: base + start, count: i - start))
+                if rules.strictStrings && String(validating: out, as: UTF8.self) == nil {
+                    throw error("a string that is not valid UTF-8")
+                }
                 i += 1
                 return out
             }
@@ -191,7 +215,8 @@ struct JSONParser {
             case UInt8(ascii: "u"):
                 var cp = try hex4()
                 if cp >= 0xD800 && cp < 0xDC00 {
-                    // A high surrogate: joined with a following \uDC00–\uDFFF, else U+FFFD.
+                    // A high surrogate: joined with a following \uDC00–\uDFFF, else U+FFFD
+                    // (an error under strictStrings).
                     if 6 <= count - i, base[i] == UInt8(ascii: "\\"), base[i + 1] == UInt8(ascii: "u") {
                         let save = i
                         i += 2
@@ -199,14 +224,14 @@ struct JSONParser {
                         if lo >= 0xDC00 && lo < 0xE000 {
                             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
                         } else {
-                            cp = 0xFFFD
+                            cp = try unpairedSurrogate()
                             i = save
                         }
                     } else {
-                        cp = 0xFFFD
+                        cp = try unpairedSurrogate()
                     }
                 } else if cp >= 0xDC00 && cp < 0xE000 {
-                    cp = 0xFFFD
+                    cp = try unpairedSurrogate()
                 }
                 Self.appendUTF8(cp, to: &out)
             default:
@@ -216,7 +241,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func number() throws -> JSONValue {
+    private mutating func number() throws -> Builder.Value {
         let start = i
         var isInteger = true
         if peek == UInt8(ascii: "-") { i += 1 }
@@ -246,8 +271,7 @@ struct JSONParser {
         }
         guard i - start <= 400 else { throw error("number too long") }
         let text = String(decoding: UnsafeBufferPointer(start: base + start, count: i - start), as: UTF8.self)
-        if isInteger, let v = Int64(text) { return .integer(v) }
-        guard let d = Double(text), d.isFinite else { throw error("number out of range") }
-        return .number(d)
+        guard let v = Builder.number(text, isInteger: isInteger) else { throw error("number out of range") }
+        return v
     }
 }
