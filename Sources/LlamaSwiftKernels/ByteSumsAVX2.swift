@@ -53,6 +53,19 @@
         #endif
     }
 
+    /// s + the lane sums of two such products, u1·x1 + u2·x2: two chained `vpdpbusd` (v4), or
+    /// in v3 the two `vpmaddubsw` pair sums added in 16 bits before one `vpmaddwd` (the
+    /// caller keeps their sum within 16 bits: |u| ≤ 31 for Q5 values).
+    @inline(__always)
+    func addLaneDots(_ s: __m256i, _ u1: __m256i, _ x1: __m256i, _ u2: __m256i, _ x2: __m256i) -> __m256i {
+        #if LLAMASWIFT_VNNI
+            lsk_dpbusd(lsk_dpbusd(s, u1, x1), u2, x2)
+        #else
+            let pairs = _mm256_add_epi16(_mm256_maddubs_epi16(u1, x1), _mm256_maddubs_epi16(u2, x2))
+            return _mm256_add_epi32(s, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)))
+        #endif
+    }
+
     /// n + 16 in each byte j whose bit j of `bits` is set (Q5_0's fifth bits over nibbles):
     /// v4 a masked byte add (`vpaddb` under an AVX-512 mask); v3 the bits spread to bytes
     /// (`fifthBits`) and or-ed in (n < 16).

@@ -22,8 +22,7 @@
         {
             let xl = _mm256_set1_epi32(x.loadUnaligned(fromByteOffset: 4 * j, as: Int32.self))
             let xh = _mm256_set1_epi32(x.loadUnaligned(fromByteOffset: 16 + 4 * j, as: Int32.self))
-            let p = addByteProducts(addByteProducts(_mm256_setzero_si256(), u.lo, xl), u.hi, xh)
-            return _mm256_add_epi32(s, laneSums(p))
+            return addLaneDots(s, u.lo, xl, u.hi, xh)
         }
 
         /// acc + Float(Σ u·x − 16·Σx) · (d_w · d_a).
