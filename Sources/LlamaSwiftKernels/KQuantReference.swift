@@ -1,3 +1,5 @@
+import LlamaSwiftFormats
+
 /// The scalar reference K-quant dot products of one weight row with one Q8_K activation
 /// row (see ActivationQuantize), compiled in every kernel build: the baseline build's
 /// KQuantRows runs them, and the tests hold every build's KQuantRows and row-group
@@ -10,7 +12,7 @@ public enum KQuantReference {
         _ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ bsums: UnsafePointer<Int32>,
         _ nb: Int, five: Bool
     ) -> Float {
-        let bytes = five ? 176 : 144
+        let bytes = five ? WeightType.q5_K.blockBytes : WeightType.q4_K.blockBytes
         var sum: Float = 0
         for b in 0..<nb {
             let blk = w + bytes * b
@@ -57,7 +59,7 @@ public enum KQuantReference {
     ) -> Float {
         var sum: Float = 0
         for b in 0..<nb {
-            let blk = w + 210 * b
+            let blk = w + WeightType.q6_K.blockBytes * b
             let ql = blk.assumingMemoryBound(to: UInt8.self)
             let qh = (blk + 128).assumingMemoryBound(to: UInt8.self)
             let sc = (blk + 192).assumingMemoryBound(to: Int8.self)

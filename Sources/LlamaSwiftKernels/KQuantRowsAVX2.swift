@@ -27,7 +27,7 @@
             _ w: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ ad: UnsafePointer<Float>, _ bsums: UnsafePointer<Int32>,
             _ nb: Int, five: Bool
         ) -> Float {
-            let bytes = five ? 176 : 144
+            let bytes = five ? WeightType.q5_K.blockBytes : WeightType.q4_K.blockBytes
             let low4 = _mm256_set1_epi8(0x0F), bit0 = _mm256_set1_epi8(1)
             var total: Float = 0
             for b in 0..<nb {
@@ -75,7 +75,7 @@
             let low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(0x03)
             var total: Float = 0
             for b in 0..<nb {
-                let blk = w + 210 * b
+                let blk = w + WeightType.q6_K.blockBytes * b
                 let sc = (blk + 192).assumingMemoryBound(to: Int8.self)
                 let x = UnsafeRawPointer(a + 256 * b)
                 var acc = _mm256_setzero_si256()
