@@ -149,13 +149,37 @@ public struct AttentionGroupOperands: @unchecked Sendable {
     public var keyScratch: UnsafeMutablePointer<Float>
     public var scores: UnsafeMutablePointer<Float>
     public var out: UnsafeMutablePointer<Float>
+    /// Tokens attending to at most this many rows use the exact form (llama.cpp's
+    /// roundings, a softmax over the whole score row); longer rows use the tiled form
+    /// (AttentionKernels.tiled: running max and sum over key blocks). The choice depends
+    /// only on the token's row count, so no tile or split changes which form a token gets.
+    public var exactRows: Int
+    /// What this call computes (AttentionPass); `.whole` unless a decode step is split
+    /// over the cache.
+    public var pass: AttentionPass
+    /// For `.segment` and `.merge`: each segment's partial state, per query m = t·heads + g
+    /// (headDim + 2 floats: running max, running sum, unnormalised output), segment s at
+    /// `s · heads · tokens · (headDim + 2)` floats.
+    public var partials: UnsafeMutablePointer<Float>?
+
+    /// Keys per segment of the tiled form: segments start at multiples of this position,
+    /// each is reduced from a fresh running max and sum, and the segments are merged in
+    /// position order — so a decode step may compute segments on different workers.
+    public static let segmentLength = 256
+    /// The default `exactRows`: rows within one segment keep the exact form.
+    public static let defaultExactRows = 256
 
     public init(
         queries: UnsafePointer<Float>, heads: Int, tokens: Int, tokenStride: Int, headDim: Int, firstPosition: Int,
         window: Int, keys: UnsafeRawPointer, values: UnsafeRawPointer, rowBytes: Int, kvOffset: Int, scale: Float,
         queryScratch: UnsafeMutablePointer<Float>, keyScratch: UnsafeMutablePointer<Float>,
-        scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
+        scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
+        exactRows: Int = AttentionGroupOperands.defaultExactRows, pass: AttentionPass = .whole,
+        partials: UnsafeMutablePointer<Float>? = nil
     ) {
+        self.exactRows = exactRows
+        self.pass = pass
+        self.partials = partials
         self.queries = queries
         self.heads = heads
         self.tokens = tokens
@@ -181,4 +205,26 @@ public struct AttentionGroupOperands: @unchecked Sendable {
     /// Rows from the tile's first attended row to its last position: the length of each
     /// query's row in `scores`.
     public var span: Int { firstPosition + tokens - firstRow(0) }
+
+    /// Rows token t attends to.
+    @inline(__always)
+    public func rowCount(_ t: Int) -> Int { firstPosition + t - firstRow(t) + 1 }
+
+    /// Floats of scratch (from `scores`) the tiled form uses for `queries` queries of
+    /// head size `headDim`.
+    public static func tiledScratchFloats(headDim hd: Int, queries: Int) -> Int {
+        58 * hd + 3 * queries * hd + 20 * queries + 256
+    }
+}
+
+/// The part of AttentionKernels.group a call computes.
+public enum AttentionPass: Sendable, Equatable {
+    /// Every output of the tile.
+    case whole
+    /// For every query of the tile (all of whose tokens use the tiled form): the partial
+    /// state of segment s (AttentionGroupOperands.segmentLength) into `partials`.
+    case segment(Int)
+    /// The outputs, from the first `segments` segments' partial states in `partials`
+    /// (tiled tokens) or the exact form (the others).
+    case merge(segments: Int)
 }

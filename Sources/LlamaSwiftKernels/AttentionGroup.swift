@@ -7,7 +7,35 @@ import LlamaSwiftFormats
 
 extension AttentionKernels {
     /// Attention of every query head of one key/value group, for a tile of consecutive
-    /// tokens, over an F16 cache (see AttentionGroupOperands).
+    /// tokens, over an F16 cache (see AttentionGroupOperands): the tokens that attend to
+    /// at most o.exactRows rows by the exact form (`exact`), the others by the tiled form
+    /// (AttentionTiled.swift; head sizes that are a multiple of 8 only). Rows grow with
+    /// the token, so the exact tokens are a prefix of the tile.
+    public static func group(_ o: AttentionGroupOperands) {
+        var exactTokens = 0
+        if o.headDim % 8 != 0 {
+            exactTokens = o.tokens
+        } else {
+            while exactTokens < o.tokens, o.rowCount(exactTokens) <= o.exactRows { exactTokens += 1 }
+        }
+        var segmentPass = false
+        if case .segment = o.pass { segmentPass = true }
+        if exactTokens > 0, !segmentPass {
+            var e = o
+            e.tokens = exactTokens
+            exact(e)
+        }
+        if exactTokens < o.tokens {
+            var t = o
+            t.tokens = o.tokens - exactTokens
+            t.firstPosition = o.firstPosition + exactTokens
+            t.queries = o.queries + exactTokens * o.tokenStride
+            t.out = o.out + exactTokens * o.tokenStride
+            tiled(t)
+        }
+    }
+
+    /// The exact form: llama.cpp's roundings, a whole score row per query.
     ///
     /// Why: with grouped-query attention G query heads read the same key and value rows,
     /// and the tokens of a prompt read the same rows again; per-head attention (`head`)
@@ -23,24 +51,14 @@ extension AttentionKernels {
     /// weights rounded to F16; the weighted sum accumulated per element in position order
     /// from zero. Only the order in which (head, token, position) triples are visited
     /// changes, and no result depends on that.
-    public static func group(_ o: AttentionGroupOperands) {
+    static func exact(_ o: AttentionGroupOperands) {
         let hd = o.headDim, G = o.heads, lo = o.firstRow(0), span = o.span
         let qr = o.queryScratch, sc = o.scores, kf = o.keyScratch
 
         // The queries rounded to F16 and back, as `head` does: query m = t·G + g.
         for t in 0..<o.tokens {
             for g in 0..<G {
-                let src = o.queries + t * o.tokenStride + g * hd, dst = qr + (t * G + g) * hd
-                var i = 0
-                while i + 8 <= hd {
-                    let v = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(dst + i).storeBytes(of: roundedToHalf8(v), as: SIMD8<Float>.self)
-                    i += 8
-                }
-                while i < hd {
-                    dst[i] = halfToFloat(floatToHalf(src[i]))
-                    i += 1
-                }
+                roundQueryToHalf(o.queries + t * o.tokenStride + g * hd, qr + (t * G + g) * hd, hd)
             }
         }
 

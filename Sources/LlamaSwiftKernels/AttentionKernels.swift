@@ -109,16 +109,7 @@ extension AttentionKernels {
         out o: UnsafeMutablePointer<Float>
     ) {
         if f16 {
-            var i = 0
-            while i + 8 <= hd {
-                let v = UnsafeRawPointer(qv + i).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(qr + i).storeBytes(of: roundedToHalf8(v), as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < hd {
-                qr[i] = halfToFloat(floatToHalf(qv[i]))
-                i += 1
-            }
+            roundQueryToHalf(qv, qr, hd)
         } else {
             qr.update(from: qv, count: hd)
         }
@@ -157,6 +148,22 @@ extension AttentionKernels {
         for p in 0...last {
             let row = vRows + p * rowBytes
             axpyF32(o, row.assumingMemoryBound(to: Float.self) + kvOffset, sc[p] * inv, hd)
+        }
+    }
+
+    /// dst = src rounded to F16 and back (n floats): a query about to meet F16 cache rows,
+    /// as llama.cpp's F16 matmuls round it.
+    @inline(__always)
+    static func roundQueryToHalf(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        while i + 8 <= n {
+            let v = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: roundedToHalf8(v), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n {
+            dst[i] = halfToFloat(floatToHalf(src[i]))
+            i += 1
         }
     }
 

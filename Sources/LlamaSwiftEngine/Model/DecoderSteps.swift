@@ -50,8 +50,12 @@ extension Session {
     /// score row for the per-head F32 path).
     static func attentionScratchFloats(_ c: ModelConfig, context: Int) -> Int {
         let rows = (c.headCount / c.headCountKV) * attentionTileTokens(c, context: context)
-        return max(rows * (context + c.headDim) + c.headDim, context + c.headDim)
+        let tiled = AttentionGroupOperands.tiledScratchFloats(headDim: c.headDim, queries: rows)
+        return max(rows * (context + c.headDim) + c.headDim, context + c.headDim, tiled)
     }
+
+    /// Rows up to which a token's attention keeps the exact form (AttentionGroupOperands.exactRows).
+    static let exactAttentionRows = AttentionGroupOperands.defaultExactRows
 
     /// Causal attention for every (token, head) of the chunk, over the token's session's
     /// cache — every earlier position, or with `window` W > 0 the last W (positions
@@ -112,6 +116,7 @@ extension Session {
         // are split into sub-groups, down to single heads, until every worker has at
         // least two items — more reads of each row, but no worker idle.
         let nKV = c.headCountKV
+        if splitOverCache(layer: layer, chunk, window: window, tiles: tiles, tileTokens: tileTokens) { return }
         var heads = group
         while heads > 1, tiles.count * nKV * (group / heads) < 2 * workers {
             heads -= 1
@@ -137,10 +142,68 @@ extension Session {
                             keys: UnsafeRawPointer(cache.rows(layer: layer, values: false)),
                             values: UnsafeRawPointer(cache.rows(layer: layer, values: true)), rowBytes: cache.rowBytes,
                             kvOffset: kvh * hd, scale: scale, queryScratch: qr, keyScratch: kf, scores: sc,
-                            out: out + t0 * Q + firstHead * hd))
+                            out: out + t0 * Q + firstHead * hd, exactRows: Self.exactAttentionRows))
                 }
             }
         }
+    }
+
+    /// A step with few tiles (a decode step) whose every token attends to more than
+    /// exactAttentionRows rows: the work items are (tile, key/value head, segment of the
+    /// cache) computing partial states (AttentionPass.segment), then (tile, key/value
+    /// head) merging them — each cache row read once, every worker busy, and the same
+    /// bits as one item per tile (AttentionKernels.tiled). false (nothing done) when the
+    /// step does not qualify or the partial states do not fit in `scores`.
+    private func splitOverCache(
+        layer: Int, _ chunk: Chunk, window: Int, tiles: [(run: Int, first: Int, count: Int)], tileTokens: Int
+    ) -> Bool {
+        let c = config
+        let hd = c.headDim, Q = c.qWidth, nKV = c.headCountKV, group = c.headCount / c.headCountKV
+        let workers = pool.threadCount
+        guard hd % 8 == 0, tiles.count * nKV < 2 * workers else { return false }
+        var lastPosition = 0
+        for run in chunk.runs {
+            let rows = window > 0 ? min(window, run.start + 1) : run.start + 1
+            guard rows > Self.exactAttentionRows else { return false }
+            lastPosition = max(lastPosition, run.start + run.count - 1)
+        }
+        let segments = lastPosition / AttentionGroupOperands.segmentLength + 1
+        let queries = group * tileTokens
+        let small = AttentionGroupOperands.tiledScratchFloats(headDim: hd, queries: queries)
+        let perItem = segments * queries * (hd + 2)
+        guard workers * small + tiles.count * nKV * perItem <= scores.count else { return false }
+        let q = self.q.pointer, out = attnOut.pointer, scores = self.scores.pointer
+        let partials = scores + workers * small
+        let kernels = KernelSet.active
+        let scale = c.attentionScale
+        tiles.withUnsafeBufferPointer { tiles in
+            func operands(_ item: Int, _ w: Int, _ pass: AttentionPass) -> AttentionGroupOperands {
+                let tile = tiles[item / nKV], kvh = item % nKV
+                let run = chunk.runs[tile.run]
+                let cache = run.session.cache
+                let t0 = run.first + tile.first
+                return AttentionGroupOperands(
+                    queries: q + t0 * Q + kvh * group * hd, heads: group, tokens: tile.count, tokenStride: Q,
+                    headDim: hd, firstPosition: run.start + tile.first, window: window,
+                    keys: UnsafeRawPointer(cache.rows(layer: layer, values: false)),
+                    values: UnsafeRawPointer(cache.rows(layer: layer, values: true)), rowBytes: cache.rowBytes,
+                    kvOffset: kvh * hd, scale: scale, queryScratch: scores + w * small, keyScratch: scores + w * small,
+                    scores: scores + w * small, out: out + t0 * Q + kvh * group * hd,
+                    exactRows: Self.exactAttentionRows, pass: pass, partials: partials + item * perItem)
+            }
+            let items = tiles.count * nKV
+            pool.run { w in
+                for i in stride(from: w, to: items * segments, by: workers) {
+                    kernels.attendGroup(operands(i / segments, w, .segment(i % segments)))
+                }
+            }
+            pool.run { w in
+                for item in stride(from: w, to: items, by: workers) {
+                    kernels.attendGroup(operands(item, w, .merge(segments: segments)))
+                }
+            }
+        }
+        return true
     }
 
     /// x[t] += bias for each of the chunk's n rows of width `width` (no-op without a bias).

@@ -1,0 +1,423 @@
+import LlamaSwiftFormats
+
+/// The tiled form of attention over an F16 cache (flash-attention style): the keys are
+/// taken in blocks of 16 positions (each block starting at a multiple of 16), and each
+/// query keeps a running max m, a running sum l of exponentials and an unnormalised
+/// output O instead of a whole score row; blocks are grouped in segments of
+/// AttentionGroupOperands.segmentLength positions, each reduced from a fresh state, and
+/// the segments merged in position order.
+///
+/// Every quantity is defined per (query, key) or per (query, element), so two forms
+/// compute the same bits: the *lane form* (eight queries in the lanes of a vector, every
+/// key element broadcast: no horizontal sum per key), for tiles with many queries, and
+/// the *row form* (one query at a time, head elements in the lanes), for a decode step's
+/// few queries. Per query and key block:
+/// - score: the query rounded to F16; eight fused chains a_j over elements d ≡ j (mod 8),
+///   from zero, in element order; s = ((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7)); s·scale.
+/// - m' = max(m, the block's scores); when m' ≠ m: f = exp(m − m'), l ← l·f, O ← O·f.
+/// - p = exp(s − m') per key (0 for a score of −∞), l ← l + p, O ← fma(p, v, O), keys in
+///   position order.
+/// - merge of state B into A: M = max(mA, mB), fX = 1 if mX = M else exp(mX − M),
+///   l = lA·fA + lB·fB, O = OA·fA + OB·fB; output O·(1/l).
+/// exp is exp8 (SoftmaxExp.swift), lane by lane. The lane form also visits keys outside a
+/// query's row (masked to −∞: p = 0, a multiplication by 1 or an addition of 0), which
+/// changes nothing but the sign of an output that is exactly zero.
+extension AttentionKernels {
+    static let keyBlock = 16
+
+    /// The tiled form for every token of `o` (all of them attend to more than
+    /// o.exactRows rows), for `o.pass` (`.whole`, `.segment` or `.merge`).
+    static func tiled(_ o: AttentionGroupOperands) {
+        let hd = o.headDim, queries = o.heads * o.tokens
+        let scratch = TiledScratch(o.scores, headDim: hd, queries: queries)
+        if case .merge(let segments) = o.pass {
+            mergePartials(o, segments: segments, scratch)
+            return
+        }
+        // Lane form for whole groups of eight queries (and a last group of five or more),
+        // row form for the rest.
+        var m = 0
+        while queries - m >= 5 {
+            let n = min(8, queries - m)
+            laneGroup(o, from: m, count: n, scratch)
+            m += n
+        }
+        if m < queries { rowGroup(o, from: m, count: queries - m, scratch) }
+    }
+
+    /// The segments (absolute indices) that token range [lo, hi] of keys touches, as
+    /// the key range of each: calls body(segment, firstKey, lastKey).
+    @inline(__always)
+    static func forEachSegment(_ o: AttentionGroupOperands, lo: Int, hi: Int, _ body: (Int, Int, Int) -> Void) {
+        let S = AttentionGroupOperands.segmentLength
+        if case .segment(let s) = o.pass {
+            let a = max(lo, s * S), b = min(hi, s * S + S - 1)
+            if a <= b { body(s, a, b) }
+            return
+        }
+        var s = lo / S
+        while s * S <= hi {
+            body(s, max(lo, s * S), min(hi, s * S + S - 1))
+            s += 1
+        }
+    }
+
+    /// K and V rows lo..<hi (within one block) of this head, as floats: kf and vf hold
+    /// 16 rows of hd floats.
+    @inline(__always)
+    static func convertBlock(
+        _ o: AttentionGroupOperands, _ lo: Int, _ hi: Int, _ kf: UnsafeMutablePointer<Float>,
+        _ vf: UnsafeMutablePointer<Float>
+    ) {
+        let hd = o.headDim
+        let kb = o.keys + 2 * o.kvOffset, vb = o.values + 2 * o.kvOffset
+        for k in lo..<hi {
+            let kr = kb + k * o.rowBytes, vr = vb + k * o.rowBytes
+            let kd = UnsafeMutableRawPointer(kf + (k - lo) * hd), vd = UnsafeMutableRawPointer(vf + (k - lo) * hd)
+            var d = 0
+            while d < hd {
+                (kd + 4 * d).storeBytes(of: loadHalf8(kr + 2 * d), as: SIMD8<Float>.self)
+                (vd + 4 * d).storeBytes(of: loadHalf8(vr + 2 * d), as: SIMD8<Float>.self)
+                d += 8
+            }
+        }
+    }
+
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+
+    /// The merge weights of the class comment: 1 where the max is already M, else exp.
+    @inline(__always)
+    static func mergeFactor(_ m: SIMD8<Float>, _ M: SIMD8<Float>) -> SIMD8<Float> {
+        var f = exp8(m - M)
+        f.replace(with: 1, where: m .== M)
+        return f
+    }
+
+    // MARK: lane form
+
+    /// Queries from..<from+count (m = t·heads + g; count ≤ 8) in the lanes of one vector.
+    static func laneGroup(_ o: AttentionGroupOperands, from m0: Int, count: Int, _ w: TiledScratch) {
+        let hd = o.headDim, H = o.heads
+        let qt = w.lanes, oS = qt + 8 * hd, oA = oS + 8 * hd, sc = oA + 8 * hd
+        // Queries rounded to F16, transposed: qt[d·8 + lane]; lanes past count are zero
+        // and attend to no row.
+        var firsts = SIMD8<Int32>(repeating: Int32.max), lasts = SIMD8<Int32>(repeating: -1)
+        qt.update(repeating: 0, count: 8 * hd)
+        var lo = Int.max, hi = -1
+        for j in 0..<count {
+            let m = m0 + j, t = m / H, g = m % H
+            roundQueryToHalf(o.queries + t * o.tokenStride + g * hd, w.query, hd)
+            for d in 0..<hd { qt[d * 8 + j] = w.query[d] }
+            firsts[j] = Int32(o.firstRow(t))
+            lasts[j] = Int32(o.firstPosition + t)
+            lo = min(lo, o.firstRow(t))
+            hi = max(hi, o.firstPosition + t)
+        }
+        var mA = SIMD8<Float>(repeating: -.infinity), lA = SIMD8<Float>()
+        oA.update(repeating: 0, count: 8 * hd)
+        let scale = SIMD8<Float>(repeating: o.scale)
+        forEachSegment(o, lo: lo, hi: hi) { seg, a, b in
+            var m = SIMD8<Float>(repeating: -.infinity), l = SIMD8<Float>()
+            oS.update(repeating: 0, count: 8 * hd)
+            var block = a - a % keyBlock
+            while block <= b {
+                let k0 = max(block, a), k1 = min(block + keyBlock, b + 1)
+                convertBlock(o, k0, k1, w.keys, w.values)
+                // Scores, masked to −∞ outside each lane's row.
+                var bmax = SIMD8<Float>(repeating: -.infinity)
+                for k in k0..<k1 {
+                    let kr = w.keys + (k - k0) * hd
+                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                    var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
+                    var d = 0
+                    while d < hd {
+                        let q = qt + d * 8
+                        a0.addProduct(load8(q), SIMD8(repeating: kr[d]))
+                        a1.addProduct(load8(q + 8), SIMD8(repeating: kr[d + 1]))
+                        a2.addProduct(load8(q + 16), SIMD8(repeating: kr[d + 2]))
+                        a3.addProduct(load8(q + 24), SIMD8(repeating: kr[d + 3]))
+                        a4.addProduct(load8(q + 32), SIMD8(repeating: kr[d + 4]))
+                        a5.addProduct(load8(q + 40), SIMD8(repeating: kr[d + 5]))
+                        a6.addProduct(load8(q + 48), SIMD8(repeating: kr[d + 6]))
+                        a7.addProduct(load8(q + 56), SIMD8(repeating: kr[d + 7]))
+                        d += 8
+                    }
+                    var s = (((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))) * scale
+                    let kk = SIMD8<Int32>(repeating: Int32(k))
+                    s.replace(with: -.infinity, where: (kk .< firsts) .| (kk .> lasts))
+                    store8(s, sc + (k - k0) * 8)
+                    bmax = pointwiseMax(bmax, s)
+                }
+                let mNew = pointwiseMax(m, bmax)
+                if any(mNew .!= m) {
+                    let f = mergeFactor(m, mNew)
+                    l = l * f
+                    for d in 0..<hd { store8(load8(oS + d * 8) * f, oS + d * 8) }
+                    m = mNew
+                }
+                for k in 0..<(k1 - k0) {
+                    let s = load8(sc + k * 8)
+                    var p = exp8(s - m)
+                    p.replace(with: 0, where: s .== -.infinity)
+                    l = l + p
+                    store8(p, sc + k * 8)
+                }
+                // O[d] += p_k · v_k[d], keys in order, four elements at a time.
+                var d = 0
+                while d < hd {
+                    var o0 = load8(oS + d * 8), o1 = load8(oS + d * 8 + 8)
+                    var o2 = load8(oS + d * 8 + 16), o3 = load8(oS + d * 8 + 24)
+                    for k in 0..<(k1 - k0) {
+                        let p = load8(sc + k * 8), vr = w.values + k * hd + d
+                        o0.addProduct(p, SIMD8(repeating: vr[0]))
+                        o1.addProduct(p, SIMD8(repeating: vr[1]))
+                        o2.addProduct(p, SIMD8(repeating: vr[2]))
+                        o3.addProduct(p, SIMD8(repeating: vr[3]))
+                    }
+                    store8(o0, oS + d * 8)
+                    store8(o1, oS + d * 8 + 8)
+                    store8(o2, oS + d * 8 + 16)
+                    store8(o3, oS + d * 8 + 24)
+                    d += 4
+                }
+                block += keyBlock
+            }
+            if case .segment = o.pass {
+                // This segment's state, per query.
+                let stride = hd + 2
+                let base = o.partials! + seg * H * o.tokens * stride
+                for j in 0..<count {
+                    let p = base + (m0 + j) * stride
+                    p[0] = m[j]
+                    p[1] = l[j]
+                    for d in 0..<hd { p[2 + d] = oS[d * 8 + j] }
+                }
+                return
+            }
+            let M = pointwiseMax(mA, m)
+            let fA = mergeFactor(mA, M), fS = mergeFactor(m, M)
+            lA = lA * fA + l * fS
+            for d in 0..<hd { store8(load8(oA + d * 8) * fA + load8(oS + d * 8) * fS, oA + d * 8) }
+            mA = M
+        }
+        if case .segment(let s) = o.pass {
+            // Queries whose row misses the segment: an empty state.
+            if s * AttentionGroupOperands.segmentLength > hi || (s + 1) * AttentionGroupOperands.segmentLength <= lo {
+                writeEmpty(o, segment: s, from: m0, count: count)
+            }
+            return
+        }
+        let inv = 1 / lA
+        for j in 0..<count {
+            let m = m0 + j, t = m / H, g = m % H
+            let out = o.out + t * o.tokenStride + g * hd
+            for d in 0..<hd { out[d] = oA[d * 8 + j] * inv[j] }
+        }
+    }
+
+    /// An empty state (m = −∞, l = 0, O = 0) for queries from..<from+count of segment s.
+    static func writeEmpty(_ o: AttentionGroupOperands, segment s: Int, from m0: Int, count: Int) {
+        let stride = o.headDim + 2
+        let base = o.partials! + s * o.heads * o.tokens * stride
+        for m in m0..<(m0 + count) {
+            let p = base + m * stride
+            p.update(repeating: 0, count: stride)
+            p[0] = -.infinity
+        }
+    }
+
+    // MARK: row form
+
+    /// Queries from..<from+count, one at a time per key block (each block's K and V rows
+    /// converted once for all of them).
+    static func rowGroup(_ o: AttentionGroupOperands, from m0: Int, count: Int, _ w: TiledScratch) {
+        let hd = o.headDim, H = o.heads
+        let qs = w.rows, oS = qs + count * hd, oA = oS + count * hd, sc = oA + count * hd
+        let state = sc + 16 * count  // m, l (segment), mA, lA per query
+        var lo = Int.max, hi = -1
+        for j in 0..<count {
+            let m = m0 + j, t = m / H, g = m % H
+            roundQueryToHalf(o.queries + t * o.tokenStride + g * hd, qs + j * hd, hd)
+            lo = min(lo, o.firstRow(t))
+            hi = max(hi, o.firstPosition + t)
+            state[4 * j + 2] = -.infinity
+            state[4 * j + 3] = 0
+        }
+        oA.update(repeating: 0, count: count * hd)
+        forEachSegment(o, lo: lo, hi: hi) { seg, a, b in
+            oS.update(repeating: 0, count: count * hd)
+            for j in 0..<count {
+                state[4 * j] = -.infinity
+                state[4 * j + 1] = 0
+            }
+            var block = a - a % keyBlock
+            while block <= b {
+                let k0 = max(block, a), k1 = min(block + keyBlock, b + 1)
+                convertBlock(o, k0, k1, w.keys, w.values)
+                for j in 0..<count {
+                    let t = (m0 + j) / H
+                    // This query's keys in the block.
+                    let r0 = max(k0, o.firstRow(t)), r1 = min(k1, o.firstPosition + t + 1)
+                    guard r0 < r1 else { continue }
+                    let q = qs + j * hd, s = sc + j * 16
+                    var bmax = -Float.infinity
+                    for k in r0..<r1 {
+                        let kr = w.keys + (k - k0) * hd
+                        var acc = SIMD8<Float>()
+                        var d = 0
+                        while d < hd {
+                            acc.addProduct(load8(q + d), load8(kr + d))
+                            d += 8
+                        }
+                        let h = acc.lowHalf + acc.highHalf
+                        let h2 = h.lowHalf + h.highHalf
+                        let v = (h2[0] + h2[1]) * o.scale
+                        s[k - r0] = v
+                        bmax = max(bmax, v)
+                    }
+                    var m = state[4 * j], l = state[4 * j + 1]
+                    let os = oS + j * hd
+                    let mNew = max(m, bmax)
+                    if mNew != m {
+                        let f = mergeFactor(SIMD8(repeating: m), SIMD8(repeating: mNew))[0]
+                        l = l * f
+                        let fv = SIMD8<Float>(repeating: f)
+                        var d = 0
+                        while d < hd {
+                            store8(load8(os + d) * fv, os + d)
+                            d += 8
+                        }
+                        m = mNew
+                    }
+                    let n = r1 - r0
+                    var i = 0
+                    while i < n {
+                        // Eight lanes at a time through exp8 (lane for lane the lane form's
+                        // exponentials); lanes past n are not used.
+                        var x = SIMD8<Float>(repeating: -.infinity)
+                        for z in 0..<min(8, n - i) { x[z] = s[i + z] }
+                        var p = exp8(x - SIMD8(repeating: m))
+                        p.replace(with: 0, where: x .== -.infinity)
+                        for z in 0..<min(8, n - i) {
+                            s[i + z] = p[z]
+                            l = l + p[z]
+                        }
+                        i += 8
+                    }
+                    state[4 * j] = m
+                    state[4 * j + 1] = l
+                    var d = 0
+                    while d < hd {
+                        var o0 = load8(os + d)
+                        for k in r0..<r1 {
+                            o0.addProduct(SIMD8(repeating: s[k - r0]), load8(w.values + (k - k0) * hd + d))
+                        }
+                        store8(o0, os + d)
+                        d += 8
+                    }
+                }
+                block += keyBlock
+            }
+            if case .segment = o.pass {
+                let stride = hd + 2
+                let base = o.partials! + seg * H * o.tokens * stride
+                for j in 0..<count {
+                    let p = base + (m0 + j) * stride
+                    p[0] = state[4 * j]
+                    p[1] = state[4 * j + 1]
+                    (p + 2).update(from: oS + j * hd, count: hd)
+                }
+                return
+            }
+            for j in 0..<count {
+                mergeState(
+                    into: state + 4 * j + 2, oA + j * hd, m: state[4 * j], l: state[4 * j + 1], oS + j * hd, hd)
+            }
+        }
+        if case .segment(let s) = o.pass {
+            if s * AttentionGroupOperands.segmentLength > hi || (s + 1) * AttentionGroupOperands.segmentLength <= lo {
+                writeEmpty(o, segment: s, from: m0, count: count)
+            }
+            return
+        }
+        for j in 0..<count {
+            let m = m0 + j, t = m / H, g = m % H
+            finish(o.out + t * o.tokenStride + g * hd, oA + j * hd, l: state[4 * j + 3], hd)
+        }
+    }
+
+    /// Merges state (m, l, O) into (ml[0], ml[1], oA), as the class comment's merge.
+    @inline(__always)
+    static func mergeState(
+        into ml: UnsafeMutablePointer<Float>, _ oA: UnsafeMutablePointer<Float>, m: Float, l: Float,
+        _ oS: UnsafePointer<Float>, _ hd: Int
+    ) {
+        let mA = SIMD8<Float>(repeating: ml[0]), mS = SIMD8<Float>(repeating: m)
+        let M = pointwiseMax(mA, mS)
+        let fA = mergeFactor(mA, M), fS = mergeFactor(mS, M)
+        ml[1] = ml[1] * fA[0] + l * fS[0]
+        ml[0] = M[0]
+        var d = 0
+        while d < hd {
+            store8(load8(oA + d) * fA + load8(oS + d) * fS, oA + d)
+            d += 8
+        }
+    }
+
+    /// out = O·(1/l).
+    @inline(__always)
+    static func finish(_ out: UnsafeMutablePointer<Float>, _ oA: UnsafePointer<Float>, l: Float, _ hd: Int) {
+        let inv = SIMD8<Float>(repeating: 1 / l)
+        var d = 0
+        while d < hd {
+            store8(load8(oA + d) * inv, out + d)
+            d += 8
+        }
+    }
+
+    /// `.merge`: each query's segments 0..<segments merged in order, then normalised.
+    static func mergePartials(_ o: AttentionGroupOperands, segments: Int, _ w: TiledScratch) {
+        let hd = o.headDim, H = o.heads, stride = hd + 2
+        let oA = w.rows
+        let ml = oA + hd
+        for m in 0..<(H * o.tokens) {
+            ml[0] = -.infinity
+            ml[1] = 0
+            oA.update(repeating: 0, count: hd)
+            for s in 0..<segments {
+                let p = o.partials! + (s * H * o.tokens + m) * stride
+                mergeState(into: ml, oA, m: p[0], l: p[1], p + 2, hd)
+            }
+            let t = m / H, g = m % H
+            finish(o.out + t * o.tokenStride + g * hd, oA, l: ml[1], hd)
+        }
+    }
+}
+
+/// The tiled form's scratch, carved from AttentionGroupOperands.scores
+/// (tiledScratchFloats): K and V blocks as floats, one query, the lane form's vectors,
+/// the row form's per-query rows.
+struct TiledScratch {
+    let keys: UnsafeMutablePointer<Float>
+    let values: UnsafeMutablePointer<Float>
+    let query: UnsafeMutablePointer<Float>
+    let lanes: UnsafeMutablePointer<Float>
+    let rows: UnsafeMutablePointer<Float>
+
+    @inline(__always)
+    init(_ base: UnsafeMutablePointer<Float>, headDim hd: Int, queries: Int) {
+        keys = base
+        values = base + 16 * hd
+        query = values + 16 * hd
+        lanes = query + hd
+        rows = lanes + 24 * hd + 128
+    }
+}
