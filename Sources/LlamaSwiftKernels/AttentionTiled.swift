@@ -34,15 +34,15 @@ extension AttentionKernels {
             mergePartials(o, segments: segments, scratch)
             return
         }
+        if case .segment(let s) = o.pass {
+            // Queries whose rows miss the segment keep this empty state.
+            writeEmpty(o, segment: s, from: 0, count: queries)
+        }
         // Lane form for whole groups of eight queries (and a last group of five or more),
         // row form for the rest.
-        var m = 0
-        while queries - m >= 5 {
-            let n = min(8, queries - m)
-            laneGroup(o, from: m, count: n, scratch)
-            m += n
-        }
-        if m < queries { rowGroup(o, from: m, count: queries - m, scratch) }
+        let lanes = queries % 8 >= 5 ? queries : queries - queries % 8
+        if lanes > 0 { laneGroups(o, count: lanes, scratch) }
+        if lanes < queries { rowGroup(o, from: lanes, count: queries - lanes, scratch) }
     }
 
     /// The segments (absolute indices) that token range [lo, hi] of keys touches, as
@@ -93,6 +93,14 @@ extension AttentionKernels {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 
+    /// Lane-wise max (the larger of each pair; a NaN in `b` is skipped, as the row form's
+    /// scalar max skips it: a NaN score makes its exponential, and so the output, NaN
+    /// in both forms). Written out because the generic pointwiseMax is not inlined.
+    @inline(__always)
+    static func max8(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        a.replacing(with: b, where: b .> a)
+    }
+
     /// The merge weights of the class comment: 1 where the max is already M, else exp.
     @inline(__always)
     static func mergeFactor(_ m: SIMD8<Float>, _ M: SIMD8<Float>) -> SIMD8<Float> {
@@ -103,38 +111,136 @@ extension AttentionKernels {
 
     // MARK: lane form
 
-    /// Queries from..<from+count (m = t·heads + g; count ≤ 8) in the lanes of one vector.
-    static func laneGroup(_ o: AttentionGroupOperands, from m0: Int, count: Int, _ w: TiledScratch) {
+    /// Queries 0..<count (m = t·heads + g) in the lanes of vectors, eight per lane group:
+    /// each segment's K and V rows converted to floats once, then taken by every group.
+    static func laneGroups(_ o: AttentionGroupOperands, count: Int, _ w: TiledScratch) {
         let hd = o.headDim, H = o.heads
-        let qt = w.lanes, oS = qt + 8 * hd, oA = oS + 8 * hd, sc = oA + 8 * hd
-        // Queries rounded to F16, transposed: qt[d·8 + lane]; lanes past count are zero
-        // and attend to no row.
+        var lo = Int.max, hi = -1
+        for m in stride(from: 0, to: count, by: 8) {
+            // Queries rounded to F16, transposed: qt[d·8 + lane]; lanes past count are zero.
+            let g = w.laneGroup(m / 8, headDim: hd)
+            g.qt.update(repeating: 0, count: 8 * hd)
+            g.oA.update(repeating: 0, count: 8 * hd)
+            for j in 0..<min(8, count - m) {
+                let t = (m + j) / H, h = (m + j) % H
+                roundQueryToHalf(o.queries + t * o.tokenStride + h * hd, w.query, hd)
+                for d in 0..<hd { g.qt[d * 8 + j] = w.query[d] }
+                lo = min(lo, o.firstRow(t))
+                hi = max(hi, o.firstPosition + t)
+            }
+            g.ml.update(repeating: -.infinity, count: 8)
+            (g.ml + 8).update(repeating: 0, count: 8)
+        }
+        forEachSegment(o, lo: lo, hi: hi) { seg, a, b in
+            let kb = o.keys + 2 * o.kvOffset, vb = o.values + 2 * o.kvOffset
+            for k in a...b {
+                let kr = kb + k * o.rowBytes, vr = vb + k * o.rowBytes
+                let kd = w.segmentKeys + (k - a) * hd, vd = w.segmentValues + (k - a) * hd
+                var d = 0
+                while d < hd {
+                    store8(loadHalf8(kr + 2 * d), kd + d)
+                    store8(loadHalf8(vr + 2 * d), vd + d)
+                    d += 8
+                }
+            }
+            for m in stride(from: 0, to: count, by: 8) {
+                laneSegment(o, from: m, count: min(8, count - m), seg, a, b, w)
+            }
+        }
+        if case .segment = o.pass { return }
+        for m in stride(from: 0, to: count, by: 8) {
+            let g = w.laneGroup(m / 8, headDim: hd)
+            let inv = 1 / load8(g.ml + 8)
+            for j in 0..<min(8, count - m) {
+                let t = (m + j) / H, h = (m + j) % H
+                let out = o.out + t * o.tokenStride + h * hd
+                for d in 0..<hd { out[d] = g.oA[d * 8 + j] * inv[j] }
+            }
+        }
+    }
+
+    /// One lane group's pass over segment `seg` (keys a...b, converted in w's segment
+    /// rows): from a fresh state, then merged into the group's state or (`.segment`)
+    /// written as each query's partial state.
+    @inline(__always)
+    static func laneSegment(
+        _ o: AttentionGroupOperands, from m0: Int, count: Int, _ seg: Int, _ segA: Int, _ segB: Int,
+        _ w: TiledScratch
+    ) {
+        let hd = o.headDim, H = o.heads
+        let gs = w.laneGroup(m0 / 8, headDim: hd)
+        let qt = gs.qt, oA = gs.oA, oS = w.laneSegmentOutput, sc = w.laneScores
         var firsts = SIMD8<Int32>(repeating: Int32.max), lasts = SIMD8<Int32>(repeating: -1)
-        qt.update(repeating: 0, count: 8 * hd)
         var lo = Int.max, hi = -1
         for j in 0..<count {
-            let m = m0 + j, t = m / H, g = m % H
-            roundQueryToHalf(o.queries + t * o.tokenStride + g * hd, w.query, hd)
-            for d in 0..<hd { qt[d * 8 + j] = w.query[d] }
+            let t = (m0 + j) / H
             firsts[j] = Int32(o.firstRow(t))
             lasts[j] = Int32(o.firstPosition + t)
             lo = min(lo, o.firstRow(t))
             hi = max(hi, o.firstPosition + t)
         }
-        var mA = SIMD8<Float>(repeating: -.infinity), lA = SIMD8<Float>()
-        oA.update(repeating: 0, count: 8 * hd)
+        let a = segA
+        let b = min(segB, hi)
+        let start = max(segA, lo)
+        guard start <= b else { return }
         let scale = SIMD8<Float>(repeating: o.scale)
-        forEachSegment(o, lo: lo, hi: hi) { seg, a, b in
-            var m = SIMD8<Float>(repeating: -.infinity), l = SIMD8<Float>()
-            oS.update(repeating: 0, count: 8 * hd)
-            var block = a - a % keyBlock
-            while block <= b {
-                let k0 = max(block, a), k1 = min(block + keyBlock, b + 1)
-                convertBlock(o, k0, k1, w.keys, w.values)
+        var m = SIMD8<Float>(repeating: -.infinity), l = SIMD8<Float>()
+        oS.update(repeating: 0, count: 8 * hd)
+        var block = start - start % keyBlock
+        while block <= b {
+            let k0 = max(block, start), k1 = min(block + keyBlock, b + 1)
                 // Scores, masked to −∞ outside each lane's row.
                 var bmax = SIMD8<Float>(repeating: -.infinity)
-                for k in k0..<k1 {
-                    let kr = w.keys + (k - k0) * hd
+                @inline(__always) func finishScore(_ sum: SIMD8<Float>, _ k: Int) {
+                    var s = sum * scale
+                    let kk = SIMD8<Int32>(repeating: Int32(k))
+                    s.replace(with: -.infinity, where: (kk .< firsts) .| (kk .> lasts))
+                    store8(s, sc + (k - k0) * 8)
+                    bmax = max8(bmax, s)
+                }
+                var k = k0
+                // Two keys at a time: each query vector loaded once for both.
+                while k + 2 <= k1 {
+                    let kr = w.segmentKeys + (k - a) * hd, kr2 = kr + hd
+                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                    var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
+                    var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
+                    var b4 = SIMD8<Float>(), b5 = SIMD8<Float>(), b6 = SIMD8<Float>(), b7 = SIMD8<Float>()
+                    var d = 0
+                    while d < hd {
+                        let q = qt + d * 8
+                        var x = load8(q)
+                        a0.addProduct(x, SIMD8(repeating: kr[d]))
+                        b0.addProduct(x, SIMD8(repeating: kr2[d]))
+                        x = load8(q + 8)
+                        a1.addProduct(x, SIMD8(repeating: kr[d + 1]))
+                        b1.addProduct(x, SIMD8(repeating: kr2[d + 1]))
+                        x = load8(q + 16)
+                        a2.addProduct(x, SIMD8(repeating: kr[d + 2]))
+                        b2.addProduct(x, SIMD8(repeating: kr2[d + 2]))
+                        x = load8(q + 24)
+                        a3.addProduct(x, SIMD8(repeating: kr[d + 3]))
+                        b3.addProduct(x, SIMD8(repeating: kr2[d + 3]))
+                        x = load8(q + 32)
+                        a4.addProduct(x, SIMD8(repeating: kr[d + 4]))
+                        b4.addProduct(x, SIMD8(repeating: kr2[d + 4]))
+                        x = load8(q + 40)
+                        a5.addProduct(x, SIMD8(repeating: kr[d + 5]))
+                        b5.addProduct(x, SIMD8(repeating: kr2[d + 5]))
+                        x = load8(q + 48)
+                        a6.addProduct(x, SIMD8(repeating: kr[d + 6]))
+                        b6.addProduct(x, SIMD8(repeating: kr2[d + 6]))
+                        x = load8(q + 56)
+                        a7.addProduct(x, SIMD8(repeating: kr[d + 7]))
+                        b7.addProduct(x, SIMD8(repeating: kr2[d + 7]))
+                        d += 8
+                    }
+                    finishScore(((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)), k)
+                    finishScore(((b0 + b4) + (b2 + b6)) + ((b1 + b5) + (b3 + b7)), k + 1)
+                    k += 2
+                }
+                if k < k1 {
+                    let kr = w.segmentKeys + (k - a) * hd
                     var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
                     var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
                     var d = 0
@@ -150,13 +256,9 @@ extension AttentionKernels {
                         a7.addProduct(load8(q + 56), SIMD8(repeating: kr[d + 7]))
                         d += 8
                     }
-                    var s = (((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))) * scale
-                    let kk = SIMD8<Int32>(repeating: Int32(k))
-                    s.replace(with: -.infinity, where: (kk .< firsts) .| (kk .> lasts))
-                    store8(s, sc + (k - k0) * 8)
-                    bmax = pointwiseMax(bmax, s)
+                    finishScore(((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)), k)
                 }
-                let mNew = pointwiseMax(m, bmax)
+                let mNew = max8(m, bmax)
                 if any(mNew .!= m) {
                     let f = mergeFactor(m, mNew)
                     l = l * f
@@ -175,52 +277,49 @@ extension AttentionKernels {
                 while d < hd {
                     var o0 = load8(oS + d * 8), o1 = load8(oS + d * 8 + 8)
                     var o2 = load8(oS + d * 8 + 16), o3 = load8(oS + d * 8 + 24)
+                    var o4 = load8(oS + d * 8 + 32), o5 = load8(oS + d * 8 + 40)
+                    var o6 = load8(oS + d * 8 + 48), o7 = load8(oS + d * 8 + 56)
                     for k in 0..<(k1 - k0) {
-                        let p = load8(sc + k * 8), vr = w.values + k * hd + d
+                        let p = load8(sc + k * 8), vr = w.segmentValues + (k0 - a + k) * hd + d
                         o0.addProduct(p, SIMD8(repeating: vr[0]))
                         o1.addProduct(p, SIMD8(repeating: vr[1]))
                         o2.addProduct(p, SIMD8(repeating: vr[2]))
                         o3.addProduct(p, SIMD8(repeating: vr[3]))
+                        o4.addProduct(p, SIMD8(repeating: vr[4]))
+                        o5.addProduct(p, SIMD8(repeating: vr[5]))
+                        o6.addProduct(p, SIMD8(repeating: vr[6]))
+                        o7.addProduct(p, SIMD8(repeating: vr[7]))
                     }
                     store8(o0, oS + d * 8)
                     store8(o1, oS + d * 8 + 8)
                     store8(o2, oS + d * 8 + 16)
                     store8(o3, oS + d * 8 + 24)
-                    d += 4
+                    store8(o4, oS + d * 8 + 32)
+                    store8(o5, oS + d * 8 + 40)
+                    store8(o6, oS + d * 8 + 48)
+                    store8(o7, oS + d * 8 + 56)
+                    d += 8
                 }
                 block += keyBlock
             }
-            if case .segment = o.pass {
-                // This segment's state, per query.
-                let stride = hd + 2
-                let base = o.partials! + seg * H * o.tokens * stride
-                for j in 0..<count {
-                    let p = base + (m0 + j) * stride
-                    p[0] = m[j]
-                    p[1] = l[j]
-                    for d in 0..<hd { p[2 + d] = oS[d * 8 + j] }
-                }
-                return
-            }
-            let M = pointwiseMax(mA, m)
-            let fA = mergeFactor(mA, M), fS = mergeFactor(m, M)
-            lA = lA * fA + l * fS
-            for d in 0..<hd { store8(load8(oA + d * 8) * fA + load8(oS + d * 8) * fS, oA + d * 8) }
-            mA = M
-        }
-        if case .segment(let s) = o.pass {
-            // Queries whose row misses the segment: an empty state.
-            if s * AttentionGroupOperands.segmentLength > hi || (s + 1) * AttentionGroupOperands.segmentLength <= lo {
-                writeEmpty(o, segment: s, from: m0, count: count)
+        if case .segment = o.pass {
+            // This segment's state, per query.
+            let stride = hd + 2
+            let base = o.partials! + seg * H * o.tokens * stride
+            for j in 0..<count {
+                let p = base + (m0 + j) * stride
+                p[0] = m[j]
+                p[1] = l[j]
+                for d in 0..<hd { p[2 + d] = oS[d * 8 + j] }
             }
             return
         }
-        let inv = 1 / lA
-        for j in 0..<count {
-            let m = m0 + j, t = m / H, g = m % H
-            let out = o.out + t * o.tokenStride + g * hd
-            for d in 0..<hd { out[d] = oA[d * 8 + j] * inv[j] }
-        }
+        let mA = load8(gs.ml), lA = load8(gs.ml + 8)
+        let M = max8(mA, m)
+        let fA = mergeFactor(mA, M), fS = mergeFactor(m, M)
+        store8(lA * fA + l * fS, gs.ml + 8)
+        store8(M, gs.ml)
+        for d in 0..<hd { store8(load8(oA + d * 8) * fA + load8(oS + d * 8) * fS, oA + d * 8) }
     }
 
     /// An empty state (m = −∞, l = 0, O = 0) for queries from..<from+count of segment s.
@@ -342,12 +441,7 @@ extension AttentionKernels {
                     into: state + 4 * j + 2, oA + j * hd, m: state[4 * j], l: state[4 * j + 1], oS + j * hd, hd)
             }
         }
-        if case .segment(let s) = o.pass {
-            if s * AttentionGroupOperands.segmentLength > hi || (s + 1) * AttentionGroupOperands.segmentLength <= lo {
-                writeEmpty(o, segment: s, from: m0, count: count)
-            }
-            return
-        }
+        if case .segment = o.pass { return }
         for j in 0..<count {
             let m = m0 + j, t = m / H, g = m % H
             finish(o.out + t * o.tokenStride + g * hd, oA + j * hd, l: state[4 * j + 3], hd)
@@ -361,7 +455,7 @@ extension AttentionKernels {
         _ oS: UnsafePointer<Float>, _ hd: Int
     ) {
         let mA = SIMD8<Float>(repeating: ml[0]), mS = SIMD8<Float>(repeating: m)
-        let M = pointwiseMax(mA, mS)
+        let M = max8(mA, mS)
         let fA = mergeFactor(mA, M), fS = mergeFactor(mS, M)
         ml[1] = ml[1] * fA[0] + l * fS[0]
         ml[0] = M[0]
@@ -403,21 +497,44 @@ extension AttentionKernels {
 }
 
 /// The tiled form's scratch, carved from AttentionGroupOperands.scores
-/// (tiledScratchFloats): K and V blocks as floats, one query, the lane form's vectors,
-/// the row form's per-query rows.
+/// (tiledScratchFloats): one block's K and V rows as floats (row form), one segment's
+/// (lane form), one query, the lane form's per-segment vectors and per-group state, the
+/// row form's per-query rows.
 struct TiledScratch {
     let keys: UnsafeMutablePointer<Float>
     let values: UnsafeMutablePointer<Float>
     let query: UnsafeMutablePointer<Float>
-    let lanes: UnsafeMutablePointer<Float>
+    let segmentKeys: UnsafeMutablePointer<Float>
+    let segmentValues: UnsafeMutablePointer<Float>
+    let laneSegmentOutput: UnsafeMutablePointer<Float>
+    let laneScores: UnsafeMutablePointer<Float>
     let rows: UnsafeMutablePointer<Float>
+    let groups: UnsafeMutablePointer<Float>
+
+    /// A lane group's state: qt (8·hd), oA (8·hd), running max and sum (8 + 8).
+    struct LaneGroup {
+        let qt: UnsafeMutablePointer<Float>
+        let oA: UnsafeMutablePointer<Float>
+        let ml: UnsafeMutablePointer<Float>
+    }
 
     @inline(__always)
     init(_ base: UnsafeMutablePointer<Float>, headDim hd: Int, queries: Int) {
+        let S = AttentionGroupOperands.segmentLength
         keys = base
         values = base + 16 * hd
         query = values + 16 * hd
-        lanes = query + hd
-        rows = lanes + 24 * hd + 128
+        segmentKeys = query + hd
+        segmentValues = segmentKeys + S * hd
+        laneSegmentOutput = segmentValues + S * hd
+        laneScores = laneSegmentOutput + 8 * hd
+        rows = laneScores + 128
+        groups = rows + 3 * queries * hd + 20 * queries
+    }
+
+    @inline(__always)
+    func laneGroup(_ i: Int, headDim hd: Int) -> LaneGroup {
+        let g = groups + i * (16 * hd + 16)
+        return LaneGroup(qt: g, oA: g + 8 * hd, ml: g + 16 * hd)
     }
 }
