@@ -162,3 +162,37 @@ import Testing
         #expect(compared >= 3 * Self.cases.count)
     }
 }
+
+/// The tiled form in the engine (SmolLM2: rows past 256 positions): the last logits of
+/// 560 tokens are the same bits for one thread in chunks of 512, two threads with the
+/// last 30 tokens decoded one at a time (decode steps split over the cache), and three
+/// threads in chunks of 7 — and a fourth run with another last token really differs.
+@Suite struct TiledAttentionEngineTests {
+    @Test func sameBitsThreadsAndSplitsAtDepth() throws {
+        guard TestPaths.exists(TestPaths.model) else { return }
+        let model = try Model(path: TestPaths.model)
+        let tokens: [Int32] = (0..<560).map { Int32(100 + ($0 * 7919) % 40000) }
+        var reference: [UInt32]? = nil
+        for (threads, batch, singles) in [(1, 512, 0), (2, 512, 30), (3, 7, 0)] {
+            var o = SessionOptions()
+            o.threads = threads
+            o.batchSize = batch
+            o.contextLength = 1024
+            let s = try Session(model: model, options: o)
+            try s.decode(Array(tokens[0..<(tokens.count - singles)]))
+            for t in (tokens.count - singles)..<tokens.count { try s.decode([tokens[t]]) }
+            let got = s.lastLogits!.map(\.bitPattern)
+            if let r = reference {
+                let differ = zip(r, got).filter { $0 != $1 }.count
+                #expect(differ == 0, "threads \(threads) batch \(batch) singles \(singles): \(differ) logits differ")
+            } else {
+                reference = got
+            }
+        }
+        var o = SessionOptions()
+        o.contextLength = 1024
+        let s = try Session(model: model, options: o)
+        try s.decode(Array(tokens.dropLast()) + [tokens.last! + 1])
+        #expect(s.lastLogits!.map(\.bitPattern) != reference)
+    }
+}

@@ -116,7 +116,7 @@ extension Session {
         // are split into sub-groups, down to single heads, until every worker has at
         // least two items — more reads of each row, but no worker idle.
         let nKV = c.headCountKV
-        if splitOverCache(layer: layer, chunk, window: window, tiles: tiles, tileTokens: tileTokens) { return }
+        if splitOverCache(layer: layer, chunk, window: window, tiles: tiles) { return }
         var heads = group
         while heads > 1, tiles.count * nKV * (group / heads) < 2 * workers {
             heads -= 1
@@ -155,7 +155,7 @@ extension Session {
     /// bits as one item per tile (AttentionKernels.tiled). false (nothing done) when the
     /// step does not qualify or the partial states do not fit in `scores`.
     private func splitOverCache(
-        layer: Int, _ chunk: Chunk, window: Int, tiles: [(run: Int, first: Int, count: Int)], tileTokens: Int
+        layer: Int, _ chunk: Chunk, window: Int, tiles: [(run: Int, first: Int, count: Int)]
     ) -> Bool {
         let c = config
         let hd = c.headDim, Q = c.qWidth, nKV = c.headCountKV, group = c.headCount / c.headCountKV
@@ -168,7 +168,7 @@ extension Session {
             lastPosition = max(lastPosition, run.start + run.count - 1)
         }
         let segments = lastPosition / AttentionGroupOperands.segmentLength + 1
-        let queries = group * tileTokens
+        let queries = group * tiles.reduce(0) { max($0, $1.count) }
         let small = AttentionGroupOperands.tiledScratchFloats(headDim: hd, queries: queries)
         let perItem = segments * queries * (hd + 2)
         guard workers * small + tiles.count * nKV * perItem <= scores.count else { return false }
