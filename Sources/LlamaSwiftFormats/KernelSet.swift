@@ -21,8 +21,10 @@ public struct KernelSet: Sendable {
     /// Attention of one query head over the cache (AttentionKernels.head).
     public let attendHead: @Sendable (AttentionOperands) -> Void
     /// Attention of a group of query heads sharing a key/value head, for a tile of
-    /// tokens, over an F16 cache: each output bit-identical to attendHead's for that
-    /// head and token, with every cache row read once per tile (AttentionKernels.group).
+    /// tokens, over an F16 cache, with every cache row read once per tile
+    /// (AttentionKernels.group): rows of up to `exactRows` positions bit-identical to
+    /// attendHead's for that head and token, longer ones by the tiled form, whose bits
+    /// depend on neither the tile, the heads taken together nor the split (AttentionPass).
     public let attendGroup: @Sendable (AttentionGroupOperands) -> Void
 
     public init(

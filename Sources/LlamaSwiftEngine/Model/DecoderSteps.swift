@@ -65,8 +65,9 @@ extension Session {
     /// (AttentionKernels.group); with F32 (tiny F32 models) they are (token, head) pairs
     /// (AttentionKernels.head). Items are dealt out to the workers in turn (later tokens
     /// attend to more rows, so contiguous shares would give the last worker most of the
-    /// work); each worker has its own region of `scores`. Every output is the same bits
-    /// either way (AttentionKernels.group), whatever the tiles and workers.
+    /// work); each worker has its own region of `scores`. A decode step at depth is split
+    /// over the cache instead (splitOverCache). Every output is the same bits either way
+    /// (AttentionKernels.group), whatever the tiles, splits and workers.
     func attention(layer: Int, _ chunk: Chunk, window: Int = 0) {
         let c = config
         let hd = c.headDim, Q = c.qWidth, nHead = c.headCount
