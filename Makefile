@@ -56,7 +56,7 @@ deps:
 run: model build
 	$(BIN)/llamaswift run -m $(MODEL) -p "$(PROMPT)"
 
-test: deps model testdata build test-swift test-swift-example test-c test-cli test-python test-ray test-rust test-server test-packages
+test: format-check deps model testdata build test-swift test-swift-example test-c test-cli test-python test-ray test-rust test-server test-packages
 	@echo "make test: all suites passed"
 
 test-swift:

@@ -28,19 +28,21 @@ let baseKernelTarget: Target = .target(
     name: "LlamaSwiftKernelsBase", dependencies: kernelDependencies, path: "Sources/LlamaSwiftKernelsBase",
     swiftSettings: [.unsafeFlags(["-Ounchecked"])])
 #if arch(x86_64)
-let kernelLevelTargets: [Target] = [baseKernelTarget,
-    .target(
-        name: "LlamaSwiftKernelsV3", dependencies: kernelDependencies, path: "Sources/LlamaSwiftKernelsV3",
-        swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .define("LLAMASWIFT_AVX2")]),
-    .target(
-        name: "LlamaSwiftKernelsV4", dependencies: kernelDependencies, path: "Sources/LlamaSwiftKernelsV4",
-        swiftSettings: [
-            .unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v4", "-Xcc", "-mavx512vnni"]), .define("LLAMASWIFT_AVX2"),
-            .define("LLAMASWIFT_VNNI"),
-        ]),
-]
+    let kernelLevelTargets: [Target] = [
+        baseKernelTarget,
+        .target(
+            name: "LlamaSwiftKernelsV3", dependencies: kernelDependencies, path: "Sources/LlamaSwiftKernelsV3",
+            swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v3"]), .define("LLAMASWIFT_AVX2")]),
+        .target(
+            name: "LlamaSwiftKernelsV4", dependencies: kernelDependencies, path: "Sources/LlamaSwiftKernelsV4",
+            swiftSettings: [
+                .unsafeFlags(["-Ounchecked", "-Xcc", "-march=x86-64-v4", "-Xcc", "-mavx512vnni"]),
+                .define("LLAMASWIFT_AVX2"),
+                .define("LLAMASWIFT_VNNI"),
+            ]),
+    ]
 #else
-let kernelLevelTargets: [Target] = [baseKernelTarget]
+    let kernelLevelTargets: [Target] = [baseKernelTarget]
 #endif
 
 let package = Package(
@@ -103,7 +105,9 @@ let package = Package(
         .executableTarget(
             name: "llamaswift-cli",
             dependencies: [
-                "LlamaSwiftEngine", "LlamaSwiftKernelLevels", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                "LlamaSwiftEngine", "LlamaSwiftKernelLevels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             // ArgumentParser uses FoundationEssentials, whose static archive needs these two
             // (autolinking names neither); lld resolves them in any order.
             linkerSettings: [
@@ -121,7 +125,9 @@ let package = Package(
             ]),
         .testTarget(
             name: "LlamaSwiftTests",
-            dependencies: ["LlamaSwiftEngine", "LlamaSwiftKernelLevels", "LlamaSwiftKernels", "LlamaSwiftFormats", "LlamaSwift"]),
+            dependencies: [
+                "LlamaSwiftEngine", "LlamaSwiftKernelLevels", "LlamaSwiftKernels", "LlamaSwiftFormats", "LlamaSwift",
+            ]),
     ] + kernelLevelTargets,
     // The engine is pointer code whose thread rules are documented per type (models are
     // immutable, sessions single-threaded); Swift 5 mode keeps strict-concurrency

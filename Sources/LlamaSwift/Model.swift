@@ -54,7 +54,9 @@ public final class Model: Sendable {
 
     /// The tokens of `text`. `addSpecial`: add the BOS (and EOS) tokens the model asks for;
     /// `parseSpecial`: text such as "<|im_start|>" becomes its special token.
-    public func tokenize(_ text: String, addSpecial: Bool = false, parseSpecial: Bool = false) throws(LlamaSwiftError)
+    public func tokenize(
+        _ text: String, addSpecial: Bool = false, parseSpecial: Bool = false
+    ) throws(LlamaSwiftError)
         -> [Int32]
     {
         try mapped { try engine.tokenizer.tokenize(text, addSpecial: addSpecial, parseSpecial: parseSpecial) }

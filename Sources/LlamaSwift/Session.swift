@@ -198,9 +198,13 @@ public final class Session {
                     let text = try prompt()
                     let smp = try sampler.makeEngineSampler()
                     try Array(text.utf8).withUnsafeBytes { p in
-                        try Generator.generate(session: engine, sampler: smp, prompt: p, options: options, result: &result) {
+                        try Generator.generate(
+                            session: engine, sampler: smp, prompt: p, options: options, result: &result
+                        ) {
                             piece in
-                            if case .terminated = continuation.yield(String(decoding: piece, as: UTF8.self)) { return false }
+                            if case .terminated = continuation.yield(String(decoding: piece, as: UTF8.self)) {
+                                return false
+                            }
                             return !cancelled.isSet
                         }
                     }

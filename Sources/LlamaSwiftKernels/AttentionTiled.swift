@@ -189,119 +189,119 @@ extension AttentionKernels {
         var block = start - start % keyBlock
         while block <= b {
             let k0 = max(block, start), k1 = min(block + keyBlock, b + 1)
-                // Scores, masked to −∞ outside each lane's row.
-                var bmax = SIMD8<Float>(repeating: -.infinity)
-                @inline(__always) func finishScore(_ sum: SIMD8<Float>, _ k: Int) {
-                    var s = sum * scale
-                    let kk = SIMD8<Int32>(repeating: Int32(k))
-                    s.replace(with: -.infinity, where: (kk .< firsts) .| (kk .> lasts))
-                    store8(s, sc + (k - k0) * 8)
-                    bmax = max8(bmax, s)
-                }
-                var k = k0
-                // Two keys at a time: each query vector loaded once for both.
-                while k + 2 <= k1 {
-                    let kr = w.segmentKeys + (k - a) * hd, kr2 = kr + hd
-                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-                    var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
-                    var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
-                    var b4 = SIMD8<Float>(), b5 = SIMD8<Float>(), b6 = SIMD8<Float>(), b7 = SIMD8<Float>()
-                    var d = 0
-                    while d < hd {
-                        let q = qt + d * 8
-                        var x = load8(q)
-                        a0.addProduct(x, SIMD8(repeating: kr[d]))
-                        b0.addProduct(x, SIMD8(repeating: kr2[d]))
-                        x = load8(q + 8)
-                        a1.addProduct(x, SIMD8(repeating: kr[d + 1]))
-                        b1.addProduct(x, SIMD8(repeating: kr2[d + 1]))
-                        x = load8(q + 16)
-                        a2.addProduct(x, SIMD8(repeating: kr[d + 2]))
-                        b2.addProduct(x, SIMD8(repeating: kr2[d + 2]))
-                        x = load8(q + 24)
-                        a3.addProduct(x, SIMD8(repeating: kr[d + 3]))
-                        b3.addProduct(x, SIMD8(repeating: kr2[d + 3]))
-                        x = load8(q + 32)
-                        a4.addProduct(x, SIMD8(repeating: kr[d + 4]))
-                        b4.addProduct(x, SIMD8(repeating: kr2[d + 4]))
-                        x = load8(q + 40)
-                        a5.addProduct(x, SIMD8(repeating: kr[d + 5]))
-                        b5.addProduct(x, SIMD8(repeating: kr2[d + 5]))
-                        x = load8(q + 48)
-                        a6.addProduct(x, SIMD8(repeating: kr[d + 6]))
-                        b6.addProduct(x, SIMD8(repeating: kr2[d + 6]))
-                        x = load8(q + 56)
-                        a7.addProduct(x, SIMD8(repeating: kr[d + 7]))
-                        b7.addProduct(x, SIMD8(repeating: kr2[d + 7]))
-                        d += 8
-                    }
-                    finishScore(((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)), k)
-                    finishScore(((b0 + b4) + (b2 + b6)) + ((b1 + b5) + (b3 + b7)), k + 1)
-                    k += 2
-                }
-                if k < k1 {
-                    let kr = w.segmentKeys + (k - a) * hd
-                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-                    var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
-                    var d = 0
-                    while d < hd {
-                        let q = qt + d * 8
-                        a0.addProduct(load8(q), SIMD8(repeating: kr[d]))
-                        a1.addProduct(load8(q + 8), SIMD8(repeating: kr[d + 1]))
-                        a2.addProduct(load8(q + 16), SIMD8(repeating: kr[d + 2]))
-                        a3.addProduct(load8(q + 24), SIMD8(repeating: kr[d + 3]))
-                        a4.addProduct(load8(q + 32), SIMD8(repeating: kr[d + 4]))
-                        a5.addProduct(load8(q + 40), SIMD8(repeating: kr[d + 5]))
-                        a6.addProduct(load8(q + 48), SIMD8(repeating: kr[d + 6]))
-                        a7.addProduct(load8(q + 56), SIMD8(repeating: kr[d + 7]))
-                        d += 8
-                    }
-                    finishScore(((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)), k)
-                }
-                let mNew = max8(m, bmax)
-                if any(mNew .!= m) {
-                    let f = mergeFactor(m, mNew)
-                    l = l * f
-                    for d in 0..<hd { store8(load8(oS + d * 8) * f, oS + d * 8) }
-                    m = mNew
-                }
-                for k in 0..<(k1 - k0) {
-                    let s = load8(sc + k * 8)
-                    var p = exp8(s - m)
-                    p.replace(with: 0, where: s .== -.infinity)
-                    l = l + p
-                    store8(p, sc + k * 8)
-                }
-                // O[d] += p_k · v_k[d], keys in order, four elements at a time.
+            // Scores, masked to −∞ outside each lane's row.
+            var bmax = SIMD8<Float>(repeating: -.infinity)
+            @inline(__always) func finishScore(_ sum: SIMD8<Float>, _ k: Int) {
+                var s = sum * scale
+                let kk = SIMD8<Int32>(repeating: Int32(k))
+                s.replace(with: -.infinity, where: (kk .< firsts) .| (kk .> lasts))
+                store8(s, sc + (k - k0) * 8)
+                bmax = max8(bmax, s)
+            }
+            var k = k0
+            // Two keys at a time: each query vector loaded once for both.
+            while k + 2 <= k1 {
+                let kr = w.segmentKeys + (k - a) * hd, kr2 = kr + hd
+                var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
+                var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
+                var b4 = SIMD8<Float>(), b5 = SIMD8<Float>(), b6 = SIMD8<Float>(), b7 = SIMD8<Float>()
                 var d = 0
                 while d < hd {
-                    var o0 = load8(oS + d * 8), o1 = load8(oS + d * 8 + 8)
-                    var o2 = load8(oS + d * 8 + 16), o3 = load8(oS + d * 8 + 24)
-                    var o4 = load8(oS + d * 8 + 32), o5 = load8(oS + d * 8 + 40)
-                    var o6 = load8(oS + d * 8 + 48), o7 = load8(oS + d * 8 + 56)
-                    for k in 0..<(k1 - k0) {
-                        let p = load8(sc + k * 8), vr = w.segmentValues + (k0 - a + k) * hd + d
-                        o0.addProduct(p, SIMD8(repeating: vr[0]))
-                        o1.addProduct(p, SIMD8(repeating: vr[1]))
-                        o2.addProduct(p, SIMD8(repeating: vr[2]))
-                        o3.addProduct(p, SIMD8(repeating: vr[3]))
-                        o4.addProduct(p, SIMD8(repeating: vr[4]))
-                        o5.addProduct(p, SIMD8(repeating: vr[5]))
-                        o6.addProduct(p, SIMD8(repeating: vr[6]))
-                        o7.addProduct(p, SIMD8(repeating: vr[7]))
-                    }
-                    store8(o0, oS + d * 8)
-                    store8(o1, oS + d * 8 + 8)
-                    store8(o2, oS + d * 8 + 16)
-                    store8(o3, oS + d * 8 + 24)
-                    store8(o4, oS + d * 8 + 32)
-                    store8(o5, oS + d * 8 + 40)
-                    store8(o6, oS + d * 8 + 48)
-                    store8(o7, oS + d * 8 + 56)
+                    let q = qt + d * 8
+                    var x = load8(q)
+                    a0.addProduct(x, SIMD8(repeating: kr[d]))
+                    b0.addProduct(x, SIMD8(repeating: kr2[d]))
+                    x = load8(q + 8)
+                    a1.addProduct(x, SIMD8(repeating: kr[d + 1]))
+                    b1.addProduct(x, SIMD8(repeating: kr2[d + 1]))
+                    x = load8(q + 16)
+                    a2.addProduct(x, SIMD8(repeating: kr[d + 2]))
+                    b2.addProduct(x, SIMD8(repeating: kr2[d + 2]))
+                    x = load8(q + 24)
+                    a3.addProduct(x, SIMD8(repeating: kr[d + 3]))
+                    b3.addProduct(x, SIMD8(repeating: kr2[d + 3]))
+                    x = load8(q + 32)
+                    a4.addProduct(x, SIMD8(repeating: kr[d + 4]))
+                    b4.addProduct(x, SIMD8(repeating: kr2[d + 4]))
+                    x = load8(q + 40)
+                    a5.addProduct(x, SIMD8(repeating: kr[d + 5]))
+                    b5.addProduct(x, SIMD8(repeating: kr2[d + 5]))
+                    x = load8(q + 48)
+                    a6.addProduct(x, SIMD8(repeating: kr[d + 6]))
+                    b6.addProduct(x, SIMD8(repeating: kr2[d + 6]))
+                    x = load8(q + 56)
+                    a7.addProduct(x, SIMD8(repeating: kr[d + 7]))
+                    b7.addProduct(x, SIMD8(repeating: kr2[d + 7]))
                     d += 8
                 }
-                block += keyBlock
+                finishScore(((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)), k)
+                finishScore(((b0 + b4) + (b2 + b6)) + ((b1 + b5) + (b3 + b7)), k + 1)
+                k += 2
             }
+            if k < k1 {
+                let kr = w.segmentKeys + (k - a) * hd
+                var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
+                var d = 0
+                while d < hd {
+                    let q = qt + d * 8
+                    a0.addProduct(load8(q), SIMD8(repeating: kr[d]))
+                    a1.addProduct(load8(q + 8), SIMD8(repeating: kr[d + 1]))
+                    a2.addProduct(load8(q + 16), SIMD8(repeating: kr[d + 2]))
+                    a3.addProduct(load8(q + 24), SIMD8(repeating: kr[d + 3]))
+                    a4.addProduct(load8(q + 32), SIMD8(repeating: kr[d + 4]))
+                    a5.addProduct(load8(q + 40), SIMD8(repeating: kr[d + 5]))
+                    a6.addProduct(load8(q + 48), SIMD8(repeating: kr[d + 6]))
+                    a7.addProduct(load8(q + 56), SIMD8(repeating: kr[d + 7]))
+                    d += 8
+                }
+                finishScore(((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)), k)
+            }
+            let mNew = max8(m, bmax)
+            if any(mNew .!= m) {
+                let f = mergeFactor(m, mNew)
+                l = l * f
+                for d in 0..<hd { store8(load8(oS + d * 8) * f, oS + d * 8) }
+                m = mNew
+            }
+            for k in 0..<(k1 - k0) {
+                let s = load8(sc + k * 8)
+                var p = exp8(s - m)
+                p.replace(with: 0, where: s .== -.infinity)
+                l = l + p
+                store8(p, sc + k * 8)
+            }
+            // O[d] += p_k · v_k[d], keys in order, four elements at a time.
+            var d = 0
+            while d < hd {
+                var o0 = load8(oS + d * 8), o1 = load8(oS + d * 8 + 8)
+                var o2 = load8(oS + d * 8 + 16), o3 = load8(oS + d * 8 + 24)
+                var o4 = load8(oS + d * 8 + 32), o5 = load8(oS + d * 8 + 40)
+                var o6 = load8(oS + d * 8 + 48), o7 = load8(oS + d * 8 + 56)
+                for k in 0..<(k1 - k0) {
+                    let p = load8(sc + k * 8), vr = w.segmentValues + (k0 - a + k) * hd + d
+                    o0.addProduct(p, SIMD8(repeating: vr[0]))
+                    o1.addProduct(p, SIMD8(repeating: vr[1]))
+                    o2.addProduct(p, SIMD8(repeating: vr[2]))
+                    o3.addProduct(p, SIMD8(repeating: vr[3]))
+                    o4.addProduct(p, SIMD8(repeating: vr[4]))
+                    o5.addProduct(p, SIMD8(repeating: vr[5]))
+                    o6.addProduct(p, SIMD8(repeating: vr[6]))
+                    o7.addProduct(p, SIMD8(repeating: vr[7]))
+                }
+                store8(o0, oS + d * 8)
+                store8(o1, oS + d * 8 + 8)
+                store8(o2, oS + d * 8 + 16)
+                store8(o3, oS + d * 8 + 24)
+                store8(o4, oS + d * 8 + 32)
+                store8(o5, oS + d * 8 + 40)
+                store8(o6, oS + d * 8 + 48)
+                store8(o7, oS + d * 8 + 56)
+                d += 8
+            }
+            block += keyBlock
+        }
         if case .segment = o.pass {
             // This segment's state, per query.
             let stride = hd + 2

@@ -110,7 +110,9 @@ public enum LowBitRows {
     }
 
     /// The values of one row (embedding lookups, and the reference of the tests).
-    public static func dequantizeRow(_ type: WeightType, _ src: UnsafeRawPointer, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
+    public static func dequantizeRow(
+        _ type: WeightType, _ src: UnsafeRawPointer, _ out: UnsafeMutablePointer<Float>, _ n: Int
+    ) {
         withUnsafeTemporaryAllocation(of: Int8.self, capacity: 256) { qb in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: 32) { sb in
                 let q = qb.baseAddress!, scales = sb.baseAddress!, mins = sb.baseAddress! + 16

@@ -2,7 +2,7 @@ import LlamaSwiftEngine
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `chat`: interactive multi-turn chat; each turn re-evaluates only the new text.
@@ -31,8 +31,9 @@ func chatCommand(_ o: Options) throws {
     let input = LineReader()
     var msgs: [ChatMessage] = []
     if let s = o.system { msgs.append(ChatMessage(role: "system", content: s)) }
-    err("chat with \(try o.requireModel()) (context \(session.contextLength) tokens); "
-        + "Ctrl-C stops an answer, Ctrl-D quits\(input.editing ? "; line editing with libedit" : "")\n")
+    err(
+        "chat with \(try o.requireModel()) (context \(session.contextLength) tokens); "
+            + "Ctrl-C stops an answer, Ctrl-D quits\(input.editing ? "; line editing with libedit" : "")\n")
     // The conversation text the session holds (prompts fed and answers generated); empty
     // when the next turn must render the whole conversation again.
     var held = ""
@@ -74,9 +75,10 @@ func chatCommand(_ o: Options) throws {
         } catch let e as LlamaError where e.kind == .contextFull {
             interrupts.endAnswer()
             msgs.removeLast()
-            err("llamaswift: the conversation no longer fits in the context (\(e.message)); this message was "
-                + "dropped. Start a new chat (Ctrl-D), with a larger -c (the model was trained on "
-                + "\(model.config?.contextLength ?? 0) tokens), to go on.\n")
+            err(
+                "llamaswift: the conversation no longer fits in the context (\(e.message)); this message was "
+                    + "dropped. Start a new chat (Ctrl-D), with a larger -c (the model was trained on "
+                    + "\(model.config?.contextLength ?? 0) tokens), to go on.\n")
             continue
         }
         interrupts.endAnswer()
@@ -88,14 +90,16 @@ func chatCommand(_ o: Options) throws {
         report(result, threads: session.threadCount)
         if result.contextShifts > 0 { err("context shifted \(result.contextShifts) time(s)\n") }
         if result.stopReason == .contextFull {
-            err("llamaswift: the context is full (\(session.contextLength) tokens, -c): the answer stopped there. "
-                + "Another message will not fit: start a new chat (Ctrl-D) with a larger -c.\n")
+            err(
+                "llamaswift: the context is full (\(session.contextLength) tokens, -c): the answer stopped there. "
+                    + "Another message will not fit: start a new chat (Ctrl-D) with a larger -c.\n")
         }
         let reply = String(decoding: answer, as: UTF8.self)
         // After an end-of-generation token or -n the session holds exactly what was fed and
         // shown; an answer stopped otherwise (Ctrl-C, a full context) may have shown a last
         // token it did not decode: the next turn renders the whole conversation again.
-        let whole = result.stopReason == .endOfGeneration || result.stopReason == .maxTokens
+        let whole =
+            result.stopReason == .endOfGeneration || result.stopReason == .maxTokens
             || result.stopReason == .grammarComplete
         held = whole ? held + prompt + reply : ""
         if firstPromptTokens == 0 { firstPromptTokens = result.promptTokens }
@@ -126,10 +130,12 @@ final class ChatInterrupts: @unchecked Sendable {
         self.session = session
         var t = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&t, nil, { raw in
-            Unmanaged<ChatInterrupts>.fromOpaque(raw!).takeRetainedValue().waitLoop()
-            return nil
-        }, context)
+        let rc = pthread_create(
+            &t, nil,
+            { raw in
+                Unmanaged<ChatInterrupts>.fromOpaque(raw!).takeRetainedValue().waitLoop()
+                return nil
+            }, context)
         guard rc == 0 else {
             Unmanaged<ChatInterrupts>.fromOpaque(context).release()
             throw CLIError("cannot start the signal thread: \(String(cString: strerror(rc)))")

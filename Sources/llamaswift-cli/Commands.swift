@@ -1,7 +1,7 @@
 import LlamaSwiftEngine
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The bytes of a regular file of at most 512 MiB. Anything else (a FIFO, /dev/zero, a
@@ -55,20 +55,27 @@ func infoCommand(_ o: Options) throws {
     let model = try loadModel(o)
     guard let c = model.config else { return }
     let w = model.weights
-    print("architecture   \(c.architecture.rawValue) (forward pass: \(c.architecture == .gemma3 ? "Gemma3Forward" : "LlamaForward"))")
-    print("vocabulary     \(c.vocabularySize) (\(model.tokenizer.modelName), pre-tokenizer \(model.tokenizer.preTokenizerName))")
+    print(
+        "architecture   \(c.architecture.rawValue) (forward pass: \(c.architecture == .gemma3 ? "Gemma3Forward" : "LlamaForward"))"
+    )
+    print(
+        "vocabulary     \(c.vocabularySize) (\(model.tokenizer.modelName), pre-tokenizer \(model.tokenizer.preTokenizerName))"
+    )
     print("context        \(c.contextLength)")
     print("embedding      \(c.embeddingLength)")
     print("layers         \(c.blockCount)")
     print("heads          \(c.headCount) (KV \(c.headCountKV), head dim \(c.headDim))")
     print("feed-forward   \(c.feedForwardLength) (\(c.architecture == .gemma3 ? "GELU" : "SiLU")-gated)")
     print("rms norm eps   \(c.rmsEpsilon)")
-    print("attention      scale \(c.attentionScale)" + (c.slidingWindow > 0
-        ? ", sliding window \(c.slidingWindow) on layers \(c.isLocalLayer.indices.filter { c.isLocalLayer[$0] }.map(String.init).joined(separator: ","))"
-        : ", every position"))
-    print("rope           \(c.ropeStyle == .adjacentPairs ? "adjacent pairs" : "rotate-half pairs"), base \(c.ropeFreqBase), dims \(c.ropeDimensionCount), scaling \(c.ropeScaling)"
-        + (w?.ropeFreqs != nil ? ", LLaMA 3 frequency factors (rope_freqs.weight)" : "")
-        + (c.slidingWindow > 0 ? "; local layers base \(c.ropeFreqBaseLocal), unscaled" : ""))
+    print(
+        "attention      scale \(c.attentionScale)"
+            + (c.slidingWindow > 0
+                ? ", sliding window \(c.slidingWindow) on layers \(c.isLocalLayer.indices.filter { c.isLocalLayer[$0] }.map(String.init).joined(separator: ","))"
+                : ", every position"))
+    print(
+        "rope           \(c.ropeStyle == .adjacentPairs ? "adjacent pairs" : "rotate-half pairs"), base \(c.ropeFreqBase), dims \(c.ropeDimensionCount), scaling \(c.ropeScaling)"
+            + (w?.ropeFreqs != nil ? ", LLaMA 3 frequency factors (rope_freqs.weight)" : "")
+            + (c.slidingWindow > 0 ? "; local layers base \(c.ropeFreqBaseLocal), unscaled" : ""))
     if let b = w?.blocks.first {
         let extras = [
             b.bq != nil ? "q/k/v biases" : nil, b.bo != nil ? "output-projection bias" : nil,
@@ -77,10 +84,14 @@ func infoCommand(_ o: Options) throws {
         ].compactMap { $0 }
         if !extras.isEmpty { print("block extras   \(extras.joined(separator: ", "))") }
     }
-    print("output         \(w.map { $0.output.name == $0.tokenEmbedding.name ? "tied to token_embd.weight" : $0.output.name } ?? "-")")
+    print(
+        "output         \(w.map { $0.output.name == $0.tokenEmbedding.name ? "tied to token_embd.weight" : $0.output.name } ?? "-")"
+    )
     print("parameters     \(model.parameterCount)")
     print("tensor bytes   \(model.tensorBytes)")
-    print("chat template  \((try? ChatTemplate.resolvedName(name: nil, modelTemplate: model.chatTemplate)).flatMap { $0 } ?? "none")")
+    print(
+        "chat template  \((try? ChatTemplate.resolvedName(name: nil, modelTemplate: model.chatTemplate)).flatMap { $0 } ?? "none")"
+    )
     print("kernels        \(kernelPathName())")
     err("load time      \(fmt(model.loadSeconds * 1000, 1)) ms\n")
 }
@@ -88,7 +99,9 @@ func infoCommand(_ o: Options) throws {
 /// `tokenize`: ids and pieces of a prompt.
 func tokenizeCommand(_ o: Options) throws {
     let model = try loadModel(o, vocabOnly: true)
-    let text = try o.prompt.map { Array($0.utf8) } ?? o.file.map(readFile) ?? { throw CLIError("-p TEXT or -f FILE is required") }()
+    let text =
+        try o.prompt.map { Array($0.utf8) } ?? o.file.map(readFile)
+        ?? { throw CLIError("-p TEXT or -f FILE is required") }()
     let parse = o.parseSpecial
     let ids = try text.withUnsafeBytes { try model.tokenizer.tokenize($0, addSpecial: true, parseSpecial: parse) }
     for id in ids {
@@ -145,8 +158,9 @@ func report(_ r: GenerateResult, threads: Int) {
     fflush(stdout)  // the answer's last newline before the statistics on stderr, also when both are piped
     let pp = r.prefillSeconds > 0 ? Double(r.promptTokensEvaluated) / r.prefillSeconds : 0
     let tg = r.decodeSeconds > 0 ? Double(r.generatedTokens) / r.decodeSeconds : 0
-    err("prompt \(r.promptTokens) tokens (\(r.promptTokensEvaluated) evaluated) at \(fmt(pp, 1)) t/s; "
-        + "generated \(r.generatedTokens) at \(fmt(tg, 1)) t/s; stop: \(r.stopReason); threads \(threads)\n")
+    err(
+        "prompt \(r.promptTokens) tokens (\(r.promptTokensEvaluated) evaluated) at \(fmt(pp, 1)) t/s; "
+            + "generated \(r.generatedTokens) at \(fmt(tg, 1)) t/s; stop: \(r.stopReason); threads \(threads)\n")
 }
 
 /// `perplexity`: as llama.cpp's llama-perplexity scores a file: chunks of n_ctx tokens
@@ -251,8 +265,10 @@ func benchCommand(_ o: Options) throws {
     let perToken = tensors.filter { tied || $0.name != "token_embd.weight" }.reduce(0) { $0 + $1.byteCount }
     let bw = readBandwidth(model.gguf.file, threads: session.threadCount)
     let used = median(tg) * Double(perToken)
-    print("weights read per token: \(fmt(Double(perToken) / 1e6)) MB; tg reads \(fmt(used / 1e9, 2)) GB/s of \(fmt(bw / 1e9, 2)) GB/s "
-        + "measured (sequential read of the mapped file, \(session.threadCount) thread(s), median of 3): \(fmt(100 * used / bw, 1))% of the limit")
+    print(
+        "weights read per token: \(fmt(Double(perToken) / 1e6)) MB; tg reads \(fmt(used / 1e9, 2)) GB/s of \(fmt(bw / 1e9, 2)) GB/s "
+            + "measured (sequential read of the mapped file, \(session.threadCount) thread(s), median of 3): \(fmt(100 * used / bw, 1))% of the limit"
+    )
 }
 
 /// `bench -npl 1,2,4,8,16`: what llama-batched-bench reports. For each N, N sessions
@@ -327,7 +343,9 @@ private func withBatch(
 ) throws {
     func go(_ i: Int, _ items: [Session.BatchItem]) throws {
         guard i < sessions.count else { return try body(items) }
-        try tokens[i].withUnsafeBufferPointer { try go(i + 1, items + [Session.BatchItem(session: sessions[i], tokens: $0)]) }
+        try tokens[i].withUnsafeBufferPointer {
+            try go(i + 1, items + [Session.BatchItem(session: sessions[i], tokens: $0)])
+        }
     }
     try go(0, [])
 }
@@ -379,9 +397,12 @@ func benchTokenizeCommand(_ o: Options) throws {
     var count = 0
     for _ in 0..<o.reps {
         let t0 = monotonicSeconds()
-        count = try text.withUnsafeBytes { try model.tokenizer.tokenize($0, addSpecial: false, parseSpecial: false) }.count
+        count = try text.withUnsafeBytes { try model.tokenizer.tokenize($0, addSpecial: false, parseSpecial: false) }
+            .count
         speeds.append(Double(text.count) / 1e6 / (monotonicSeconds() - t0))
     }
     speeds.sort()
-    print("\(text.count) bytes → \(count) tokens; median \(fmt(speeds[speeds.count / 2])) MB/s over \(o.reps) runs (1 thread)")
+    print(
+        "\(text.count) bytes → \(count) tokens; median \(fmt(speeds[speeds.count / 2])) MB/s over \(o.reps) runs (1 thread)"
+    )
 }

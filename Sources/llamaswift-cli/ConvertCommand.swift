@@ -3,7 +3,7 @@ import LlamaSwiftEngine
 import LlamaSwiftFormats
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `llamaswift convert IN -o OUT.gguf [--outtype T] [--kv-heads G]` (Converter).
@@ -44,8 +44,10 @@ struct Convert: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let r = try Converter.convert(
-                input: input, output: output, outType: outType.flatMap { Self.types[$0.lowercased()] }, kvHeads: kvHeads)
-            let pooled = r.pooledFrom == r.headCountKV ? "\(r.headCountKV)" : "\(r.pooledFrom) → \(r.headCountKV) (mean-pooled)"
+                input: input, output: output, outType: outType.flatMap { Self.types[$0.lowercased()] }, kvHeads: kvHeads
+            )
+            let pooled =
+                r.pooledFrom == r.headCountKV ? "\(r.headCountKV)" : "\(r.pooledFrom) → \(r.headCountKV) (mean-pooled)"
             print("wrote '\(output)': \(r.tensors) tensors, \(r.bytes) bytes of data; KV heads \(pooled)")
             for (name, change) in r.retyped.sorted(by: { $0.key < $1.key }).prefix(8) { print("  \(name): \(change)") }
             if r.retyped.count > 8 { print("  … \(r.retyped.count - 8) more retyped") }

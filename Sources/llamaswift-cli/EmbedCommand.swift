@@ -30,7 +30,9 @@ struct Embed: ParsableCommand {
     @OptionGroup var context: ContextFlags
 
     func validate() throws {
-        guard (prompt == nil) != (file == nil) else { throw ValidationError("give the text as -p TEXT or -f FILE (one of them)") }
+        guard (prompt == nil) != (file == nil) else {
+            throw ValidationError("give the text as -p TEXT or -f FILE (one of them)")
+        }
         try inRange("--embd-normalize", normalize, -1...(1 << 16))
         if let pooling, !Pooling.allCases.contains(where: { $0.name == pooling }) {
             throw ValidationError("--pooling '\(pooling)': use none, mean, cls or last")

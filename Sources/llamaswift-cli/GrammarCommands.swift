@@ -2,25 +2,31 @@ import ArgumentParser
 import LlamaSwiftEngine
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `--grammar`, `--grammar-file`, `-j/--json-schema` (llama.cpp's flags) for run and chat.
 struct GrammarFlags: ParsableArguments {
-    @Option(help: ArgumentHelp("Constrain the output to a GBNF grammar (llama.cpp's format; rule 'root').", valueName: "gbnf"))
+    @Option(
+        help: ArgumentHelp(
+            "Constrain the output to a GBNF grammar (llama.cpp's format; rule 'root').", valueName: "gbnf"))
     var grammar: String?
 
-    @Option(name: .customLong("grammar-file"), help: ArgumentHelp("Read the GBNF grammar from a file.", valueName: "file"))
+    @Option(
+        name: .customLong("grammar-file"), help: ArgumentHelp("Read the GBNF grammar from a file.", valueName: "file"))
     var grammarFile: String?
 
     @Option(
         name: [.customShort("j"), .customLong("json-schema")],
-        help: ArgumentHelp("Constrain the output to JSON valid against this JSON Schema ('{}': any JSON value).", valueName: "schema"))
+        help: ArgumentHelp(
+            "Constrain the output to JSON valid against this JSON Schema ('{}': any JSON value).", valueName: "schema"))
     var jsonSchema: String?
 
     func validate() throws {
         let given = [grammar != nil, grammarFile != nil, jsonSchema != nil].filter { $0 }.count
-        guard given <= 1 else { throw ValidationError("give at most one of --grammar, --grammar-file and -j/--json-schema") }
+        guard given <= 1 else {
+            throw ValidationError("give at most one of --grammar, --grammar-file and -j/--json-schema")
+        }
     }
 
     func apply(_ o: inout Options) throws {
@@ -78,9 +84,13 @@ struct GrammarBench: ParsableCommand {
             """)
 
     @OptionGroup var modelFlags: ModelFlags
-    @Option(name: .customLong("grammar-file"), help: ArgumentHelp("GBNF grammar (default: any JSON value).", valueName: "file"))
+    @Option(
+        name: .customLong("grammar-file"),
+        help: ArgumentHelp("GBNF grammar (default: any JSON value).", valueName: "file"))
     var grammarFile: String?
-    @Option(name: [.customShort("f"), .long], help: ArgumentHelp("The text to walk (must be in the grammar).", valueName: "file"))
+    @Option(
+        name: [.customShort("f"), .long],
+        help: ArgumentHelp("The text to walk (must be in the grammar).", valueName: "file"))
     var file: String
 
     func run() throws {
@@ -115,14 +125,15 @@ struct GrammarBench: ParsableCommand {
             let p2 = try pass(cache: true)
             let p3 = try pass(cache: false)
             t0 = monotonicSeconds()
-            writeOut(Array("""
-                vocabulary \(model.tokenizer.vocabularySize) tokens (trie of \(g.trieNodeCount) nodes), \(tokens.count) tokens of text, binding built in \(fmt(build * 1000, 1)) ms
-                pass 1 (cold): \(fmt(p1.0, 1)) µs/token (worst \(fmt(p1.1, 0)) µs)
-                pass 2 (warm): \(fmt(p2.0, 1)) µs/token (worst \(fmt(p2.1, 0)) µs)
-                pass 3 (no mask cache): \(fmt(p3.0, 1)) µs/token (worst \(fmt(p3.1, 0)) µs)
+            writeOut(
+                Array(
+                    """
+                    vocabulary \(model.tokenizer.vocabularySize) tokens (trie of \(g.trieNodeCount) nodes), \(tokens.count) tokens of text, binding built in \(fmt(build * 1000, 1)) ms
+                    pass 1 (cold): \(fmt(p1.0, 1)) µs/token (worst \(fmt(p1.1, 0)) µs)
+                    pass 2 (warm): \(fmt(p2.0, 1)) µs/token (worst \(fmt(p2.1, 0)) µs)
+                    pass 3 (no mask cache): \(fmt(p3.0, 1)) µs/token (worst \(fmt(p3.1, 0)) µs)
 
-                """.utf8))
+                    """.utf8))
         }
     }
 }
-

@@ -2,7 +2,7 @@ import ArgumentParser
 import LlamaSwiftEngine
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `llamaswift` program: subcommands with llama.cpp's flag spellings, parsed by
@@ -12,7 +12,8 @@ import Glibc
 struct LlamaSwiftCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llamaswift",
-        abstract: "Run LLaMA-family GGUF models and Hugging Face checkpoint folders on the CPU (flags spelled as llama.cpp spells them).",
+        abstract:
+            "Run LLaMA-family GGUF models and Hugging Face checkpoint folders on the CPU (flags spelled as llama.cpp spells them).",
         version: cliVersion,
         subcommands: [
             Run.self, Chat.self, Info.self, Tokenize.self, Perplexity.self, Bench.self, BenchTokenize.self, Embed.self,
@@ -27,7 +28,9 @@ let cliVersion = "0.5.0"
 // MARK: - Flag groups
 
 struct ModelFlags: ParsableArguments {
-    @Option(name: [.customShort("m"), .long], help: ArgumentHelp("GGUF model file, or a Hugging Face checkpoint folder.", valueName: "file"))
+    @Option(
+        name: [.customShort("m"), .long],
+        help: ArgumentHelp("GGUF model file, or a Hugging Face checkpoint folder.", valueName: "file"))
     var model: String
 
     @Flag(help: "Lock the weights in memory (mlock), so they are never paged out.")
@@ -197,7 +200,9 @@ struct Run: ParsableCommand {
     @OptionGroup var tokenControl: TokenControlFlags
 
     func validate() throws {
-        guard (prompt == nil) != (file == nil) else { throw ValidationError("give the prompt as -p TEXT or -f FILE (one of them)") }
+        guard (prompt == nil) != (file == nil) else {
+            throw ValidationError("give the prompt as -p TEXT or -f FILE (one of them)")
+        }
     }
 
     func run() throws {
@@ -274,7 +279,9 @@ struct Tokenize: ParsableCommand {
     var parseSpecial = false
 
     func validate() throws {
-        guard (prompt == nil) != (file == nil) else { throw ValidationError("give the text as -p TEXT or -f FILE (one of them)") }
+        guard (prompt == nil) != (file == nil) else {
+            throw ValidationError("give the text as -p TEXT or -f FILE (one of them)")
+        }
     }
 
     func run() throws {
@@ -328,7 +335,8 @@ struct Bench: ParsableCommand {
             "Batched mode (llama-batched-bench's table): N sequences decoded together, for each N of a comma-separated list (1 … 256 each).",
             valueName: "n,n,…"))
     var npl: String?
-    @Option(name: [.customShort("r"), .long], parsing: .unconditional, help: "Repetitions (after one untimed warm-up).")
+    @Option(
+        name: [.customShort("r"), .long], parsing: .unconditional, help: "Repetitions (after one untimed warm-up).")
     var repetitions = 5
     @OptionGroup var context: ContextFlags
 

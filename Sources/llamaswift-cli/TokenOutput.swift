@@ -24,4 +24,3 @@ func printTokenJSON(_ g: GeneratedToken, _ model: Model) -> Bool {
     writeOut(Array(line.utf8))
     return true
 }
-

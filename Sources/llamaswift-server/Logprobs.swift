@@ -8,10 +8,14 @@ import LlamaSwiftEngine
 extension OpenAIJSON {
     static func finite(_ x: Float) -> Double { x.isFinite ? Double(x) : -9999 }
 
-    static func piece(_ t: Int32, _ model: Model) -> [UInt8] { model.tokenizer.piece(for: t, renderSpecial: true) ?? [] }
+    static func piece(_ t: Int32, _ model: Model) -> [UInt8] {
+        model.tokenizer.piece(for: t, renderSpecial: true) ?? []
+    }
 
     /// Chat: {"content": [{"token", "logprob", "bytes", "top_logprobs": [{"token", "logprob", "bytes"}]}], "refusal": null}.
-    static func chatLogprobs(_ tokens: [(token: Int32, logProb: Float, top: [TokenLogProb])], _ model: Model) -> [String: Any] {
+    static func chatLogprobs(
+        _ tokens: [(token: Int32, logProb: Float, top: [TokenLogProb])], _ model: Model
+    ) -> [String: Any] {
         func entry(_ t: Int32, _ lp: Float) -> [String: Any] {
             let b = piece(t, model)
             return ["token": String(decoding: b, as: UTF8.self), "logprob": finite(lp), "bytes": b.map { Int($0) }]
@@ -25,7 +29,9 @@ extension OpenAIJSON {
     }
 
     /// Completions (legacy): {"tokens", "token_logprobs", "top_logprobs": [{piece: logprob}], "text_offset"}.
-    static func completionLogprobs(_ tokens: [(token: Int32, logProb: Float, top: [TokenLogProb])], _ model: Model)
+    static func completionLogprobs(
+        _ tokens: [(token: Int32, logProb: Float, top: [TokenLogProb])], _ model: Model
+    )
         -> [String: Any]
     {
         var offset = 0

@@ -86,7 +86,8 @@ struct CompletionRequest {
                 if let parts = m["content"] as? [[String: Any]] {
                     let texts = try parts.map { p -> String in
                         guard p["type"] as? String == "text", let t = p["text"] as? String else {
-                            throw RequestError(message: "messages[\(i)]: only text content parts are supported", param: "messages")
+                            throw RequestError(
+                                message: "messages[\(i)]: only text content parts are supported", param: "messages")
                         }
                         return t
                     }
@@ -118,20 +119,25 @@ struct CompletionRequest {
         if let f = try number("frequency_penalty", -2...2) { frequencyPenalty = Float(f) }
         if let b = o["logit_bias"], !(b is NSNull) {
             guard let map = b as? [String: Any] else {
-                throw RequestError(message: "'logit_bias' must be an object of token ids to biases", param: "logit_bias")
+                throw RequestError(
+                    message: "'logit_bias' must be an object of token ids to biases", param: "logit_bias")
             }
             logitBias = try map.sorted { $0.key < $1.key }.map { key, value in
-                guard let token = Int32(key), token >= 0, let n = value as? NSNumber, (-100...100).contains(n.doubleValue)
+                guard let token = Int32(key), token >= 0, let n = value as? NSNumber,
+                    (-100...100).contains(n.doubleValue)
                 else {
                     throw RequestError(
-                        message: "'logit_bias': '\(key)' must be a token id with a bias in -100 … 100", param: "logit_bias")
+                        message: "'logit_bias': '\(key)' must be a token id with a bias in -100 … 100",
+                        param: "logit_bias")
                 }
                 return (token, n.floatValue)
             }
         }
         if chat {
             if let l = o["logprobs"], !(l is NSNull) {
-                guard let b = l as? Bool else { throw RequestError(message: "'logprobs' must be a boolean", param: "logprobs") }
+                guard let b = l as? Bool else {
+                    throw RequestError(message: "'logprobs' must be a boolean", param: "logprobs")
+                }
                 if b { topLogprobs = 0 }
             }
             if let n = try number("top_logprobs", 0...20) {
@@ -212,7 +218,8 @@ struct CompletionRequest {
         }
         guard found.count <= 1 else {
             throw RequestError(
-                message: "only one of \(found.map { "'\($0)'" }.joined(separator: ", ")) may be given", param: found.last)
+                message: "only one of \(found.map { "'\($0)'" }.joined(separator: ", ")) may be given",
+                param: found.last)
         }
     }
 

@@ -121,7 +121,9 @@ final class Scheduler: @unchecked Sendable {
     }
 
     private func finish(_ i: Int, _ event: Job.Event) {
-        busy[i].map { $0.events.yield(event); $0.events.finish() }
+        busy[i].map {
+            $0.events.yield(event); $0.events.finish()
+        }
         lock.lock()
         busy[i] = nil
         lock.unlock()
@@ -141,7 +143,8 @@ final class Scheduler: @unchecked Sendable {
             if s.position + job.next.count > s.contextLength {
                 // A prompt too long for the slot, or a full context: what the slot could do.
                 if job.generated == 0 && job.next.count >= s.contextLength {
-                    finish(i, .failed("the prompt has \(job.prompt.count) tokens; the context holds \(s.contextLength)"))
+                    finish(
+                        i, .failed("the prompt has \(job.prompt.count) tokens; the context holds \(s.contextLength)"))
                 } else {
                     finish(i, done(job, "length"))
                 }

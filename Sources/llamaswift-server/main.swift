@@ -66,7 +66,9 @@ func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
         status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
 }
 
-func errorResponse(_ status: HTTPResponse.Status, _ message: String, type: String, code: String?, param: String? = nil)
+func errorResponse(
+    _ status: HTTPResponse.Status, _ message: String, type: String, code: String?, param: String? = nil
+)
     -> Response
 {
     json(status, OpenAIJSON.error(message, type: type, code: code, param: param))
@@ -75,7 +77,9 @@ func errorResponse(_ status: HTTPResponse.Status, _ message: String, type: Strin
 /// Refuses requests without `Authorization: Bearer <key>` (all but GET /health) with 401.
 struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
     let key: String
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         if request.uri.path == "/health" { return try await next(request, context) }
@@ -119,7 +123,8 @@ func complete(_ request: Request, chat: Bool) async throws -> Response {
     do {
         body = try await request.collectBody(upTo: 8 << 20)
     } catch {
-        return errorResponse(.contentTooLarge, "the request body is over 8 MiB", type: "invalid_request_error", code: nil)
+        return errorResponse(
+            .contentTooLarge, "the request body is over 8 MiB", type: "invalid_request_error", code: nil)
     }
     let r: CompletionRequest
     do {
@@ -164,7 +169,8 @@ func complete(_ request: Request, chat: Bool) async throws -> Response {
     }
     let (events, continuation) = AsyncStream<Job.Event>.makeStream()
     let job = Job(
-        prompt: prompt, sampler: sampler, maxTokens: r.maxTokens >= 0 ? r.maxTokens : options.ctx, stops: r.stops.map { Array($0.utf8) },
+        prompt: prompt, sampler: sampler, maxTokens: r.maxTokens >= 0 ? r.maxTokens : options.ctx,
+        stops: r.stops.map { Array($0.utf8) },
         events: continuation)
     job.topLogprobs = r.topLogprobs
     continuation.onTermination = { _ in job.cancelled.store(true, ordering: .relaxed) }
@@ -197,7 +203,8 @@ func complete(_ request: Request, chat: Bool) async throws -> Response {
         let choice: [String: Any] =
             chat
             ? [
-                "index": 0, "delta": first ? ["role": "assistant", "content": ""] : (text.map { ["content": $0] } ?? [:]),
+                "index": 0,
+                "delta": first ? ["role": "assistant", "content": ""] : (text.map { ["content": $0] } ?? [:]),
                 "finish_reason": reason as Any? ?? NSNull(),
             ]
             : ["index": 0, "text": text ?? "", "logprobs": NSNull(), "finish_reason": reason as Any? ?? NSNull()]
@@ -228,7 +235,9 @@ func complete(_ request: Request, chat: Bool) async throws -> Response {
 }
 
 /// A non-streamed answer: the job's events gathered into one JSON body.
-func collect(_ events: AsyncStream<Job.Event>, _ r: CompletionRequest, chat: Bool, id: String, object: String) async
+func collect(
+    _ events: AsyncStream<Job.Event>, _ r: CompletionRequest, chat: Bool, id: String, object: String
+) async
     -> Response
 {
     var text = ""
@@ -276,7 +285,8 @@ router.post("/v1/chat/completions") { request, _ in try await complete(request, 
 router.post("/v1/completions") { request, _ in try await complete(request, chat: false) }
 
 let app = Application(
-    router: router, configuration: .init(address: .hostname(options.host, port: options.port), serverName: "llamaswift"),
+    router: router,
+    configuration: .init(address: .hostname(options.host, port: options.port), serverName: "llamaswift"),
     onServerRunning: { channel in
         FileHandle.standardError.write(
             Data(

@@ -5,7 +5,9 @@ let defaultBatchParams = llamaswift_batch_params(
     struct_size: UInt32(MemoryLayout<llamaswift_batch_params>.size), n_batch: 0)
 
 @c @implementation
-public func llamaswift_batch_params_init(_ p: UnsafeMutablePointer<llamaswift_batch_params>!, _ size: Int)
+public func llamaswift_batch_params_init(
+    _ p: UnsafeMutablePointer<llamaswift_batch_params>!, _ size: Int
+)
     -> llamaswift_status
 {
     guarded { try writeParams(p, size: size, value: defaultBatchParams) }
@@ -29,7 +31,9 @@ public func llamaswift_batch_decode(
             let tokens = try required(item.tokens, "items[\(i)].tokens")
             let n = try sizeArgument(item.n_tokens, "items[\(i)].n_tokens")
             guard n > 0 else { throw LlamaError(.invalidArgument, "items[\(i)].n_tokens must be > 0") }
-            guard n <= 1 << 24 else { throw LlamaError(.contextFull, "items[\(i)]: \(n) tokens cannot fit any context") }
+            guard n <= 1 << 24 else {
+                throw LlamaError(.contextFull, "items[\(i)]: \(n) tokens cannot fit any context")
+            }
             batch.append(Session.BatchItem(session: session, tokens: UnsafeBufferPointer(start: tokens, count: n)))
         }
         try Session.decode(batch: batch, maxTokensPerPass: Int(p.n_batch))

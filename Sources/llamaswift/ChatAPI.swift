@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import CLlamaSwift
 import LlamaSwiftEngine
@@ -12,7 +12,8 @@ let chatCopies = 6
 
 @c @implementation
 public func llamaswift_chat_format(
-    _ m: OpaquePointer!, _ templateName: UnsafePointer<CChar>!, _ msgs: UnsafePointer<llamaswift_chat_message>!, _ n: Int,
+    _ m: OpaquePointer!, _ templateName: UnsafePointer<CChar>!, _ msgs: UnsafePointer<llamaswift_chat_message>!,
+    _ n: Int,
     _ addAssistant: Bool, _ buf: UnsafeMutablePointer<CChar>!, _ cap: Int, _ len: UnsafeMutablePointer<Int>!
 ) -> llamaswift_status {
     guarded {
@@ -52,7 +53,8 @@ public func llamaswift_chat_format(
         for i in 0..<n {
             messages.append(ChatMessage(role: String(cString: msgs[i].role), content: String(cString: msgs[i].content)))
         }
-        let text = try ChatTemplate.render(name: name, modelTemplate: modelTemplate, messages: messages, addAssistant: addAssistant)
+        let text = try ChatTemplate.render(
+            name: name, modelTemplate: modelTemplate, messages: messages, addAssistant: addAssistant)
         messages = []
         try copyOut(Array(text.utf8), buf, cap, len)
     }

@@ -12,7 +12,8 @@ public func llamaswift_sampler_set_logit_bias(
         let sampler = try samplerFrom(smp)
         let n = try sizeArgument(n, "n")
         guard n <= maxLogitBiasEntries else {
-            throw LlamaError(.invalidArgument, "n = \(n) logit bias entries is over the limit of \(maxLogitBiasEntries)")
+            throw LlamaError(
+                .invalidArgument, "n = \(n) logit bias entries is over the limit of \(maxLogitBiasEntries)")
         }
         guard bias != nil || n == 0 else { throw LlamaError(.invalidArgument, "bias is NULL but n is \(n)") }
         let entries = (0..<n).map { (token: bias[$0].token, bias: bias[$0].bias) }
@@ -39,7 +40,9 @@ public func llamaswift_sampler_last_logprobs(
 }
 
 @c @implementation
-public func llamaswift_session_embeddings(_ s: OpaquePointer!, _ nRows: UnsafeMutablePointer<Int>!) -> UnsafePointer<Float>! {
+public func llamaswift_session_embeddings(
+    _ s: OpaquePointer!, _ nRows: UnsafeMutablePointer<Int>!
+) -> UnsafePointer<Float>! {
     let e = Handles.peek(s, .session, as: SessionHandle.self)?.session.currentEmbeddings
     nRows?.pointee = e?.rows ?? 0
     return e?.pointer

@@ -20,7 +20,8 @@ let weightTypeFieldEnd = MemoryLayout<llamaswift_model_params>.offset(of: \.weig
 
 /// The end of the params' callback and its user data: a caller's struct_size must reach
 /// it for the callback to be used (a struct cut inside a pointer gives no callback).
-let progressFieldsEnd = MemoryLayout<llamaswift_model_params>.offset(of: \.progress_callback_user_data)!
+let progressFieldsEnd =
+    MemoryLayout<llamaswift_model_params>.offset(of: \.progress_callback_user_data)!
     + MemoryLayout<UnsafeMutableRawPointer?>.size
 
 @c @implementation
@@ -50,7 +51,8 @@ public func llamaswift_model_load(
         case 0: o.quantizeTo = nil
         case 1: o.quantizeTo = .q8_0
         case 2: o.quantizeTo = .q4_0
-        default: throw LlamaError(.invalidArgument, "params->weight_type \(p.weight_type) is not a llamaswift_weight_type")
+        default:
+            throw LlamaError(.invalidArgument, "params->weight_type \(p.weight_type) is not a llamaswift_weight_type")
         }
         o.vocabOnly = p.vocab_only
         o.lockMemory = p.use_mlock

@@ -13,7 +13,8 @@ func sessionFrom(_ p: OpaquePointer?, _ name: String = "session") throws -> Sess
 
 let defaultSessionParams = llamaswift_session_params(
     struct_size: UInt32(MemoryLayout<llamaswift_session_params>.size), n_ctx: 0, n_batch: 0, n_threads: 0,
-    logits_all: false, kv_type: 0, rope_scaling_type: 0, rope_freq_base: 0, rope_scaling_factor: 0, rope_original_ctx: 0,
+    logits_all: false, kv_type: 0, rope_scaling_type: 0, rope_freq_base: 0, rope_scaling_factor: 0,
+    rope_original_ctx: 0,
     embeddings: false, pooling_type: LLAMASWIFT_POOLING_TYPE_UNSPECIFIED.rawValue, embd_normalize: -1
 )
 
@@ -142,7 +143,9 @@ public func llamaswift_session_shift(_ s: OpaquePointer!, _ nKeep: UInt32, _ nDi
 }
 
 @c @implementation
-public func llamaswift_session_copy_prefix(_ dst: OpaquePointer!, _ src: OpaquePointer!, _ n: UInt32)
+public func llamaswift_session_copy_prefix(
+    _ dst: OpaquePointer!, _ src: OpaquePointer!, _ n: UInt32
+)
     -> llamaswift_status
 {
     guarded { try sessionFrom(dst, "dst").copyPrefix(from: try sessionFrom(src, "src"), count: Int(n)) }

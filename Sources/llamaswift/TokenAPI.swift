@@ -20,7 +20,9 @@ public func llamaswift_tokenize(
         let len = try sizeArgument(len, "len")
         let cap = try sizeArgument(cap, "cap")
         guard text != nil || len == 0 else { throw LlamaError(.invalidArgument, "text is NULL but len is \(len)") }
-        guard flags & ~UInt32(3) == 0 else { throw LlamaError(.invalidArgument, "unknown tokenize flags 0x\(String(flags, radix: 16))") }
+        guard flags & ~UInt32(3) == 0 else {
+            throw LlamaError(.invalidArgument, "unknown tokenize flags 0x\(String(flags, radix: 16))")
+        }
         let ids = try model.tokenizer.tokenizeChecked(
             UnsafeRawBufferPointer(start: text.map { UnsafeRawPointer($0) }, count: len),
             addSpecial: flags & LLAMASWIFT_TOKENIZE_ADD_SPECIAL != 0,
@@ -35,7 +37,8 @@ public func llamaswift_tokenize(
 
 @c @implementation
 public func llamaswift_token_to_piece(
-    _ m: OpaquePointer!, _ token: Int32, _ buf: UnsafeMutablePointer<CChar>!, _ cap: Int, _ len: UnsafeMutablePointer<Int>!
+    _ m: OpaquePointer!, _ token: Int32, _ buf: UnsafeMutablePointer<CChar>!, _ cap: Int,
+    _ len: UnsafeMutablePointer<Int>!
 ) -> llamaswift_status {
     guarded {
         let model = try modelFrom(m)
@@ -60,7 +63,8 @@ private func detokenize(
     guard n <= 512 << 20 else { throw LlamaError(.invalidArgument, "n = \(n) tokens is over the limit") }
     let ids = n == 0 ? [] : Array(UnsafeBufferPointer(start: tokens, count: n))
     for (i, t) in ids.enumerated() where t < 0 || Int(t) >= model.vocabularySize {
-        throw LlamaError(.invalidArgument, "token \(t) at index \(i) is out of range (vocabulary \(model.vocabularySize))")
+        throw LlamaError(
+            .invalidArgument, "token \(t) at index \(i) is out of range (vocabulary \(model.vocabularySize))")
     }
     try copyOut(try model.tokenizer.detokenize(ids, cleanSpaces: clean), buf, cap, len)
 }
@@ -75,7 +79,8 @@ public func llamaswift_detokenize(
 
 @c @implementation
 public func llamaswift_detokenize_ex(
-    _ m: OpaquePointer!, _ tokens: UnsafePointer<Int32>!, _ n: Int, _ flags: UInt32, _ buf: UnsafeMutablePointer<CChar>!,
+    _ m: OpaquePointer!, _ tokens: UnsafePointer<Int32>!, _ n: Int, _ flags: UInt32,
+    _ buf: UnsafeMutablePointer<CChar>!,
     _ cap: Int, _ len: UnsafeMutablePointer<Int>!
 ) -> llamaswift_status {
     guarded {

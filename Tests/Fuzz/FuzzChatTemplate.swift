@@ -36,7 +36,8 @@ public func fuzzChatTemplate(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
         modelTemplate = messages.first?.content ?? ""
     }
     do {
-        let out = try ChatTemplate.render(name: name, modelTemplate: modelTemplate, messages: messages, addAssistant: addAssistant)
+        let out = try ChatTemplate.render(
+            name: name, modelTemplate: modelTemplate, messages: messages, addAssistant: addAssistant)
         _ = try ChatTemplate.resolvedName(name: name, modelTemplate: modelTemplate)
         // Every message's content appears in the prompt unless the template trims or drops it;
         // only check that rendering an empty list works for the same template.

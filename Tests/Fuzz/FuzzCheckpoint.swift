@@ -5,7 +5,7 @@
 // model.safetensors.index.json), the others keep the fixture's bytes. The folder is then
 // loaded; a model that loads is tokenized with and run for a few tokens.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import LlamaSwiftEngine
 

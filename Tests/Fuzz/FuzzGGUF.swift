@@ -38,7 +38,10 @@ public func fuzzGGUF(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 func exercise(_ t: Tokenizer) {
     let text = Array("Hello <s> world <|im_start|> 123 \u{00E9}\u{4E16}\u{1F600} \n\t ".utf8)
     for flags in 0..<4 {
-        guard let ids = try? text.withUnsafeBytes({ try t.tokenize($0, addSpecial: flags & 1 != 0, parseSpecial: flags & 2 != 0) })
+        guard
+            let ids = try? text.withUnsafeBytes({
+                try t.tokenize($0, addSpecial: flags & 1 != 0, parseSpecial: flags & 2 != 0)
+            })
         else { continue }
         for id in ids { precondition(id >= 0 && Int(id) < t.vocabularySize) }
         _ = try? t.detokenize(ids)

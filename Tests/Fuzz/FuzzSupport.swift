@@ -1,6 +1,6 @@
 // Shared helpers of the libFuzzer targets (compiled into each of them by scripts/fuzz.sh).
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import LlamaSwiftEngine
 
@@ -97,7 +97,8 @@ extension Fuzz {
         let addSpecial = flags & 1 != 0, parseSpecial = flags & 2 != 0, renderSpecial = flags & 4 != 0
         let ids: [Int32]
         do {
-            ids = try tokenizer.tokenize(UnsafeRawBufferPointer(text), addSpecial: addSpecial, parseSpecial: parseSpecial)
+            ids = try tokenizer.tokenize(
+                UnsafeRawBufferPointer(text), addSpecial: addSpecial, parseSpecial: parseSpecial)
         } catch {
             return  // a vocabulary without byte tokens may refuse a byte: an error, not a crash
         }

@@ -1,6 +1,6 @@
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 @testable import LlamaSwiftEngine
 
@@ -119,7 +119,8 @@ import Glibc
             guard let e = e as? LlamaError else { return false }
             // The file's LongRoPE keys (phi3.rope.scaling.attn_factor, …) are met before its
             // rope_factors_* tensors (RefusalTests covers those alone).
-            return e.kind == .unsupported && (e.message.contains("rope_factors") || e.message.contains("phi3.rope.scaling"))
+            return e.kind == .unsupported
+                && (e.message.contains("rope_factors") || e.message.contains("phi3.rope.scaling"))
         }
     }
 }

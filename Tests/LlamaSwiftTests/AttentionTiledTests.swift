@@ -36,7 +36,8 @@ import Testing
         let segments = last / AttentionGroupOperands.segmentLength + 1
         var scratch = [Float](
             repeating: .nan,
-            count: queries * (last + 1 + c.hd) + c.hd + AttentionGroupOperands.tiledScratchFloats(headDim: c.hd, queries: queries))
+            count: queries * (last + 1 + c.hd) + c.hd
+                + AttentionGroupOperands.tiledScratchFloats(headDim: c.hd, queries: queries))
         var partials = [Float](repeating: .nan, count: segments * queries * (c.hd + 2))
         scratch.withUnsafeMutableBufferPointer { sc in
             partials.withUnsafeMutableBufferPointer { pp in

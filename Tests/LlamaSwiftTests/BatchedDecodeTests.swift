@@ -43,7 +43,9 @@ import Testing
             try Session.decode(batch: (0..<n).map { (batched[$0], inputs[$0]) })
             for i in 0..<n {
                 #expect(batched[i].position == alone[i].position)
-                #expect(batched[i].lastLogits!.map(\.bitPattern) == alone[i].lastLogits!.map(\.bitPattern), "\(path) step \(step) session \(i)")
+                #expect(
+                    batched[i].lastLogits!.map(\.bitPattern) == alone[i].lastLogits!.map(\.bitPattern),
+                    "\(path) step \(step) session \(i)")
                 compared += 1
             }
         }

@@ -1,6 +1,6 @@
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 @testable import LlamaSwiftEngine
 import LlamaSwiftFormats
@@ -193,7 +193,8 @@ import LlamaSwiftFormats
 
     static func tensor(_ g: GGUFFile, _ name: String) -> [Float] {
         let t = g.tensor(named: name)!
-        return Array(UnsafeBufferPointer(start: g.data(of: t).assumingMemoryBound(to: Float.self), count: t.elementCount))
+        return Array(
+            UnsafeBufferPointer(start: g.data(of: t).assumingMemoryBound(to: Float.self), count: t.elementCount))
     }
 
     @Test(arguments: [4, 2, 1])
@@ -251,7 +252,9 @@ import LlamaSwiftFormats
         let q2k = TestPaths.fixtures + "/tiny/k256-q2_k.gguf"
         _ = try Converter.convert(input: q2k, output: k, outType: nil, kvHeads: nil)
         #expect(try Model(path: k).gguf.tensors.contains { $0.type == .q2_K })
-        #expect(throws: LlamaError.self) { _ = try Converter.convert(input: q2k, output: k, outType: .q8_0, kvHeads: nil) }
+        #expect(throws: LlamaError.self) {
+            _ = try Converter.convert(input: q2k, output: k, outType: .q8_0, kvHeads: nil)
+        }
         // Phi-3's fused attn_qkv and a quantized input (requantized to Q8_0).
         let q = TempDir.path("phi3-kv1.gguf")
         defer { unlink(q) }

@@ -1,6 +1,6 @@
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 @testable import LlamaSwiftEngine
 
@@ -23,7 +23,9 @@ import Glibc
     static func folder(_ name: String) throws -> String {
         let d = TempDir.path("hostile-" + name)
         mkdir(d, 0o755)
-        for f in ["config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json", "model.safetensors"] {
+        for f in [
+            "config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json", "model.safetensors",
+        ] {
             write(d + "/" + f, try read(source + "/" + f))
         }
         return d
@@ -182,7 +184,9 @@ import Glibc
     }
 
     @Test func jsonGrammar() throws {
-        func parse(_ s: String) throws -> LlamaSwiftEngine.JSONValue { try JSONParser.parse(Array(s.utf8), what: "test") }
+        func parse(_ s: String) throws -> LlamaSwiftEngine.JSONValue {
+            try JSONParser.parse(Array(s.utf8), what: "test")
+        }
         #expect(try parse(#"{"a": [1, -2.5e3, true, null, "x\u00e9\ud83d\ude00"]}"#)["a"]?.array?.count == 5)
         #expect(try parse(#""\ud83d\ude00""#).bytes == Array("😀".utf8))
         #expect(try parse(#""\ud83d""#).bytes == Array("\u{FFFD}".utf8))

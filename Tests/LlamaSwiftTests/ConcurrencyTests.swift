@@ -2,7 +2,7 @@ import Testing
 @testable import LlamaSwiftEngine
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// 8 sessions on one model in 8 threads give exactly the outputs of running them one
@@ -43,10 +43,12 @@ import Glibc
         for j in jobs {
             var t = pthread_t()
             let ctx = Unmanaged.passRetained(j).toOpaque()
-            pthread_create(&t, nil, { raw in
-                Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().run()
-                return nil
-            }, ctx)
+            pthread_create(
+                &t, nil,
+                { raw in
+                    Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().run()
+                    return nil
+                }, ctx)
             threads.append(t)
         }
         for t in threads { pthread_join(t, nil) }
@@ -96,13 +98,15 @@ import Glibc
         }
         var t = pthread_t()
         let ctx = Unmanaged.passRetained(Canceller(s)).toOpaque()
-        pthread_create(&t, nil, { raw in
-            let c = Unmanaged<Canceller>.fromOpaque(raw!).takeRetainedValue()
-            // Cancel once the decode runs (a cancel before it starts applies to nothing).
-            while !c.s.isRunningCall { sched_yield() }
-            c.s.cancel()
-            return nil
-        }, ctx)
+        pthread_create(
+            &t, nil,
+            { raw in
+                let c = Unmanaged<Canceller>.fromOpaque(raw!).takeRetainedValue()
+                // Cancel once the decode runs (a cancel before it starts applies to nothing).
+                while !c.s.isRunningCall { sched_yield() }
+                c.s.cancel()
+                return nil
+            }, ctx)
         let long = [Int32](repeating: 600, count: 2000)  // takes seconds: the cancel arrives before its end
         #expect { try s.decode(long) } throws: { ($0 as? LlamaError)?.kind == .cancelled }
         pthread_join(t, nil)

@@ -1,6 +1,6 @@
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 @testable import LlamaSwiftEngine
 
@@ -17,7 +17,9 @@ import Glibc
         return try #require(r["models"].array.first { $0["name"].string == name })
     }
 
-    static func session(_ model: Model, _ pooling: Pooling, normalize: Int = -1, threads: Int = 2, batch: Int = 0)
+    static func session(
+        _ model: Model, _ pooling: Pooling, normalize: Int = -1, threads: Int = 2, batch: Int = 0
+    )
         throws -> Session
     {
         var o = SessionOptions()
@@ -57,7 +59,9 @@ import Glibc
                     compared += a.count
                 }
                 if getenv("LLAMASWIFT_TEST_REPORT") != nil {
-                    print("REPORT embeddings \(name) len \(tokens.count) threads \(threads) batch \(batch): max |ours − HF| \(worst)")
+                    print(
+                        "REPORT embeddings \(name) len \(tokens.count) threads \(threads) batch \(batch): max |ours − HF| \(worst)"
+                    )
                 }
                 #expect(worst < 1e-4, "\(name) len \(tokens.count): max |ours − HF last_hidden_state| = \(worst)")
             }
@@ -133,7 +137,8 @@ import Glibc
             try "hi".utf8CString.withUnsafeBytes {
                 try Generator.generate(
                     session: s, sampler: sampler, prompt: UnsafeRawBufferPointer(rebasing: $0.dropLast()),
-                    options: GenerateOptions(), result: &result) { _ in true }
+                    options: GenerateOptions(), result: &result
+                ) { _ in true }
             }
         } throws: { ($0 as? LlamaError)?.kind == .invalidArgument }
         // A batched decode with a logits session gives each what it gives alone.

@@ -1,6 +1,6 @@
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 @testable import LlamaSwiftEngine
 
@@ -65,8 +65,11 @@ import Glibc
                 // llama.cpp sums 8 lanes per row; the last-bit differences flip a few 8-bit
                 // activation roundings (measured: 0.019 here; llama.cpp vs HF: 0.057).
                 let tolLC: Float =
-                    name.hasPrefix("k256") ? 0.1 : name.hasSuffix("bf16") || name.hasSuffix("q5_0") ? 0.03
-                    : quantized ? 1e-3 : 5e-3
+                    name.hasPrefix("k256")
+                    ? 0.1
+                    : name.hasSuffix("bf16") || name.hasSuffix("q5_0")
+                        ? 0.03
+                        : quantized ? 1e-3 : 5e-3
                 #expect(worstLC < tolLC, "\(name) len \(tokens.count): max |Δ| vs llama.cpp \(worstLC)")
             }
         }
@@ -178,7 +181,10 @@ import Glibc
                 var best = 0
                 for i in 0..<l.count where l[i] > l[best] { best = i }
                 if best != w {
-                    #expect(margins[step] < 0.25, "\(prompt["name"].string ?? ""): greedy step \(step) chose \(best), llama.cpp \(w) (margin \(margins[step]))")
+                    #expect(
+                        margins[step] < 0.25,
+                        "\(prompt["name"].string ?? ""): greedy step \(step) chose \(best), llama.cpp \(w) (margin \(margins[step]))"
+                    )
                     break
                 }
                 matched += 1

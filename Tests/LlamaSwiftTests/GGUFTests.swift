@@ -117,9 +117,12 @@ import Testing
         expectRejected(patched(t0 + 10, GGUFBuilder.le(UInt32(9))), "9 dimensions", fragment: "dimensions")
         expectRejected(patched(t0 + 14, GGUFBuilder.le(UInt64(0))), "zero dimension", fragment: "dimension 0")
         expectRejected(patched(t0 + 14, GGUFBuilder.le(UInt64.max)), "huge dimension", fragment: "out of range")
-        expectRejected(patched(t0 + 14, GGUFBuilder.le(UInt64(Int32.max)) ) , "dimension product beyond file", fragment: "t0")
+        expectRejected(
+            patched(t0 + 14, GGUFBuilder.le(UInt64(Int32.max))), "dimension product beyond file", fragment: "t0")
         expectRejected(patched(t0 + 30, GGUFBuilder.le(UInt32(2))), "Q4_0 row of 4 elements", fragment: "block size")
-        expectRejected(patched(t0 + 30, GGUFBuilder.le(UInt32(99))), "unknown type", kind: .unsupported, fragment: "unknown ggml type")
+        expectRejected(
+            patched(t0 + 30, GGUFBuilder.le(UInt32(99))), "unknown type", kind: .unsupported,
+            fragment: "unknown ggml type")
         expectRejected(patched(t0 + 34, GGUFBuilder.le(UInt64(4096))), "offset past the end", fragment: "past the end")
         expectRejected(patched(t0 + 34, GGUFBuilder.le(UInt64(4))), "misaligned offset", fragment: "aligned")
         expectRejected(patched(t0 + 34, GGUFBuilder.le(UInt64.max)), "huge offset", fragment: "t0")
@@ -168,7 +171,9 @@ import Testing
         #expect { try model(b) } throws: { ($0 as? LlamaError)?.kind == .unsupported && "\($0)".contains("gpt2") }
         var c = TinyModelFile.builder()
         c.tensors.removeAll { $0.name == "blk.0.ffn_up.weight" }
-        #expect { try model(c) } throws: { ($0 as? LlamaError)?.kind == .format && "\($0)".contains("blk.0.ffn_up.weight") }
+        #expect { try model(c) } throws: {
+            ($0 as? LlamaError)?.kind == .format && "\($0)".contains("blk.0.ffn_up.weight")
+        }
         var d = TinyModelFile.builder()
         if let i = d.tensors.firstIndex(where: { $0.name == "blk.0.attn_k.weight" }) { d.tensors[i].dims = [8, 8] }
         #expect { try model(d) } throws: { ($0 as? LlamaError)?.kind == .format && "\($0)".contains("attn_k") }
@@ -184,7 +189,9 @@ import Testing
 
 /// A minimal valid LLaMA model file (random-free: deterministic small weights).
 enum TinyModelFile {
-    static func builder(embd: Int = 8, heads: Int = 2, kvHeads: Int = 1, ff: Int = 16, layers: Int = 1, vocab: Int = 8)
+    static func builder(
+        embd: Int = 8, heads: Int = 2, kvHeads: Int = 1, ff: Int = 16, layers: Int = 1, vocab: Int = 8
+    )
         -> GGUFBuilder
     {
         var b = GGUFBuilder()
@@ -213,8 +220,10 @@ enum TinyModelFile {
             let p = "blk.\(l)."
             b.addTensor(p + "attn_norm.weight", dims: [UInt64(embd)], floats: Array(repeating: 1, count: embd))
             b.addTensor(p + "attn_q.weight", dims: [UInt64(embd), UInt64(embd)], floats: vals(embd * embd))
-            b.addTensor(p + "attn_k.weight", dims: [UInt64(embd), UInt64(kvHeads * hd)], floats: vals(embd * kvHeads * hd))
-            b.addTensor(p + "attn_v.weight", dims: [UInt64(embd), UInt64(kvHeads * hd)], floats: vals(embd * kvHeads * hd))
+            b.addTensor(
+                p + "attn_k.weight", dims: [UInt64(embd), UInt64(kvHeads * hd)], floats: vals(embd * kvHeads * hd))
+            b.addTensor(
+                p + "attn_v.weight", dims: [UInt64(embd), UInt64(kvHeads * hd)], floats: vals(embd * kvHeads * hd))
             b.addTensor(p + "attn_output.weight", dims: [UInt64(embd), UInt64(embd)], floats: vals(embd * embd))
             b.addTensor(p + "ffn_norm.weight", dims: [UInt64(embd)], floats: Array(repeating: 1, count: embd))
             b.addTensor(p + "ffn_gate.weight", dims: [UInt64(embd), UInt64(ff)], floats: vals(embd * ff))

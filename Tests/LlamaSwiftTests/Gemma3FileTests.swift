@@ -1,6 +1,6 @@
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @testable import LlamaSwiftEngine
@@ -23,7 +23,7 @@ import Glibc
         #expect(t.eos.map(Int.init) == f["eos"]?.int)
         #expect(t.addBOS == f["add_bos"]?.bool)
         #expect(t.addEOS == f["add_eos"]?.bool)
-        let eog = (0 ..< Int32(t.vocabularySize)).filter { t.isEndOfGeneration($0) }.map(Int.init)
+        let eog = (0..<Int32(t.vocabularySize)).filter { t.isEndOfGeneration($0) }.map(Int.init)
         #expect(eog == (f["eog_ids"]?.array ?? []).compactMap(\.int))
     }
 
@@ -33,7 +33,8 @@ import Glibc
     }
 
     @Test func piecesMatchLlamaCpp() throws {
-        try TokenizerFixture.expectPiecesMatch(try TestData.tokenizer(Self.modelPath), try Self.fixture("gemma3-tokenize.json"))
+        try TokenizerFixture.expectPiecesMatch(
+            try TestData.tokenizer(Self.modelPath), try Self.fixture("gemma3-tokenize.json"))
     }
 
     /// The chat prompt of the fixture renders (built-in gemma format, the file has no
@@ -42,8 +43,11 @@ import Glibc
         let model = try Model(path: Self.modelPath, vocabOnly: true)
         let f = try JSON.parse(file: TestData.fixturesDirectory + "/gemma3-logits.json")
         let p = try #require(f["prompts"].array.first { $0["chat"]["messages"].array.count > 0 })
-        let msgs = p["chat"]["messages"].array.map { ChatMessage(role: $0["role"].string ?? "", content: $0["content"].string ?? "") }
-        let text = try ChatTemplate.render(name: nil, modelTemplate: model.chatTemplate, messages: msgs, addAssistant: true)
+        let msgs = p["chat"]["messages"].array.map {
+            ChatMessage(role: $0["role"].string ?? "", content: $0["content"].string ?? "")
+        }
+        let text = try ChatTemplate.render(
+            name: nil, modelTemplate: model.chatTemplate, messages: msgs, addAssistant: true)
         #expect(text == p["text"].string)
     }
 
@@ -81,10 +85,11 @@ import Glibc
                 if pos == 0 { #expect(rowWorst == 0, "\(name) pos 0: max |Δ logit| \(rowWorst)") }
                 worstRelative = max(worstRelative, rowWorst / scale)
                 var best = 0
-                for i in 0 ..< s.vocabularySize where row[i] > row[best] { best = i }
+                for i in 0..<s.vocabularySize where row[i] > row[best] { best = i }
                 let margin = Float(p["top"][0][1].double! - p["top"][1][1].double!)
                 if margin >= 0.25 {
-                    #expect(best == p["top"][0][0].int, "\(name) pos \(pos): top-1 \(best) vs llama.cpp (margin \(margin))")
+                    #expect(
+                        best == p["top"][0][0].int, "\(name) pos \(pos): top-1 \(best) vs llama.cpp (margin \(margin))")
                 }
             }
             if getenv("LLAMASWIFT_TEST_REPORT") != nil {
@@ -109,7 +114,7 @@ import Glibc
             for (step, w) in want.enumerated() {
                 let l = gs.lastLogits!
                 var best = 0
-                for i in 0 ..< l.count where l[i] > l[best] { best = i }
+                for i in 0..<l.count where l[i] > l[best] { best = i }
                 if margins[step] >= 0.25 && batchMargins[step] >= 0.25 && batchTop1[step] == w {
                     clear += 1
                     if best == w { agreed += 1 }
@@ -131,7 +136,9 @@ import Glibc
         let want = try #require(run["llama_perplexity"]["final_ppl"].double)
         let model = try Model(path: Self.modelPath)
         let text = try TestData.read(TestData.fixturesDirectory + "/ppl-text.txt")
-        let tokens = try text.withUnsafeBytes { try model.tokenizer.tokenize($0, addSpecial: true, parseSpecial: false) }
+        let tokens = try text.withUnsafeBytes {
+            try model.tokenizer.tokenize($0, addSpecial: true, parseSpecial: false)
+        }
         #expect(tokens.count == run["n_tokens"].int)
         let ppl = try Perplexity.llamaCppStyle(model: model, tokens: tokens, nCtx: 512)
         if getenv("LLAMASWIFT_TEST_REPORT") != nil { print("REPORT gemma3 perplexity \(ppl) vs llama.cpp \(want)") }

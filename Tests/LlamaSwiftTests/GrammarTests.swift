@@ -189,7 +189,10 @@ struct ReferenceMatcher {
 @Suite(.serialized) struct GrammarMaskTests {
     static let grammars: [(String, String)] = [
         ("json", JSONSchemaToGrammar.anyValueGrammar),
-        ("arithmetic", "root ::= (expr \"=\" ws term \"\\n\")+\nexpr ::= term ([-+*/] term)*\nterm ::= [a-z] [a-z0-9_]* ws | [0-9]+ ws | \"(\" ws expr \")\" ws\nws ::= [ \\t\\n]*"),
+        (
+            "arithmetic",
+            "root ::= (expr \"=\" ws term \"\\n\")+\nexpr ::= term ([-+*/] term)*\nterm ::= [a-z] [a-z0-9_]* ws | [0-9]+ ws | \"(\" ws expr \")\" ws\nws ::= [ \\t\\n]*"
+        ),
         ("utf8-classes", "root ::= ([ぁ-ゟ] | [^\\x00-\\x7F\"] | \"ab\" | [0-9]{2,4})+ \"!\""),
     ]
 
@@ -256,7 +259,8 @@ struct ReferenceMatcher {
     @Test func leadBytesNeedAWellFormedCharacter() throws {
         let bytes = (0..<256).map { (text: [UInt8(truncatingIfNeeded: $0)], id: Int32($0)) }
         func allowed(_ gbnf: String) throws -> Set<Int> {
-            let c = try GrammarConstraint(grammar: try Grammar(gbnf: Array(gbnf.utf8)), texts: bytes, vocabularySize: 256, endOfGeneration: [])
+            let c = try GrammarConstraint(
+                grammar: try Grammar(gbnf: Array(gbnf.utf8)), texts: bytes, vocabularySize: 256, endOfGeneration: [])
             let m = try c.allowedTokens()
             return Set((0..<256).filter { m[$0 >> 6] & (1 << UInt64($0 & 63)) != 0 })
         }
@@ -266,7 +270,9 @@ struct ReferenceMatcher {
         #expect(try allowed("root ::= [\\U00010000-\\U0010FFFF]") == Set(0xF0...0xF4))
         #expect(try allowed("root ::= [\\x80-\\u07FF]") == Set(0xC2...0xDF))
         // Only surrogate code points could follow ED A0: dead; ED 9F (U+D7C0…) lives.
-        let c = try GrammarConstraint(grammar: try Grammar(gbnf: Array("root ::= [\\uD000-\\uFFFF]".utf8)), texts: bytes, vocabularySize: 256, endOfGeneration: [])
+        let c = try GrammarConstraint(
+            grammar: try Grammar(gbnf: Array("root ::= [\\uD000-\\uFFFF]".utf8)), texts: bytes, vocabularySize: 256,
+            endOfGeneration: [])
         try c.accept(bytes: [0xED])
         let m = try c.allowedTokens()
         #expect(m[0x9F >> 6] & (1 << UInt64(0x9F & 63)) != 0)
@@ -276,11 +282,14 @@ struct ReferenceMatcher {
     /// End-of-generation alone once the grammar can take nothing more.
     @Test func completeOnlyAllowsOnlyEndOfGeneration() throws {
         let model = try Model(path: TestPaths.model, vocabOnly: true)
-        let c = try GrammarConstraint(grammar: try Grammar(gbnf: Array("root ::= \"yes\" | \"no\"".utf8)), tokenizer: model.tokenizer)
+        let c = try GrammarConstraint(
+            grammar: try Grammar(gbnf: Array("root ::= \"yes\" | \"no\"".utf8)), tokenizer: model.tokenizer)
         try c.accept(bytes: Array("yes".utf8))
         #expect(c.isCompleteOnly)
         let mask = try c.allowedTokens()
-        let allowed = (0..<Int32(model.tokenizer.vocabularySize)).filter { mask[Int($0) >> 6] & (1 << UInt64($0 & 63)) != 0 }
+        let allowed = (0..<Int32(model.tokenizer.vocabularySize)).filter {
+            mask[Int($0) >> 6] & (1 << UInt64($0 & 63)) != 0
+        }
         #expect(!allowed.isEmpty && allowed.allSatisfy { model.tokenizer.isEndOfGeneration($0) })
     }
 }

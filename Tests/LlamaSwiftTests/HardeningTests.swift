@@ -2,7 +2,7 @@ import Testing
 @testable import LlamaSwiftEngine
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Issue 15 (hardening, round two): each test stands for a kind of fault and failed on

@@ -210,7 +210,8 @@ extension AttentionKernelTests {
         var row: [Float] = (0..<13).map { -Float($0) * 0.7 }
         let sum = row.withUnsafeMutableBufferPointer { AttentionKernels.exponentials($0.baseAddress!, 13, minus: 0) }
         let block = AttentionKernels.exp8(SIMD8((0..<8).map { -Float($0) * 0.7 }))
-        var want = Double(((block[0] + block[4]) + (block[2] + block[6])) + ((block[1] + block[5]) + (block[3] + block[7])))
+        var want = Double(
+            ((block[0] + block[4]) + (block[2] + block[6])) + ((block[1] + block[5]) + (block[3] + block[7])))
         for j in 0..<8 { #expect(row[j] == block[j]) }
         for j in 8..<13 {
             #expect(row[j] == expf(-Float(j) * 0.7))
@@ -218,7 +219,6 @@ extension AttentionKernelTests {
         }
         #expect(sum == want)
     }
-
 
     /// AttentionKernels.group (every build this CPU runs) against attendHead of the same
     /// build per (token, head), bit for bit: group sizes 1 … 7, tiles of 1 … 8 tokens,
@@ -280,7 +280,8 @@ extension AttentionKernelTests {
                 #expect(!want.contains { $0.isNaN })
                 #expect(
                     got.map(\.bitPattern) == want.map(\.bitPattern),
-                    "\(build.name) hd \(hd) heads \(heads)/\(kvHeads) tokens \(tokens) at \(firstPosition) window \(window)")
+                    "\(build.name) hd \(hd) heads \(heads)/\(kvHeads) tokens \(tokens) at \(firstPosition) window \(window)"
+                )
                 compared += 1
             }
         }

@@ -58,10 +58,15 @@ import LlamaSwiftFormats
                         scales: scales, sums: sums, out: &got, outStride: rows)
                 }
                 for i in got.indices {
-                    #expect(abs(got[i] - reference[i]) <= tolerance[i], "\(build.name) \(type) cols \(cols) #\(i): \(got[i]) vs \(reference[i])")
+                    #expect(
+                        abs(got[i] - reference[i]) <= tolerance[i],
+                        "\(build.name) \(type) cols \(cols) #\(i): \(got[i]) vs \(reference[i])")
                     compared += 1
                 }
-                if let f = first { #expect(got.map(\.bitPattern) == f.map(\.bitPattern), "\(build.name) \(type): not the baseline's bits") }
+                if let f = first {
+                    #expect(
+                        got.map(\.bitPattern) == f.map(\.bitPattern), "\(build.name) \(type): not the baseline's bits")
+                }
                 first = got
             }
         }

@@ -12,13 +12,15 @@ import Testing
         return try Model(path: file.path)
     }
 
-    static func expectRefused(_ b: GGUFBuilder, naming name: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectRefused(_ b: GGUFBuilder, naming name: String, sourceLocation: SourceLocation = #_sourceLocation)
+    {
         do {
             _ = try load(b)
             Issue.record("a file with '\(name)' loaded", sourceLocation: sourceLocation)
         } catch let e as LlamaError {
             #expect(e.kind == .unsupported, "\(name): \(e.kind) \(e.message)", sourceLocation: sourceLocation)
-            #expect(e.message.contains(name), "the message names '\(name)': \(e.message)", sourceLocation: sourceLocation)
+            #expect(
+                e.message.contains(name), "the message names '\(name)': \(e.message)", sourceLocation: sourceLocation)
         } catch {
             Issue.record("\(name): unexpected error \(error)", sourceLocation: sourceLocation)
         }

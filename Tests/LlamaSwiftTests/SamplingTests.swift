@@ -293,11 +293,15 @@ import Testing
             #expect(tok.isHiddenWhenStreamed(id) && tok.piece(for: id, renderSpecial: false) == [])
             var s = TextStream(stops: [text])
             guard case .emit(let a) = s.push(Array("Hi".utf8)) else { Issue.record("stopped early"); continue }
-            guard case .stop(let b) = s.push(text, shown: false) else { Issue.record("token \(id) did not stop"); continue }
+            guard case .stop(let b) = s.push(text, shown: false) else {
+                Issue.record("token \(id) did not stop"); continue
+            }
             #expect(a + b == Array("Hi".utf8))
             var t = TextStream(stops: [Array("\n".utf8) + text])
             guard case .emit(let c) = t.push(Array("ok\n".utf8)) else { Issue.record("stopped early"); continue }
-            guard case .stop(let d) = t.push(text, shown: false) else { Issue.record("token \(id) did not stop"); continue }
+            guard case .stop(let d) = t.push(text, shown: false) else {
+                Issue.record("token \(id) did not stop"); continue
+            }
             #expect(c + d == Array("ok".utf8))
         }
         #expect(controls >= 3)
@@ -439,14 +443,16 @@ import Testing
         let want = try #require(ref["llama_perplexity"]["final_ppl"].double)
         let model = try Model(path: TestPaths.model)
         let text = try TestData.read(TestPaths.fixtures + "/ppl-text.txt")
-        let tokens = try text.withUnsafeBytes { try model.tokenizer.tokenize($0, addSpecial: true, parseSpecial: false) }
+        let tokens = try text.withUnsafeBytes {
+            try model.tokenizer.tokenize($0, addSpecial: true, parseSpecial: false)
+        }
         let ppl = try Perplexity.llamaCppStyle(model: model, tokens: tokens, nCtx: 128)
         #expect(abs(ppl - want) / want < 0.005, "perplexity \(ppl) vs llama.cpp \(want)")
     }
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 func logd(_ x: Double) -> Double { log(x) }
 func expd(_ x: Double) -> Double { exp(x) }

@@ -2,7 +2,7 @@ import Testing
 @testable import LlamaSwiftEngine
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Session state save/load: a restored session continues with bit-identical logits;

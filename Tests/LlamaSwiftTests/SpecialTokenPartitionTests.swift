@@ -57,7 +57,10 @@ import Testing
         let bcd = Int32(3 + 4), ab = Int32(3 + 5)
         #expect(try ScanningPartition.fast(t, Array("abcd".utf8), parseSpecial: false) == [.text(0, 1), .token(bcd)])
         #expect(ScanningPartition.partition(t, Array("abcd".utf8), parseSpecial: false) == [.text(0, 1), .token(bcd)])
-        #expect(try ScanningPartition.fast(t, Array("abcab".utf8), parseSpecial: false) == [.token(ab), .text(2, 3), .token(ab)])
+        #expect(
+            try ScanningPartition.fast(t, Array("abcab".utf8), parseSpecial: false) == [
+                .token(ab), .text(2, 3), .token(ab),
+            ])
     }
 
     @Test func controlTokensOnlyWithParseSpecial() throws {
@@ -74,24 +77,25 @@ import Testing
         var g = SplitMix64(state: 15)
         let alphabet: [Character] = ["a", "b", " ", "\n", "c"]
         var checked = 0
-        for round in 0 ..< 300 {
+        for round in 0..<300 {
             var special: [(String, Int32)] = []
-            for _ in 0 ..< 1 + g.below(14) {
+            for _ in 0..<1 + g.below(14) {
                 let len = 1 + g.below(g.below(4) == 0 ? 9 : 4)
-                special.append((String((0 ..< len).map { _ in alphabet[g.below(alphabet.count)] }), [3, 4, 4, 2][g.below(4)]))
+                special.append(
+                    (String((0..<len).map { _ in alphabet[g.below(alphabet.count)] }), [3, 4, 4, 2][g.below(4)]))
             }
             let mode = round % 3  // 0 plain, 1 phi-3 (rstrip), 2 jina (<mask> lstrip)
             if mode == 2 { special.append(("<mask>", 4)) }
             let t = try Self.vocabulary(
                 spm: mode != 2, name: mode == 1 ? "phi-3" : "test", pre: "jina-v2-de",
                 normal: ["a", "b", "c", " ", "\n", "<", ">", "m", "s", "k"], special: special)
-            for _ in 0 ..< 20 {
+            for _ in 0..<20 {
                 var text: [UInt8] = []
-                for _ in 0 ..< g.below(12) {
+                for _ in 0..<g.below(12) {
                     if g.below(2) == 0 {
                         text += Array(special[g.below(special.count)].0.utf8)
                     } else {
-                        for _ in 0 ..< 1 + g.below(4) { text += Array(String(alphabet[g.below(alphabet.count)]).utf8) }
+                        for _ in 0..<1 + g.below(4) { text += Array(String(alphabet[g.below(alphabet.count)]).utf8) }
                     }
                 }
                 for parse in [false, true] {
@@ -113,9 +117,9 @@ import Testing
         let t = try Tokenizer(gguf: try GGUFFile(path: path))
         var g = SplitMix64(state: 8)
         let filler = [" ", "\n", "a", "  ", "<", "|", ">", "end", "<|", "|>"]
-        for _ in 0 ..< 200 {
+        for _ in 0..<200 {
             var text: [UInt8] = []
-            for _ in 0 ..< g.below(10) {
+            for _ in 0..<g.below(10) {
                 if g.below(2) == 0 {
                     let id = t.specialTokens[g.below(t.specialTokens.count)]
                     text += Array(t.texts[checked: Int(id)]!)
@@ -124,7 +128,9 @@ import Testing
                 }
             }
             for parse in [false, true] {
-                #expect(try ScanningPartition.fast(t, text, parseSpecial: parse) == ScanningPartition.partition(t, text, parseSpecial: parse))
+                #expect(
+                    try ScanningPartition.fast(t, text, parseSpecial: parse)
+                        == ScanningPartition.partition(t, text, parseSpecial: parse))
             }
         }
     }
@@ -143,9 +149,12 @@ import Testing
                 let text = try #require(x["text"].string)
                 let parse = try #require(x["parse_special"].bool)
                 let want = x["ids"].ints.map(Int32.init)
-                #expect(try t.tokenize(text, addSpecial: false, parseSpecial: parse) == want, "\(specials) \(Array(text.utf8)) \(parse)")
-                #expect(try ScanningPartition.fast(t, Array(text.utf8), parseSpecial: parse)
-                    == ScanningPartition.partition(t, Array(text.utf8), parseSpecial: parse))
+                #expect(
+                    try t.tokenize(text, addSpecial: false, parseSpecial: parse) == want,
+                    "\(specials) \(Array(text.utf8)) \(parse)")
+                #expect(
+                    try ScanningPartition.fast(t, Array(text.utf8), parseSpecial: parse)
+                        == ScanningPartition.partition(t, Array(text.utf8), parseSpecial: parse))
                 compared += 1
             }
         }

@@ -77,7 +77,9 @@ import Testing
     @Test func leavingTheLoopStopsGeneration() async throws {
         let session = try Session(model: Self.model, params: SessionParams(contextLength: 4096, threads: 2))
         var seen = 0
-        for try await _ in session.generate(prompt: "Once upon a time", sampler: .greedy, params: GenerateParams(maxTokens: 4000)) {
+        for try await _ in session.generate(
+            prompt: "Once upon a time", sampler: .greedy, params: GenerateParams(maxTokens: 4000))
+        {
             seen += 1
             if seen == 3 { break }
         }
@@ -92,7 +94,8 @@ import Testing
     @Test func cancellingTheTaskStopsGeneration() async throws {
         // Room for minutes of generation, as above.
         let session = try Session(model: Self.model, params: SessionParams(contextLength: 4096, threads: 2))
-        let stream = session.generate(prompt: "Once upon a time", sampler: .greedy, params: GenerateParams(maxTokens: 4000))
+        let stream = session.generate(
+            prompt: "Once upon a time", sampler: .greedy, params: GenerateParams(maxTokens: 4000))
         let task = Task { () -> Int in
             var seen = 0
             do {
@@ -110,7 +113,8 @@ import Testing
         #expect(seen < 4000)
         #expect(stats.generatedTokens < 4000)
         // The session is usable afterwards.
-        let again = try await Self.collect(session.generate(prompt: "Hello", sampler: .greedy, params: GenerateParams(maxTokens: 3)))
+        let again = try await Self.collect(
+            session.generate(prompt: "Hello", sampler: .greedy, params: GenerateParams(maxTokens: 3)))
         #expect(!again.isEmpty)
         #expect(session.lastStats?.stopReason == .maxTokens)
     }

@@ -32,9 +32,12 @@ import Testing
     /// spaces, newlines, digits, apostrophes and the characters of special-token markup.
     static func randomBytes(_ g: inout SplitMix64) -> [UInt8] {
         let length = Int(g.next() % 48)
-        let interesting: [UInt8] = [0x00, 0x20, 0x0A, 0x0D, 0x09, 0x27, 0x3C, 0x7C, 0x3E, 0x80, 0xBF, 0xC0, 0xC3, 0xE2, 0xED, 0xF0, 0xF4, 0xF5, 0xFF, 0x33]
+        let interesting: [UInt8] = [
+            0x00, 0x20, 0x0A, 0x0D, 0x09, 0x27, 0x3C, 0x7C, 0x3E, 0x80, 0xBF, 0xC0, 0xC3, 0xE2, 0xED, 0xF0, 0xF4, 0xF5,
+            0xFF, 0x33,
+        ]
         var out: [UInt8] = []
-        for _ in 0 ..< length {
+        for _ in 0..<length {
             switch g.next() % 4 {
             case 0: out.append(interesting[Int(g.next() % UInt64(interesting.count))])
             case 1: out.append(UInt8(truncatingIfNeeded: g.next()))
@@ -50,9 +53,9 @@ import Testing
     /// emoji, Unicode spaces and digits, and scalars from anywhere in the code space.
     static func randomText(_ g: inout SplitMix64) -> String {
         let pools: [ClosedRange<UInt32>] = [
-            0x20 ... 0x7E, 0x20 ... 0x7E, 0x20 ... 0x7E, 0x09 ... 0x0D, 0xA0 ... 0x17F, 0x400 ... 0x45F,
-            0x300 ... 0x36F, 0x4E00 ... 0x9FFF, 0x1780 ... 0x17FF, 0x1F300 ... 0x1F6FF, 0x2000 ... 0x206F,
-            0x3000 ... 0x3000, 0x660 ... 0x669, 0x0 ... 0x10FFFF,
+            0x20...0x7E, 0x20...0x7E, 0x20...0x7E, 0x09...0x0D, 0xA0...0x17F, 0x400...0x45F,
+            0x300...0x36F, 0x4E00...0x9FFF, 0x1780...0x17FF, 0x1F300...0x1F6FF, 0x2000...0x206F,
+            0x3000...0x3000, 0x660...0x669, 0x0...0x10FFFF,
         ]
         let length = Int(g.next() % 40)
         var s = String.UnicodeScalarView()
@@ -68,7 +71,7 @@ import Testing
     func randomBytesNeverCrash(_ name: String) throws {
         let t = try Self.load(name)
         var g = SplitMix64(state: 0x5EED_0001)
-        for _ in 0 ..< 400 {
+        for _ in 0..<400 {
             let bytes = Self.randomBytes(&g)
             for (addSpecial, parseSpecial) in [(false, false), (true, true)] {
                 let ids = try bytes.withUnsafeBytes {
@@ -82,7 +85,8 @@ import Testing
         for bytes: [UInt8] in [[0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80, 0x7A], [0xF7, 0xBF, 0xBF, 0xBF]] {
             _ = try bytes.withUnsafeBytes { try t.tokenize($0, addSpecial: false, parseSpecial: false) }
         }
-        #expect(try t.tokenize(UnsafeRawBufferPointer(start: nil, count: 0), addSpecial: false, parseSpecial: false) == [])
+        #expect(
+            try t.tokenize(UnsafeRawBufferPointer(start: nil, count: 0), addSpecial: false, parseSpecial: false) == [])
         if name == "SmolLM2" {
             // llama-cpp-python 0.3.36: U+41234 (F1 81 88 B4) → [219, 226, 129], the F1 dropped.
             #expect(try t.tokenize("\u{41234}") == [219, 226, 129])
@@ -96,17 +100,22 @@ import Testing
     @Test(arguments: vocabularies)
     func validUTF8RoundTrips(_ name: String) throws {
         let t = try Self.load(name)
-        let unspellable = Set((0 ... 255).map(UInt8.init).filter { b in
-            guard let v = t.byteLevel else { return false }
-            return v.byteSymbol[Int(b)] >= v.vocabularyCount
-        })
+        let unspellable = Set(
+            (0...255).map(UInt8.init).filter { b in
+                guard let v = t.byteLevel else { return false }
+                return v.byteSymbol[Int(b)] >= v.vocabularyCount
+            })
         if name == "SmolLM2" {
-            #expect(unspellable == [4, 6, 19, 20, 22, 29, 0xC0, 0xC1, 0xF1, 0xF2, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0xFA, 0xFB, 0xFC, 0xFD, 0xFE, 0xFF])
+            #expect(
+                unspellable == [
+                    4, 6, 19, 20, 22, 29, 0xC0, 0xC1, 0xF1, 0xF2, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0xFA, 0xFB, 0xFC, 0xFD,
+                    0xFE, 0xFF,
+                ])
         } else {
             #expect(unspellable.isEmpty)
         }
         var g = SplitMix64(state: 0x5EED_0002)
-        for _ in 0 ..< 400 {
+        for _ in 0..<400 {
             let text = Self.randomText(&g)
             let ids = try t.tokenize(text, addSpecial: false, parseSpecial: false)
             // A byte-level vocabulary may lack a token for a byte (SmolLM2 has none for 21

@@ -24,9 +24,9 @@ import Testing
         #expect(t.chatTemplate != nil)
         // llama_vocab_is_eog over the whole vocabulary gives exactly {0, 2, 4}: EOS
         // <|im_end|>, <|endoftext|> by name, and <reponame> as the FIM repo token.
-        let eog = (0 ..< Int32(t.vocabularySize)).filter { t.isEndOfGeneration($0) }
+        let eog = (0..<Int32(t.vocabularySize)).filter { t.isEndOfGeneration($0) }
         #expect(eog == [0, 2, 4])
-        #expect((0 ..< Int32(t.vocabularySize)).filter { t.isControl($0) }.count == 17)
+        #expect((0..<Int32(t.vocabularySize)).filter { t.isControl($0) }.count == 17)
     }
 
     @Test func idsMatchLlamaCpp() throws {

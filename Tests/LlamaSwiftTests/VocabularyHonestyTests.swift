@@ -77,7 +77,9 @@ import Testing
             let ids = try c.text.withUnsafeBytes { try t.tokenize($0, addSpecial: false, parseSpecial: false) }
             // Byte-level vocabularies read invalid UTF-8 as U+FFFD: only valid text round-trips.
             guard String(validating: c.text, as: UTF8.self) != nil else { continue }
-            #expect(try t.detokenize(ids, cleanSpaces: false) == c.text, "\(name): \(String(decoding: c.text, as: UTF8.self).debugDescription)")
+            #expect(
+                try t.detokenize(ids, cleanSpaces: false) == c.text,
+                "\(name): \(String(decoding: c.text, as: UTF8.self).debugDescription)")
             checked += 1
         }
         #expect(checked > 30)

@@ -40,7 +40,7 @@ enum ChatText {
         var end = u.count
         while start < end, isSpace(u[start]) { start += 1 }
         while end > start, isSpace(u[end - 1]) { end -= 1 }
-        return Array(u[start ..< end])
+        return Array(u[start..<end])
     }
 
     /// Byte-for-byte equality (what `std::string ==` does).
@@ -68,7 +68,7 @@ enum ChatText {
     /// Whether `haystack` begins with `prefix`, byte for byte.
     static func hasPrefix(_ haystack: [UInt8], _ prefix: String) -> Bool {
         let p = Array(prefix.utf8)
-        return p.count <= haystack.count && haystack[0 ..< p.count].elementsEqual(p)
+        return p.count <= haystack.count && haystack[0..<p.count].elementsEqual(p)
     }
 
     /// ASCII upper-casing of every byte, as `std::transform(..., ::toupper)` in the

@@ -1,7 +1,8 @@
 /// Formats of Hunyuan (Tencent) and openPangu-Embedded, whose markup uses full-width
 /// and CJK characters. None but pangu has an assistant opening.
 enum CJKChat {
-    static func render(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter) {
+    static func render(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter)
+    {
         switch style {
         case .hunyuanMoE: hunyuanMoE(messages, &w)
         case .hunyuanDense: hunyuanDense(messages, &w)

@@ -1,6 +1,7 @@
 /// Plain-text "speaker:" formats from older chat models.
 enum ClassicChat {
-    static func render(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter) {
+    static func render(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter)
+    {
         switch style {
         case .vicuna, .vicunaOrca: vicuna(orca: style == .vicunaOrca, messages, add, &w)
         case .orion: orion(messages, &w)
@@ -19,7 +20,11 @@ enum ClassicChat {
     static func vicuna(orca: Bool, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter) {
         for m in messages {
             if m.hasRole("system") {
-                if orca { w.write("SYSTEM: "); w.write(m.content); w.write("\n") } else { w.write(m.content); w.write("\n\n") }
+                if orca {
+                    w.write("SYSTEM: "); w.write(m.content); w.write("\n")
+                } else {
+                    w.write(m.content); w.write("\n\n")
+                }
             } else if m.hasRole("user") {
                 w.write("USER: "); w.write(m.content); w.write("\n")
             } else if m.hasRole("assistant") {

@@ -12,7 +12,8 @@
 /// deepseek-ocr      every content, concatenated (no markup, no assistant opening)
 /// ```
 enum DeepSeekChat {
-    static func render(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter) {
+    static func render(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter)
+    {
         let eos = "<｜end▁of▁sentence｜>"
         switch style {
         case .deepseekOCR:

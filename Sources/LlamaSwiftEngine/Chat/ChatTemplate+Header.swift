@@ -7,8 +7,10 @@ enum HeaderChat {
     /// ```
     /// `llama4` (`<|header_start|>` and `<|header_end|>`): the same with
     /// `<|header_start|>`, `<|header_end|>` and `<|eot|>`.
-    static func render(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter) {
-        let (open, close, end) = style == .llama4
+    static func render(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter)
+    {
+        let (open, close, end) =
+            style == .llama4
             ? ("<|header_start|>", "<|header_end|>", "<|eot|>")
             : ("<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>")
         for m in messages {

@@ -1,7 +1,8 @@
 /// Formats of newer models that wrap each message in their own role markup: Megrez,
 /// Ling/Bailing, dots.llm1, gpt-oss (Harmony), Kimi K2, Solar Open.
 enum MarkupChat {
-    static func render(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter) {
+    static func render(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter)
+    {
         switch style {
         case .bailing, .bailingThink, .bailing2: bailing(style, messages, add, &w)
         case .dots1: dots1(messages, add, &w)
@@ -22,8 +23,10 @@ enum MarkupChat {
     }
 
     /// `{open}{role}{middle}{content}{end(message)}` for each message.
-    static func wrap(_ messages: [ChatMessage], _ open: String, _ middle: String,
-                     _ end: (ChatMessage) -> String, _ w: inout ChatPromptWriter) {
+    static func wrap(
+        _ messages: [ChatMessage], _ open: String, _ middle: String,
+        _ end: (ChatMessage) -> String, _ w: inout ChatPromptWriter
+    ) {
         for m in messages {
             w.write(open); w.write(m.role); w.write(middle); w.write(m.content); w.write(end(m))
         }
@@ -38,7 +41,8 @@ enum MarkupChat {
     ///                          message is not a system one), then <role>{ROLE}</role>{content}<|role_end|>
     ///                          add: <role>ASSISTANT</role>
     /// ```
-    static func bailing(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter) {
+    static func bailing(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter)
+    {
         let v2 = style == .bailing2
         if v2 && !(messages.first?.hasRole("system") ?? false) {
             w.write("<role>SYSTEM</role>detailed thinking off<|role_end|>")
@@ -84,10 +88,15 @@ enum MarkupChat {
     /// ```
     static func kimiK2(_ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter) {
         for m in messages {
-            if m.hasRole("system") { w.write("<|im_system|>system<|im_middle|>") }
-            else if m.hasRole("user") { w.write("<|im_user|>user<|im_middle|>") }
-            else if m.hasRole("assistant") { w.write("<|im_assistant|>assistant<|im_middle|>") }
-            else if m.hasRole("tool") { w.write("<|im_system|>tool<|im_middle|>") }
+            if m.hasRole("system") {
+                w.write("<|im_system|>system<|im_middle|>")
+            } else if m.hasRole("user") {
+                w.write("<|im_user|>user<|im_middle|>")
+            } else if m.hasRole("assistant") {
+                w.write("<|im_assistant|>assistant<|im_middle|>")
+            } else if m.hasRole("tool") {
+                w.write("<|im_system|>tool<|im_middle|>")
+            }
             w.write(m.content); w.write("<|im_end|>")
         }
         if add { w.write("<|im_assistant|>assistant<|im_middle|>") }

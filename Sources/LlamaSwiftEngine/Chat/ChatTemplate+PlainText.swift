@@ -1,7 +1,8 @@
 /// Formats that are mostly plain text: MiniCPM, RWKV World, YandexGPT, Grok 2, GigaChat,
 /// Seed-OSS.
 enum PlainTextChat {
-    static func render(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter) {
+    static func render(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter)
+    {
         switch style {
         case .minicpm: minicpm(messages, &w)
         case .rwkvWorld: rwkvWorld(messages, &w)

@@ -11,7 +11,8 @@
 /// (`phi3` is what Phi-3's GGUF template is detected as: its system messages, which the
 /// Jinja would drop, are rendered as `<|system|>` turns, as in llama.cpp.)
 enum RoleTagChat {
-    static func render(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter) {
+    static func render(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter)
+    {
         let afterRole: String, afterContent: String, assistant: String
         switch style {
         case .phi3: (afterRole, afterContent, assistant) = ("\n", "<|end|>\n", "<|assistant|>\n")

@@ -1,6 +1,7 @@
 /// Formats built from special turn tokens: Command-R, EXAONE, Granite.
 enum TurnTokenChat {
-    static func render(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter) {
+    static func render(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter)
+    {
         switch style {
         case .commandR: commandR(messages, add, &w)
         case .granite3, .granite40, .granite41: granite(style, messages, add, &w)
@@ -18,11 +19,17 @@ enum TurnTokenChat {
     static func commandR(_ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter) {
         for m in messages {
             let token: String
-            if m.hasRole("system") { token = "<|SYSTEM_TOKEN|>" }
-            else if m.hasRole("user") { token = "<|USER_TOKEN|>" }
-            else if m.hasRole("assistant") { token = "<|CHATBOT_TOKEN|>" }
-            else { continue }
-            w.write("<|START_OF_TURN_TOKEN|>"); w.write(token); w.writeTrimmed(m.content); w.write("<|END_OF_TURN_TOKEN|>")
+            if m.hasRole("system") {
+                token = "<|SYSTEM_TOKEN|>"
+            } else if m.hasRole("user") {
+                token = "<|USER_TOKEN|>"
+            } else if m.hasRole("assistant") {
+                token = "<|CHATBOT_TOKEN|>"
+            } else {
+                continue
+            }
+            w.write("<|START_OF_TURN_TOKEN|>"); w.write(token); w.writeTrimmed(m.content);
+            w.write("<|END_OF_TURN_TOKEN|>")
         }
         if add { w.write("<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>") }
     }
@@ -36,7 +43,8 @@ enum TurnTokenChat {
     /// exaone-moe         <|{role}|>\n{content}<|endofturn|>\n for system, user, assistant, tool
     ///                    add: <|assistant|>\n
     /// ```
-    static func exaone(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter) {
+    static func exaone(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter)
+    {
         let moe = style == .exaoneMoE
         for m in messages {
             let known = ["system", "user", "assistant", "tool"].first { m.hasRole($0) }
@@ -58,7 +66,8 @@ enum TurnTokenChat {
     /// ```
     /// The role `assistant_tool_call` adds `<|tool_call|>` before the content; `granite`
     /// (3.x) keeps that role's name in the header, `granite-4.0`/`-4.1` write `assistant`.
-    static func granite(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter) {
+    static func granite(_ style: ChatTemplateStyle, _ messages: [ChatMessage], _ add: Bool, _ w: inout ChatPromptWriter)
+    {
         for m in messages {
             let toolCall = m.hasRole("assistant_tool_call")
             w.write("<|start_of_role|>")

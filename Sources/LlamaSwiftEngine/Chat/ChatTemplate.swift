@@ -23,7 +23,9 @@ public enum ChatTemplate {
     /// An unknown name or an unrecognised template throws `LlamaError` `.unsupported`.
     /// Role and content are used as given, byte for byte (no escaping: markup in a message
     /// stays markup, as in llama.cpp).
-    public static func render(name: String?, modelTemplate: String?, messages: [ChatMessage], addAssistant: Bool) throws -> String {
+    public static func render(
+        name: String?, modelTemplate: String?, messages: [ChatMessage], addAssistant: Bool
+    ) throws -> String {
         let style = try resolve(name: name, modelTemplate: modelTemplate)
         var out = ChatPromptWriter()
         style.render(messages, addAssistant: addAssistant, into: &out)
@@ -43,13 +45,15 @@ public enum ChatTemplate {
     static func resolve(name: String?, modelTemplate: String?) throws -> ChatTemplateStyle {
         if let name {
             if let style = ChatTemplateStyle.detect(name) { return style }
-            throw LlamaError(.unsupported, "chat template '\(excerpt(name))' is not supported; built-in names: \(namesList)")
+            throw LlamaError(
+                .unsupported, "chat template '\(excerpt(name))' is not supported; built-in names: \(namesList)")
         }
         guard let modelTemplate else { return .chatml }
         if let style = ChatTemplateStyle.detect(modelTemplate) { return style }
-        throw LlamaError(.unsupported,
+        throw LlamaError(
+            .unsupported,
             "chat template '\(excerpt(modelTemplate))' (the model's tokenizer.chat_template) is not supported; "
-            + "name a built-in one instead: \(namesList)")
+                + "name a built-in one instead: \(namesList)")
     }
 
     private static var namesList: String { builtInNames.joined(separator: ", ") }

@@ -109,7 +109,8 @@ enum CheckpointFolder {
             var e: [String: String] = [:]
             for (name, v) in map.members {
                 guard let file = v.string, Self.isPlainFileName(file) else {
-                    throw LlamaError.format("model.safetensors.index.json: tensor '\(name)' names an invalid shard file")
+                    throw LlamaError.format(
+                        "model.safetensors.index.json: tensor '\(name)' names an invalid shard file")
                 }
                 e[name] = file
                 if !shardNames.contains(file) { shardNames.append(file) }
@@ -126,7 +127,9 @@ enum CheckpointFolder {
         var shards: [SafetensorsFile] = []
         for name in shardNames {
             let path = dir + "/" + name
-            guard exists(path) else { throw LlamaError(.io, "shard '\(path)' named by model.safetensors.index.json is missing") }
+            guard exists(path) else {
+                throw LlamaError(.io, "shard '\(path)' named by model.safetensors.index.json is missing")
+            }
             let s = try SafetensorsFile(path: path)
             header += Array(UnsafeRawBufferPointer(start: s.file.base, count: s.dataOffset))
             shards.append(s)
@@ -153,15 +156,20 @@ enum CheckpointFolder {
                 if t.name == "lm_head.weight" && hf.tied { continue }
                 guard let g = HFTensorNames.gguf(t.name, architecture: arch) else {
                     throw LlamaError.unsupported(
-                        "tensor '\(t.name)' is not supported: the '\(arch.rawValue)' graph of this engine does not use it")
+                        "tensor '\(t.name)' is not supported: the '\(arch.rawValue)' graph of this engine does not use it"
+                    )
                 }
-                if let other = seen[g] { throw LlamaError.format("tensors '\(other)' and '\(t.name)' both map to '\(g)'") }
+                if let other = seen[g] {
+                    throw LlamaError.format("tensors '\(other)' and '\(t.name)' both map to '\(g)'")
+                }
                 seen[g] = t.name
                 guard let type = t.dtype.weightType else {
-                    throw LlamaError.unsupported("tensor '\(t.name)' has dtype \(t.dtype.rawValue) (F32, F16 and BF16 are read)")
+                    throw LlamaError.unsupported(
+                        "tensor '\(t.name)' has dtype \(t.dtype.rawValue) (F32, F16 and BF16 are read)")
                 }
                 guard (1...2).contains(t.shape.count), t.shape.allSatisfy({ $0 > 0 }) else {
-                    throw LlamaError.format("tensor '\(t.name)' has shape \(t.shape) (1 or 2 non-zero dimensions expected)")
+                    throw LlamaError.format(
+                        "tensor '\(t.name)' has shape \(t.shape) (1 or 2 non-zero dimensions expected)")
                 }
                 let dims = Array(t.shape.reversed())
                 let src = shard.data(of: t)
@@ -174,7 +182,8 @@ enum CheckpointFolder {
                     let out = b.base.assumingMemoryBound(to: Float.self)
                     Dequantize.row(type, src, out, n)
                     if shift { for i in 0..<n { out[i] += 1 } }
-                    infos.append(.init(name: g, dims: dims, type: .f32, fileOffset: 0, byteCount: n * 4, storage: own(b)))
+                    infos.append(
+                        .init(name: g, dims: dims, type: .f32, fileOffset: 0, byteCount: n * 4, storage: own(b)))
                 } else if let q = quantizeTo, !vector, let rb = q.rowBytes(dims[0]) {
                     let rows = dims[1], cols = dims[0]
                     let b = try OwnedBytes(count: rb * rows)
@@ -185,14 +194,18 @@ enum CheckpointFolder {
                             WeightEncoding.encode(r.baseAddress!, cols, as: q, into: b.base + i * rb)
                         }
                     }
-                    infos.append(.init(name: g, dims: dims, type: q, fileOffset: 0, byteCount: rb * rows, storage: own(b)))
+                    infos.append(
+                        .init(name: g, dims: dims, type: q, fileOffset: 0, byteCount: rb * rows, storage: own(b)))
                 } else if Int(bitPattern: src) % t.dtype.size != 0 {
                     let b = try OwnedBytes(count: t.byteCount)
                     b.base.copyMemory(from: src, byteCount: t.byteCount)
-                    infos.append(.init(name: g, dims: dims, type: type, fileOffset: 0, byteCount: t.byteCount, storage: own(b)))
+                    infos.append(
+                        .init(name: g, dims: dims, type: type, fileOffset: 0, byteCount: t.byteCount, storage: own(b)))
                 } else {
                     infos.append(
-                        .init(name: g, dims: dims, type: type, fileOffset: t.fileOffset, byteCount: t.byteCount, storage: si))
+                        .init(
+                            name: g, dims: dims, type: type, fileOffset: t.fileOffset, byteCount: t.byteCount,
+                            storage: si))
                 }
             }
         }
@@ -200,21 +213,26 @@ enum CheckpointFolder {
             for (name, file) in e.sorted(by: { $0.key < $1.key }) {
                 let si = shardNames.firstIndex(of: file)!
                 guard shards[si].tensor(named: name) != nil else {
-                    throw LlamaError.format("model.safetensors.index.json puts tensor '\(name)' in '\(file)', which lacks it")
+                    throw LlamaError.format(
+                        "model.safetensors.index.json puts tensor '\(name)' in '\(file)', which lacks it")
                 }
             }
         }
         if let f = hf.ropeFreqs {
             let b = try OwnedBytes(count: f.count * 4)
             f.withUnsafeBytes { b.base.copyMemory(from: $0.baseAddress!, byteCount: f.count * 4) }
-            infos.append(.init(name: "rope_freqs.weight", dims: [f.count], type: .f32, fileOffset: 0, byteCount: f.count * 4, storage: own(b)))
+            infos.append(
+                .init(
+                    name: "rope_freqs.weight", dims: [f.count], type: .f32, fileOffset: 0, byteCount: f.count * 4,
+                    storage: own(b)))
         }
 
         // Tokenizer.
         guard let (tok, tokBytes) = try json(dir + "/tokenizer.json", limit: maxTokenizerJSON, optional: true) else {
             if exists(dir + "/tokenizer.model") {
                 throw LlamaError.unsupported(
-                    "'\(dir)' has a SentencePiece tokenizer.model but no tokenizer.json: tokenizer.model is not supported")
+                    "'\(dir)' has a SentencePiece tokenizer.model but no tokenizer.json: tokenizer.model is not supported"
+                )
             }
             throw LlamaError(.io, "'\(dir)/tokenizer.json' is missing")
         }
@@ -233,7 +251,8 @@ enum CheckpointFolder {
         }
         hf.metadata = meta
         return GGUFFile(
-            file: try shards.first?.file ?? MappedFile(path: dir + "/tokenizer.json"), source: .huggingFace(folder: dir), keys: meta.keys, metadata: meta.values,
+            file: try shards.first?.file ?? MappedFile(path: dir + "/tokenizer.json"),
+            source: .huggingFace(folder: dir), keys: meta.keys, metadata: meta.values,
             tensors: infos, storages: storages, owners: owners, headerBytes: header)
     }
 

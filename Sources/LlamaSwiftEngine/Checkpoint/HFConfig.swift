@@ -105,10 +105,12 @@ struct HFConfig {
         tied = c["tie_word_embeddings"]?.bool ?? (a == .gemma3)
 
         // Activation.
-        let act = c["hidden_activation"]?.string ?? c["hidden_act"]?.string ?? (a == .gemma3 ? "gelu_pytorch_tanh" : "silu")
+        let act =
+            c["hidden_activation"]?.string ?? c["hidden_act"]?.string ?? (a == .gemma3 ? "gelu_pytorch_tanh" : "silu")
         let wanted = a == .gemma3 ? "gelu_pytorch_tanh" : "silu"
         guard act == wanted else {
-            throw LlamaError.unsupported("config.json: activation '\(act)' is not supported for \(archName) (\(wanted))")
+            throw LlamaError.unsupported(
+                "config.json: activation '\(act)' is not supported for \(archName) (\(wanted))")
         }
         if c["mlp_bias"]?.bool == true { throw LlamaError.unsupported("config.json: mlp_bias is not supported") }
         if a == .qwen2, c["use_sliding_window"]?.bool == true {
@@ -128,7 +130,8 @@ struct HFConfig {
         let scaling = (rope?["rope_type"] != nil ? rope : nil) ?? c["rope_scaling"]
         let ropeType = scaling?["rope_type"]?.string ?? scaling?["type"]?.string ?? "default"
         let factor = try double(scaling?["factor"], "rope factor")
-        let partial = try double(rope?["partial_rotary_factor"], "partial_rotary_factor")
+        let partial =
+            try double(rope?["partial_rotary_factor"], "partial_rotary_factor")
             ?? double(c["partial_rotary_factor"], "partial_rotary_factor")
         var ropeDims = headDim
         if let partial, a == .phi3 || partial != 1 {
@@ -150,7 +153,8 @@ struct HFConfig {
         case "dynamic":
             m.set(p + "rope.scaling.type", string: "dynamic")
             m.set(p + "rope.scaling.factor", float: factor ?? 1)
-            let orig = try int("original_max_position_embeddings")
+            let orig =
+                try int("original_max_position_embeddings")
                 ?? (scaling?["original_max_position_embeddings"]?.integer).map(Int.init) ?? ctx
             m.set(p + "rope.scaling.original_context_length", int: orig)
         case "llama3" where a == .llama:
@@ -173,7 +177,8 @@ struct HFConfig {
                 let engine = try req("num_hidden_layers") == 62 ? Double(embd / heads) : Double(headDim)
                 guard s == engine else {
                     throw LlamaError.unsupported(
-                        "config.json: query_pre_attn_scalar \(s) is not supported (this engine scales by 1/√\(Int(engine)))")
+                        "config.json: query_pre_attn_scalar \(s) is not supported (this engine scales by 1/√\(Int(engine)))"
+                    )
                 }
             }
             for key in ["final_logit_softcapping", "attn_logit_softcapping"] {
@@ -184,7 +189,8 @@ struct HFConfig {
                 if let types = c["layer_types"]?.array {
                     let flags = try types.map { t -> Bool in
                         guard let s = t.string, s == "sliding_attention" || s == "full_attention" else {
-                            throw LlamaError.unsupported("config.json: layer type \(t.string ?? t.kindName) is not supported")
+                            throw LlamaError.unsupported(
+                                "config.json: layer type \(t.string ?? t.kindName) is not supported")
                         }
                         return s == "sliding_attention"
                     }
@@ -198,7 +204,8 @@ struct HFConfig {
                     m.set(p + "rope.freq_base_swa", float: local)
                 }
                 if let lt = ropeLocal?["rope_type"]?.string, lt != "default" {
-                    throw LlamaError.unsupported("config.json: rope type '\(lt)' of the sliding layers is not supported")
+                    throw LlamaError.unsupported(
+                        "config.json: rope type '\(lt)' of the sliding layers is not supported")
                 }
             }
         }

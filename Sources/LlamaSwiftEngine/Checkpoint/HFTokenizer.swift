@@ -33,7 +33,9 @@ enum HFTokenizer {
         guard type == "BPE" else {
             throw LlamaError.unsupported("tokenizer.json: tokenizer model '\(type)' is not supported (BPE)")
         }
-        guard let vocab = model["vocab"]?.object else { throw LlamaError.format("tokenizer.json: model.vocab is missing") }
+        guard let vocab = model["vocab"]?.object else {
+            throw LlamaError.format("tokenizer.json: model.vocab is missing")
+        }
         guard vocabularySize > 0, vocabularySize <= 1 << 22 else {
             throw LlamaError.format("vocabulary size \(vocabularySize) is out of range")
         }
@@ -42,14 +44,17 @@ enum HFTokenizer {
         func place(_ text: [UInt8], _ idValue: JSONValue?, _ what: String) throws -> Int {
             guard let id = idValue?.integer, id >= 0, id < Int64(vocabularySize) else {
                 throw LlamaError.format(
-                    "tokenizer.json: \(what) '\(String(decoding: text, as: UTF8.self))' has an id outside 0..<\(vocabularySize)")
+                    "tokenizer.json: \(what) '\(String(decoding: text, as: UTF8.self))' has an id outside 0..<\(vocabularySize)"
+                )
             }
             tokens[Int(id)] = text
             return Int(id)
         }
         for (k, v) in vocab.members { _ = try place(Array(k.utf8), v, "token") }
         for a in t["added_tokens"]?.array ?? [] {
-            guard let content = a["content"]?.bytes else { throw LlamaError.format("tokenizer.json: an added token has no content") }
+            guard let content = a["content"]?.bytes else {
+                throw LlamaError.format("tokenizer.json: an added token has no content")
+            }
             let id = try place(content, a["id"], "added token")
             types[id] = a["special"]?.bool == true ? 3 : 4
         }
@@ -76,14 +81,19 @@ enum HFTokenizer {
         let norm = t["normalizer"]
         func kinds(_ v: JSONValue?) -> [JSONValue] {
             guard let v, !v.isNull else { return [] }
-            if let list = (v["pretokenizers"] ?? v["normalizers"] ?? v["decoders"])?.array { return list.flatMap { kinds($0) } }
+            if let list = (v["pretokenizers"] ?? v["normalizers"] ?? v["decoders"])?.array {
+                return list.flatMap { kinds($0) }
+            }
             return [v]
         }
         let preSteps = kinds(pre)
         let decoderSteps = kinds(t["decoder"])
-        let isByteLevel = preSteps.contains { $0["type"]?.string == "ByteLevel" }
+        let isByteLevel =
+            preSteps.contains { $0["type"]?.string == "ByteLevel" }
             || decoderSteps.contains { $0["type"]?.string == "ByteLevel" }
-        if byteFallback || !isByteLevel && (preSteps.isEmpty || preSteps.allSatisfy { $0["type"]?.string == "Metaspace" }) {
+        if byteFallback
+            || !isByteLevel && (preSteps.isEmpty || preSteps.allSatisfy { $0["type"]?.string == "Metaspace" })
+        {
             m.set("tokenizer.ggml.model", string: "llama")
             m.set("tokenizer.ggml.pre", string: "default")
             // Scores: −(rank of the first merge producing the token).
@@ -100,13 +110,16 @@ enum HFTokenizer {
             m.set("tokenizer.ggml.tokens", .array(.strings(texts)))
             m.set("tokenizer.ggml.scores", .array(.floats(score, typeName: "f32")))
             m.set("tokenizer.ggml.token_type", .array(.integers(types, typeName: "i32")))
-            let prepend = kinds(norm).contains { $0["type"]?.string == "Prepend" && $0["prepend"]?.string == "▁" }
+            let prepend =
+                kinds(norm).contains { $0["type"]?.string == "Prepend" && $0["prepend"]?.string == "▁" }
                 || preSteps.contains {
                     $0["type"]?.string == "Metaspace"
                         && ($0["prepend_scheme"]?.string.map { $0 != "never" } ?? $0["add_prefix_space"]?.bool ?? true)
                 }
             m.set("tokenizer.ggml.add_space_prefix", bool: prepend)
-            if let unk = model["unk_token"]?.bytes, let id = ids[unk] { m.set("tokenizer.ggml.unknown_token_id", int: id) }
+            if let unk = model["unk_token"]?.bytes, let id = ids[unk] {
+                m.set("tokenizer.ggml.unknown_token_id", int: id)
+            }
         } else if isByteLevel {
             m.set("tokenizer.ggml.model", string: "gpt2")
             m.set("tokenizer.ggml.pre", string: try preName(preSteps))

@@ -75,7 +75,8 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
         let n = UInt64(littleEndian: file.base.loadUnaligned(as: UInt64.self))
         guard n >= 2, n <= UInt64(Self.maxHeaderBytes) else {
-            throw LlamaError.format("\(name): safetensors header length \(n) is out of range (2 to \(Self.maxHeaderBytes))")
+            throw LlamaError.format(
+                "\(name): safetensors header length \(n) is out of range (2 to \(Self.maxHeaderBytes))")
         }
         guard Int(n) <= file.size - 8 else {
             throw LlamaError.format(
@@ -103,11 +104,13 @@ public final class SafetensorsFile: @unchecked Sendable {
             var elements = 1
             for s in shapeValues {
                 guard let d = s.integer, d >= 0, d <= Int64(Int32.max) else {
-                    throw LlamaError.format("\(what): shape entry \(s.double.map { String($0) } ?? s.kindName) is out of range")
+                    throw LlamaError.format(
+                        "\(what): shape entry \(s.double.map { String($0) } ?? s.kindName) is out of range")
                 }
                 let (e, o) = elements.multipliedReportingOverflow(by: Int(d))
                 guard !o, e <= dataSize else {
-                    throw LlamaError.format("\(what): shape \(shape + [Int(d)]) holds more elements than the file has bytes")
+                    throw LlamaError.format(
+                        "\(what): shape \(shape + [Int(d)]) holds more elements than the file has bytes")
                 }
                 elements = e
                 shape.append(Int(d))
@@ -121,9 +124,11 @@ public final class SafetensorsFile: @unchecked Sendable {
             // elements <= dataSize and size <= 8: no overflow.
             guard Int(e - b) == elements * dtype.size else {
                 throw LlamaError.format(
-                    "\(what): data_offsets [\(b), \(e)] hold \(e - b) bytes, but \(ds) \(shape) needs \(elements * dtype.size)")
+                    "\(what): data_offsets [\(b), \(e)] hold \(e - b) bytes, but \(ds) \(shape) needs \(elements * dtype.size)"
+                )
             }
-            tensors.append(Tensor(name: key, dtype: dtype, shape: shape, fileOffset: dataOffset + Int(b), byteCount: Int(e - b)))
+            tensors.append(
+                Tensor(name: key, dtype: dtype, shape: shape, fileOffset: dataOffset + Int(b), byteCount: Int(e - b)))
         }
         // No two tensors may share bytes (as in GGUFFile: aliasing ranges would be read,
         // converted or copied once per tensor).

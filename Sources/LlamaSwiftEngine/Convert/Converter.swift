@@ -125,7 +125,9 @@ public enum Converter {
                 var f = [Float](repeating: 0, count: t.elementCount)
                 let rb = t.type.rowBytes(cols) ?? 0
                 f.withUnsafeMutableBufferPointer { o in
-                    for r in 0..<rows { WeightEncoding.decode(t.type, src.data(of: t) + r * rb, cols, into: o.baseAddress! + r * cols) }
+                    for r in 0..<rows {
+                        WeightEncoding.decode(t.type, src.data(of: t) + r * rb, cols, into: o.baseAddress! + r * cols)
+                    }
                 }
                 return f
             }
@@ -133,7 +135,8 @@ public enum Converter {
             // or refused when they would have to be decoded.
             let kind = t.name.split(separator: ".").dropFirst(2).first.map(String.init) ?? ""
             let pooling = G != hkv
-            let rewritten = (kind == "attn_q" && permute) || (kind == "attn_k" && (pooling || permute))
+            let rewritten =
+                (kind == "attn_q" && permute) || (kind == "attn_k" && (pooling || permute))
                 || ((kind == "attn_v" || kind == "attn_qkv") && pooling)
             let retype = vector ? t.type != .f32 : outType.map { $0 != t.type } ?? false
             guard WeightEncoding.canDecode(t.type) || !(rewritten || retype) else {
@@ -159,7 +162,8 @@ public enum Converter {
             }
             let outRows = dims.count == 1 ? 1 : dims[1...].reduce(1, *)
             guard let rb = type.rowBytes(dims[0]) else {
-                throw LlamaError.format("tensor '\(t.name)': \(dims[0]) columns are not a whole number of \(type) blocks")
+                throw LlamaError.format(
+                    "tensor '\(t.name)': \(dims[0]) columns are not a whole number of \(type) blocks")
             }
             if type != t.type { report.retyped[t.name] = "\(t.type) → \(type)" }
             entries.append(.init(name: t.name, dims: dims, type: type, byteCount: rb * outRows))
@@ -198,12 +202,16 @@ public enum Converter {
                 f = [Float](repeating: 0, count: t.elementCount)
                 let rb = t.type.rowBytes(t.dims[0]) ?? 0
                 f.withUnsafeMutableBufferPointer { o in
-                    for r in 0..<rows { WeightEncoding.decode(t.type, src.data(of: t) + r * rb, cols, into: o.baseAddress! + r * cols) }
+                    for r in 0..<rows {
+                        WeightEncoding.decode(t.type, src.data(of: t) + r * rb, cols, into: o.baseAddress! + r * cols)
+                    }
                 }
             }
             let rb = type.rowBytes(cols) ?? 0
             f.withUnsafeBufferPointer { x in
-                for r in 0..<rows { WeightEncoding.encode(x.baseAddress! + r * cols, cols, as: type, into: out + r * rb) }
+                for r in 0..<rows {
+                    WeightEncoding.encode(x.baseAddress! + r * cols, cols, as: type, into: out + r * rb)
+                }
             }
         }
         report.tensors = entries.count

@@ -40,7 +40,9 @@ enum WeightEncoding {
                 let d = amax / 127
                 let id: Float = d != 0 ? 1 / d : 0
                 o.storeBytes(of: Float16(d).bitPattern, as: UInt16.self)
-                for j in 0..<32 { o.storeBytes(of: Int8(clamp((xb[j] * id).rounded(), -127, 127)), toByteOffset: 2 + j, as: Int8.self) }
+                for j in 0..<32 {
+                    o.storeBytes(of: Int8(clamp((xb[j] * id).rounded(), -127, 127)), toByteOffset: 2 + j, as: Int8.self)
+                }
             }
         case .q4_0:
             for b in 0..<(n / 32) {

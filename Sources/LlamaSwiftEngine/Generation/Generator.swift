@@ -101,14 +101,16 @@ public enum Generator {
         }
         let model = session.model
         let tok = model.tokenizer
-        let checked = try tok.tokenizeChecked(prompt, addSpecial: options.addSpecial, parseSpecial: options.parseSpecial)
+        let checked = try tok.tokenizeChecked(
+            prompt, addSpecial: options.addSpecial, parseSpecial: options.parseSpecial)
         guard checked.count > 0 else { throw LlamaError(.invalidArgument, "the prompt is empty (no tokens)") }
         result = GenerateResult()
         result.promptTokens = checked.count
         // Tokens a context shift keeps: the caller's count, at least the first
         // `Generator.minimumKeep` (attention sinks).
         let shiftKeep = max(options.keep, Generator.minimumKeep)
-        let room = options.contextShift ? session.contextLength - min(shiftKeep, session.position) : session.contextLength
+        let room =
+            options.contextShift ? session.contextLength - min(shiftKeep, session.position) : session.contextLength
         guard checked.count <= room else {
             throw LlamaError(
                 .contextFull, "the prompt has \(checked.count) tokens; the context holds \(session.contextLength)")

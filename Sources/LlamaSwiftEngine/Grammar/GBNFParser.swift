@@ -169,7 +169,8 @@ struct GBNFParser {
         case 0x75: return try hex(4)  // u
         case 0x55: return try hex(8)  // U
         default:
-            throw error("unknown escape '\\\(String(decoding: [UInt8(truncatingIfNeeded: e)], as: UTF8.self))'", at: i - 2)
+            throw error(
+                "unknown escape '\\\(String(decoding: [UInt8(truncatingIfNeeded: e)], as: UTF8.self))'", at: i - 2)
         }
     }
 
@@ -212,7 +213,9 @@ struct GBNFParser {
                     i += 1
                     let hiPos = i
                     let hi = try char()
-                    guard lo <= hi else { throw error("empty range in a character class (end before start)", at: hiPos) }
+                    guard lo <= hi else {
+                        throw error("empty range in a character class (end before start)", at: hiPos)
+                    }
                     ranges.append(lo...hi)
                 } else {
                     ranges.append(lo...lo)
@@ -286,7 +289,9 @@ struct GBNFParser {
                         skipSpace(newlines: nested)
                     }
                     guard current == 0x7D else { throw error("expected '}' to close the repetition") }
-                    if let n, n < m { throw error("repetition {\(m),\(n)}: the maximum is below the minimum", at: open) }
+                    if let n, n < m {
+                        throw error("repetition {\(m),\(n)}: the maximum is below the minimum", at: open)
+                    }
                     item = .repetition(item, min: m, max: n)
                 } else {
                     break
@@ -348,7 +353,9 @@ struct GBNFParser {
             bodies[id] = body
             elementCount += body.reduce(0) { $0 + $1.count + 1 }
             guard elementCount <= GBNFParser.maxElements else {
-                throw LlamaError(.invalidArgument, "grammar: too large once repetitions are expanded (over \(GBNFParser.maxElements) elements)")
+                throw LlamaError(
+                    .invalidArgument,
+                    "grammar: too large once repetitions are expanded (over \(GBNFParser.maxElements) elements)")
             }
         }
 
@@ -460,7 +467,8 @@ struct GBNFParser {
             }
             alternatives.append(starts)
         }
-        return Grammar(elements: elements, alternatives: alternatives, classes: low.classes, ruleNames: low.names, root: rootId)
+        return Grammar(
+            elements: elements, alternatives: alternatives, classes: low.classes, ruleNames: low.names, root: rootId)
     }
 
     /// A rule is left-recursive when it can reach itself through references each preceded
@@ -472,7 +480,8 @@ struct GBNFParser {
         while changed {
             changed = false
             for r in 0..<n where !nullable[r] {
-                if low.bodies[r].contains(where: { alt in alt.allSatisfy { $0.kind == .rule && nullable[Int($0.value)] } }) {
+                if low.bodies[r].contains(where: { alt in alt.allSatisfy { $0.kind == .rule && nullable[Int($0.value)] }
+                }) {
                     nullable[r] = true
                     changed = true
                 }
@@ -499,7 +508,9 @@ struct GBNFParser {
                     let s = edges[r][k]
                     if mark[s] == 1 {
                         let user = low.origin[s]
-                        let how = low.origin[s] == s ? "" : " (through a repetition of something that can match nothing, or a group)"
+                        let how =
+                            low.origin[s] == s
+                            ? "" : " (through a repetition of something that can match nothing, or a group)"
                         throw error(
                             "rule '\(low.names[user])' is left-recursive: it can reach itself without consuming a character\(how)",
                             at: positions[user])

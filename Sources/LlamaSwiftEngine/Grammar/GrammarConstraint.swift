@@ -45,7 +45,9 @@ public final class GrammarConstraint {
 
     /// Binds `grammar` to an explicit vocabulary: `texts` (tokens absent from it are never
     /// allowed) and end-of-generation ids.
-    public init(grammar: Grammar, texts: [(text: [UInt8], id: Int32)], vocabularySize: Int, endOfGeneration: [Int32]) throws {
+    public init(
+        grammar: Grammar, texts: [(text: [UInt8], id: Int32)], vocabularySize: Int, endOfGeneration: [Int32]
+    ) throws {
         self.grammar = grammar
         matcher = try GrammarMatcher(grammar)
         trie = TokenTrie(texts: texts, vocabularySize: vocabularySize, endOfGeneration: endOfGeneration)

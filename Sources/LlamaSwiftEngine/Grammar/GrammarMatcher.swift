@@ -200,7 +200,8 @@ final class GrammarMatcher {
         // A partial character: alive while some top may match a code point it can become
         // (only well-formed UTF-8 counts: no overlong forms, no surrogates, ≤ U+10FFFF).
         let shift = UInt32(6 * key.remaining)
-        let (lo, hi) = Self.validRange(key.partial << shift, key.partial << shift | ((1 << shift) - 1), length: key.length)
+        let (lo, hi) = Self.validRange(
+            key.partial << shift, key.partial << shift | ((1 << shift) - 1), length: key.length)
         guard lo <= hi else { return Self.dead }
         let surrogates: ClosedRange<UInt32> = 0xD800...0xDFFF
         let possible = key.stacks.contains { st in
@@ -210,8 +211,12 @@ final class GrammarMatcher {
             if lo < surrogates.lowerBound && hi > surrogates.upperBound {
                 return c.intersects(lo, surrogates.lowerBound - 1) || c.intersects(surrogates.upperBound + 1, hi)
             }
-            if hi >= surrogates.lowerBound && hi <= surrogates.upperBound { return c.intersects(lo, surrogates.lowerBound - 1) }
-            if lo >= surrogates.lowerBound && lo <= surrogates.upperBound { return c.intersects(surrogates.upperBound + 1, hi) }
+            if hi >= surrogates.lowerBound && hi <= surrogates.upperBound {
+                return c.intersects(lo, surrogates.lowerBound - 1)
+            }
+            if lo >= surrogates.lowerBound && lo <= surrogates.upperBound {
+                return c.intersects(surrogates.upperBound + 1, hi)
+            }
             return c.intersects(lo, hi)
         }
         return possible ? try intern(key) : Self.dead
@@ -283,6 +288,7 @@ final class GrammarMatcher {
             for p in chain { n = node(p, n) }
             stacks.append(n)
         }
-        return try intern(StateKey(stacks: normalized(stacks), partial: key.partial, remaining: key.remaining, length: key.length))
+        return try intern(
+            StateKey(stacks: normalized(stacks), partial: key.partial, remaining: key.remaining, length: key.length))
     }
 }

@@ -14,15 +14,24 @@ enum JSONGrammarPrimitives {
         "integral-part": (#"[0] | [1-9] [0-9]{0,15}"#, []),
         "integer": (#"("-"? integral-part) space"#, ["integral-part", "space"]),
         "decimal-part": (#"[0-9]{1,16}"#, []),
-        "number": (#"("-"? integral-part) ("." decimal-part)? ([eE] [-+]? integral-part)? space"#,
-                   ["integral-part", "decimal-part", "space"]),
-        "value": (#"object | array | string | number | boolean | null"#,
-                  ["object", "array", "string", "number", "boolean", "null"]),
-        "object": (#""{" space ( string ":" space value ("," space string ":" space value)* )? "}" space"#,
-                   ["string", "space", "value"]),
+        "number": (
+            #"("-"? integral-part) ("." decimal-part)? ([eE] [-+]? integral-part)? space"#,
+            ["integral-part", "decimal-part", "space"]
+        ),
+        "value": (
+            #"object | array | string | number | boolean | null"#,
+            ["object", "array", "string", "number", "boolean", "null"]
+        ),
+        "object": (
+            #""{" space ( string ":" space value ("," space string ":" space value)* )? "}" space"#,
+            ["string", "space", "value"]
+        ),
         "array": (#""[" space ( value ("," space value)* )? "]" space"#, ["value", "space"]),
         "date": (#"[0-9]{4} "-" ( "0" [1-9] | "1" [0-2] ) "-" ( "0" [1-9] | [12] [0-9] | "3" [01] )"#, []),
-        "time": (#"( [01] [0-9] | "2" [0-3] ) ":" [0-5] [0-9] ":" ( [0-5] [0-9] | "60" ) ( "." [0-9]{1,9} )? ( "Z" | [+-] ( [01] [0-9] | "2" [0-3] ) ":" [0-5] [0-9] )"#, []),
+        "time": (
+            #"( [01] [0-9] | "2" [0-3] ) ":" [0-5] [0-9] ":" ( [0-5] [0-9] | "60" ) ( "." [0-9]{1,9} )? ( "Z" | [+-] ( [01] [0-9] | "2" [0-3] ) ":" [0-5] [0-9] )"#,
+            []
+        ),
         "date-time": (#"date "T" time"#, ["date", "time"]),
         "uuid": (#"[0-9a-fA-F]{8} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{12}"#, []),
         "date-string": (#""\"" date "\"" space"#, ["date", "space"]),

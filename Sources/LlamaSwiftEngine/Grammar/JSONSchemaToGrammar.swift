@@ -69,7 +69,9 @@ struct SchemaConverter {
     func render(rootBody: String) -> String {
         var text = "root ::= \(rootBody)\n"
         for r in rules where r.name != "root" { text += "\(r.name) ::= \(r.body)\n" }
-        for n in JSONGrammarPrimitives.closure(primitives) { text += "\(n) ::= \(JSONGrammarPrimitives.rules[n]!.body)\n" }
+        for n in JSONGrammarPrimitives.closure(primitives) {
+            text += "\(n) ::= \(JSONGrammarPrimitives.rules[n]!.body)\n"
+        }
         return text
     }
 
@@ -80,11 +82,14 @@ struct SchemaConverter {
 
     /// Adds a rule (a name made safe for GBNF and unique) and returns its name.
     private mutating func addRule(_ wanted: String, _ body: String) -> String {
-        var base = String(wanted.unicodeScalars.map { u -> Character in
-            let c = Character(u)
-            return (u.value < 128 && (c.isLetter || c.isNumber)) || c == "-" ? c : "-"
-        })
-        if base.isEmpty || JSONGrammarPrimitives.rules[base] != nil || base == "root" && !bodies.isEmpty { base = "r-" + base }
+        var base = String(
+            wanted.unicodeScalars.map { u -> Character in
+                let c = Character(u)
+                return (u.value < 128 && (c.isLetter || c.isNumber)) || c == "-" ? c : "-"
+            })
+        if base.isEmpty || JSONGrammarPrimitives.rules[base] != nil || base == "root" && !bodies.isEmpty {
+            base = "r-" + base
+        }
         var name = base
         var k = 1
         while let existing = bodies[name] {
@@ -97,8 +102,12 @@ struct SchemaConverter {
         return name
     }
 
-    private func fail(_ path: String, _ m: String) -> LlamaError { LlamaError(.invalidArgument, "JSON schema at \(path): \(m)") }
-    private func unsupported(_ path: String, _ m: String) -> LlamaError { LlamaError(.unsupported, "JSON schema at \(path): \(m)") }
+    private func fail(_ path: String, _ m: String) -> LlamaError {
+        LlamaError(.invalidArgument, "JSON schema at \(path): \(m)")
+    }
+    private func unsupported(_ path: String, _ m: String) -> LlamaError {
+        LlamaError(.unsupported, "JSON schema at \(path): \(m)")
+    }
 
     /// A GBNF expression for the values `schema` accepts (each followed by `space`).
     mutating func visit(_ schema: SchemaJSON, name: String, path: String) throws -> String {
@@ -117,15 +126,20 @@ struct SchemaConverter {
         if let ref = schema["$ref"] { return try reference(ref, schema: schema, path: path) }
         if let c = schema["const"] { return try literal(c) }
         if let e = schema["enum"] {
-            guard case .array(let values) = e, !values.isEmpty else { throw fail(path, "enum must be a non-empty array") }
+            guard case .array(let values) = e, !values.isEmpty else {
+                throw fail(path, "enum must be a non-empty array")
+            }
             return "(" + (try values.map { try literal($0) }).joined(separator: " | ") + ")"
         }
         for key in ["anyOf", "oneOf"] {
             if let alts = schema[key] {
-                guard case .array(let list) = alts, !list.isEmpty else { throw fail(path, "\(key) must be a non-empty array") }
+                guard case .array(let list) = alts, !list.isEmpty else {
+                    throw fail(path, "\(key) must be a non-empty array")
+                }
                 var parts: [String] = []
                 for (k, s) in list.enumerated() {
-                    let body = try visit(merged(s, into: schema, dropping: key), name: "\(name)-\(k)", path: "\(path)/\(key)/\(k)")
+                    let body = try visit(
+                        merged(s, into: schema, dropping: key), name: "\(name)-\(k)", path: "\(path)/\(key)/\(k)")
                     parts.append(addRule("\(name)-\(k)", body))
                 }
                 return "(" + parts.joined(separator: " | ") + ")"
@@ -149,10 +163,14 @@ struct SchemaConverter {
             if schema["properties"] != nil || schema["additionalProperties"] != nil || schema["required"] != nil {
                 return try typed("object", schema, name: name, path: path)
             }
-            if schema["items"] != nil || schema["prefixItems"] != nil || schema["minItems"] != nil || schema["maxItems"] != nil {
+            if schema["items"] != nil || schema["prefixItems"] != nil || schema["minItems"] != nil
+                || schema["maxItems"] != nil
+            {
                 return try typed("array", schema, name: name, path: path)
             }
-            if schema["pattern"] != nil || schema["format"] != nil || schema["minLength"] != nil || schema["maxLength"] != nil {
+            if schema["pattern"] != nil || schema["format"] != nil || schema["minLength"] != nil
+                || schema["maxLength"] != nil
+            {
                 return try typed("string", schema, name: name, path: path)
             }
             if schema["minimum"] != nil || schema["maximum"] != nil || schema["exclusiveMinimum"] != nil
@@ -169,7 +187,9 @@ struct SchemaConverter {
     /// `base` with the members of `sub` (an anyOf/oneOf branch) laid over it, without `dropping`.
     private func merged(_ sub: SchemaJSON, into base: SchemaJSON, dropping: String) -> SchemaJSON {
         guard case .object(let b) = base, case .object(let s) = sub else { return sub }
-        var out = b.filter { $0.0 != dropping && !Self.annotations.contains($0.0) && $0.0 != "$defs" && $0.0 != "definitions" }
+        var out = b.filter {
+            $0.0 != dropping && !Self.annotations.contains($0.0) && $0.0 != "$defs" && $0.0 != "definitions"
+        }
         for (k, v) in s {
             out.removeAll { $0.0 == k }
             out.append((k, v))
@@ -180,7 +200,9 @@ struct SchemaConverter {
     private func mergeAllOf(_ all: SchemaJSON, schema: SchemaJSON, path: String) throws -> SchemaJSON {
         guard case .array(var list) = all, !list.isEmpty else { throw fail(path, "allOf must be a non-empty array") }
         guard case .object(let outer) = schema else { throw fail(path, "bad schema") }
-        let rest = outer.filter { $0.0 != "allOf" && !Self.annotations.contains($0.0) && $0.0 != "$defs" && $0.0 != "definitions" }
+        let rest = outer.filter {
+            $0.0 != "allOf" && !Self.annotations.contains($0.0) && $0.0 != "$defs" && $0.0 != "definitions"
+        }
         if !rest.isEmpty { list.append(.object(rest)) }
         // Resolve references, then merge objects' properties and required lists.
         var props: [(String, SchemaJSON)] = []
@@ -219,7 +241,10 @@ struct SchemaConverter {
                         others.append((key, v))
                     } else if key != "$defs" && key != "definitions" {
                         guard key == "additionalProperties" else {
-                            throw unsupported(path, "allOf: keyword '\(key)' in a branch is not supported (only properties, required, type object)")
+                            throw unsupported(
+                                path,
+                                "allOf: keyword '\(key)' in a branch is not supported (only properties, required, type object)"
+                            )
                         }
                         others.append((key, v))
                     }
@@ -233,10 +258,14 @@ struct SchemaConverter {
     }
 
     private func resolve(_ ref: String, path: String) throws -> SchemaJSON {
-        guard ref.hasPrefix("#") else { throw unsupported(path, "$ref '\(ref)': only references inside the document (#/…)") }
+        guard ref.hasPrefix("#") else {
+            throw unsupported(path, "$ref '\(ref)': only references inside the document (#/…)")
+        }
         var node = root
         let pointer = ref.dropFirst()
-        guard pointer.isEmpty || pointer.hasPrefix("/") else { throw unsupported(path, "$ref '\(ref)': anchors are not supported") }
+        guard pointer.isEmpty || pointer.hasPrefix("/") else {
+            throw unsupported(path, "$ref '\(ref)': anchors are not supported")
+        }
         for raw in pointer.split(separator: "/", omittingEmptySubsequences: true) {
             let key = String(raw).replacingAll("~1", "/").replacingAll("~0", "~")
             switch node {
@@ -255,7 +284,9 @@ struct SchemaConverter {
     private mutating func reference(_ ref: SchemaJSON, schema: SchemaJSON, path: String) throws -> String {
         guard case .string(let r) = ref else { throw fail(path, "$ref must be a string") }
         if case .object(let m) = schema,
-            let other = m.first(where: { $0.0 != "$ref" && !Self.annotations.contains($0.0) && $0.0 != "$defs" && $0.0 != "definitions" })
+            let other = m.first(where: {
+                $0.0 != "$ref" && !Self.annotations.contains($0.0) && $0.0 != "$defs" && $0.0 != "definitions"
+            })
         {
             throw unsupported(path, "keyword '\(other.0)' beside $ref is not supported")
         }
@@ -289,8 +320,11 @@ struct SchemaConverter {
         case "integer": return try integer(s, name: name, path: path)
         case "number":
             let minimum = try integerValue(s["minimum"], "minimum", path: path)
-            if s["maximum"] != nil || s["exclusiveMinimum"] != nil || s["exclusiveMaximum"] != nil || (minimum != nil && minimum != 0) {
-                throw unsupported(path, "minimum/maximum on a number (supported for integers; for numbers only minimum 0)")
+            if s["maximum"] != nil || s["exclusiveMinimum"] != nil || s["exclusiveMaximum"] != nil
+                || (minimum != nil && minimum != 0)
+            {
+                throw unsupported(
+                    path, "minimum/maximum on a number (supported for integers; for numbers only minimum 0)")
             }
             if minimum == 0 {
                 let ip = use("integral-part"), dp = use("decimal-part"), sp = use("space")
@@ -324,7 +358,9 @@ struct SchemaConverter {
         }
         if let p = s["pattern"] {
             guard case .string(let ps) = p else { throw fail(path, "pattern must be a string") }
-            guard s["minLength"] == nil, s["maxLength"] == nil else { throw unsupported(path, "pattern with minLength or maxLength") }
+            guard s["minLength"] == nil, s["maxLength"] == nil else {
+                throw unsupported(path, "pattern with minLength or maxLength")
+            }
             let body = try RegexToGBNF.convert(ps, char: use("char"), path: path)
             return addRule(name + "-pattern", "\"\\\"\" " + body + " \"\\\"\" " + use("space"))
         }
@@ -366,10 +402,13 @@ struct SchemaConverter {
         if let hi, hi < lo { throw fail(path, "maxItems is below minItems") }
         if let prefix = s["prefixItems"] {
             guard case .array(let list) = prefix else { throw fail(path, "prefixItems must be an array") }
-            guard s["minItems"] == nil, s["maxItems"] == nil else { throw unsupported(path, "prefixItems with minItems or maxItems") }
+            guard s["minItems"] == nil, s["maxItems"] == nil else {
+                throw unsupported(path, "prefixItems with minItems or maxItems")
+            }
             var parts: [String] = []
             for (k, item) in list.enumerated() {
-                parts.append(addRule("\(name)-\(k)", try visit(item, name: "\(name)-\(k)", path: "\(path)/prefixItems/\(k)")))
+                parts.append(
+                    addRule("\(name)-\(k)", try visit(item, name: "\(name)-\(k)", path: "\(path)/prefixItems/\(k)")))
             }
             var extra = ""
             if let items = s["items"], items != .bool(false) {
@@ -412,17 +451,26 @@ struct SchemaConverter {
                 if !props.contains(where: { $0.0 == k }) { props.append((k, .bool(true))) }
             }
         }
-        let additional = s["additionalProperties"] ?? (s["properties"] == nil && s["required"] == nil ? .bool(true) : .bool(false))
+        let additional =
+            s["additionalProperties"] ?? (s["properties"] == nil && s["required"] == nil ? .bool(true) : .bool(false))
         // Each member as `"key" space ":" space value`.
         var members: [(rule: String, required: Bool)] = []
         for (k, v) in props {
             let valueRule = addRule("\(name)-\(k)", try visit(v, name: "\(name)-\(k)", path: "\(path)/properties/\(k)"))
-            members.append((addRule("\(name)-\(k)-kv", "\(gbnfLiteral(jsonQuoted(k))) \(space) \":\" \(space) \(valueRule)"), required.contains(k)))
+            members.append(
+                (
+                    addRule("\(name)-\(k)-kv", "\(gbnfLiteral(jsonQuoted(k))) \(space) \":\" \(space) \(valueRule)"),
+                    required.contains(k)
+                ))
         }
         var extraKV: String? = nil
         if additional != .bool(false) {
-            let valueRule = additional == .bool(true)
-                ? use("value") : addRule("\(name)-additional", try visit(additional, name: "\(name)-additional", path: "\(path)/additionalProperties"))
+            let valueRule =
+                additional == .bool(true)
+                ? use("value")
+                : addRule(
+                    "\(name)-additional",
+                    try visit(additional, name: "\(name)-additional", path: "\(path)/additionalProperties"))
             extraKV = addRule("\(name)-additional-kv", "\(use("string")) \":\" \(space) \(valueRule)")
         }
         // rest(k, first): the members from k on; `first` = nothing written yet (no comma).

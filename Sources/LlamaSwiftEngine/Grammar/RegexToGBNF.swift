@@ -110,7 +110,9 @@ enum RegexToGBNF {
             switch c {
             case 0x28:  // (
                 if !atEnd && cur == 0x3F {
-                    guard i + 1 < text.count, text[i + 1] == 0x3A else { throw unsupported("lookaround and named groups") }
+                    guard i + 1 < text.count, text[i + 1] == 0x3A else {
+                        throw unsupported("lookaround and named groups")
+                    }
                     i += 2
                 }
                 let inner = try alternation()

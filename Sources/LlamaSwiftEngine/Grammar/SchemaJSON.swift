@@ -50,7 +50,8 @@ public indirect enum SchemaJSON: Equatable, Sendable {
         case .number(let text, _): return text
         case .string(let s): return jsonQuoted(s)
         case .array(let a): return "[" + a.map(\.serialized).joined(separator: ",") + "]"
-        case .object(let m): return "{" + m.map { jsonQuoted($0.0) + ":" + $0.1.serialized }.joined(separator: ",") + "}"
+        case .object(let m):
+            return "{" + m.map { jsonQuoted($0.0) + ":" + $0.1.serialized }.joined(separator: ",") + "}"
         }
     }
 }

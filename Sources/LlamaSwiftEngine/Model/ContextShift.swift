@@ -92,12 +92,14 @@ extension Session {
             source.rope.scaling == rope.scaling
         else {
             throw LlamaError(
-                .invalidArgument, "the sessions differ in model handle, KV cache type or RoPE settings: no prefix to share")
+                .invalidArgument,
+                "the sessions differ in model handle, KV cache type or RoPE settings: no prefix to share")
         }
         guard count >= 0, count <= source.position, count <= contextLength else {
             throw LlamaError(
                 .invalidArgument,
-                "cannot copy \(count) tokens: the source holds \(source.position), this session's n_ctx is \(contextLength)")
+                "cannot copy \(count) tokens: the source holds \(source.position), this session's n_ctx is \(contextLength)"
+            )
         }
         let bytes = count * cache.rowBytes
         for layer in 0..<config.blockCount {

@@ -75,7 +75,8 @@ extension Session {
         let scale = c.attentionScale
         let ctx = chunk.maxContext
         let perWorker = Self.attentionScratchFloats(c, context: ctx)
-        precondition(self.scores.count >= pool.threadCount * perWorker, "attention scores smaller than the chunk's contexts")
+        precondition(
+            self.scores.count >= pool.threadCount * perWorker, "attention scores smaller than the chunk's contexts")
         let q = self.q.pointer, out = attnOut.pointer, scores = self.scores.pointer
         let workers = pool.threadCount
         let kernels = KernelSet.active

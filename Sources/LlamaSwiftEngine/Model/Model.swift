@@ -27,7 +27,11 @@ public final class Model: @unchecked Sendable {
         progress.report(0)
         try progress.check()
         // A directory is a Hugging Face checkpoint folder (CheckpointFolder); anything else a GGUF file.
-        gguf = try CheckpointFolder.isDirectory(path) ? CheckpointFolder.load(folder: path, quantizeTo: vocabOnly ? nil : options.quantizeTo, vocabOnly: vocabOnly) : GGUFFile(path: path)
+        gguf =
+            try CheckpointFolder.isDirectory(path)
+            ? CheckpointFolder.load(
+                folder: path, quantizeTo: vocabOnly ? nil : options.quantizeTo, vocabOnly: vocabOnly)
+            : GGUFFile(path: path)
         self.vocabOnly = vocabOnly
         if !vocabOnly {
             // The architecture first, so that a file of another model says so.

@@ -139,7 +139,8 @@ public struct ModelConfig: Sendable {
         fileType = try gguf.integer("general.file_type", in: 0...Int64(UInt32.max - 1))
         if let pt = try gguf.integer(p + "pooling_type", in: -1...Int64(Int32.max)), pt >= 0 {
             guard let pooling = Pooling(rawValue: Int32(pt)) else {
-                throw LlamaError.unsupported("\(p)pooling_type = \(pt): only none, mean, cls and last (0–3) are supported")
+                throw LlamaError.unsupported(
+                    "\(p)pooling_type = \(pt): only none, mean, cls and last (0–3) are supported")
             }
             poolingType = pooling
         }

@@ -125,7 +125,8 @@ public struct ModelWeights: @unchecked Sendable {
         let outputCopy: RepackedWeights.OutputCopy =
             !tied ? .own : RepackedWeights.tiedOutputTypes.contains(output.type) ? .copy : .none
         repacked =
-            interleave ? RepackedWeights(&self.blocks, output: &self.output, outputCopy: outputCopy, progress: progress) : nil
+            interleave
+            ? RepackedWeights(&self.blocks, output: &self.output, outputCopy: outputCopy, progress: progress) : nil
         try progress?.check()
     }
 
@@ -226,7 +227,9 @@ final class TensorTable {
         guard t.type == .f32 else {
             throw LlamaError.unsupported("tensor '\(name)' has type \(t.type); vectors must be F32")
         }
-        guard Int(bitPattern: gguf.data(of: t)) % 4 == 0 else { throw LlamaError.format("tensor '\(name)' data is not 4-byte aligned") }
+        guard Int(bitPattern: gguf.data(of: t)) % 4 == 0 else {
+            throw LlamaError.format("tensor '\(name)' data is not 4-byte aligned")
+        }
         read.insert(name)
         return gguf.data(of: t).assumingMemoryBound(to: Float.self)
     }
@@ -277,7 +280,10 @@ final class RepackedWeights: @unchecked Sendable {
     enum OutputCopy { case none, own, copy }
 
     /// A cancel from `progress` stops the copying; the caller then checks it and throws.
-    init?(_ blocks: inout [BlockWeights], output: inout WeightMatrix, outputCopy: OutputCopy, progress: LoadProgress? = nil) {
+    init?(
+        _ blocks: inout [BlockWeights], output: inout WeightMatrix, outputCopy: OutputCopy,
+        progress: LoadProgress? = nil
+    ) {
         if let e = getenv("LLAMASWIFT_REPACK"), String(cString: e) == "0" { return nil }
         func each(_ body: (inout WeightMatrix) -> Void) {
             for i in blocks.indices {
@@ -303,7 +309,9 @@ final class RepackedWeights: @unchecked Sendable {
         // A tied output's blocks are the embedding's rows, which stay in use.
         let embeddingData: UnsafeRawPointer? = outputCopy == .copy ? output.data : nil
         each { m in
-            guard let layout = m.packedLayout, let packing = layout.packing, !(progress?.cancelled ?? false) else { return }
+            guard let layout = m.packedLayout, let packing = layout.packing, !(progress?.cancelled ?? false) else {
+                return
+            }
             packing.pack(
                 PackOperands(
                     source: m.data, destination: p + at, type: m.type, rows: m.rows, cols: m.cols, rowBytes: m.rowBytes)

@@ -216,7 +216,8 @@ public final class Session: @unchecked Sendable {
             throw LlamaError(.invalidArgument, "the thread count cannot change during a call on the session")
         }
         guard (0...SessionOptions.maxThreads).contains(requested) else {
-            throw LlamaError(.invalidArgument, "n_threads \(requested) is out of range (0 … \(SessionOptions.maxThreads))")
+            throw LlamaError(
+                .invalidArgument, "n_threads \(requested) is out of range (0 … \(SessionOptions.maxThreads))")
         }
         let n = Self.threadCount(requested: requested, allowOversubscription: allowOversubscription)
         guard n != pool.threadCount else { return }
@@ -369,7 +370,9 @@ public final class Session: @unchecked Sendable {
             try lead.checkFinite(
                 lead.x.pointer, count: chunk.count * lead.config.embeddingLength,
                 producedBy: "layer \(lead.config.blockCount - 1)")
-            if let out { try lead.checkFinite(out, count: logitRows.count * nVocab, producedBy: "the output projection") }
+            if let out {
+                try lead.checkFinite(out, count: logitRows.count * nVocab, producedBy: "the output projection")
+            }
             if !direct, let out {
                 for (i, d) in destinations.enumerated() { d.update(from: out + i * nVocab, count: nVocab) }
             }

@@ -22,7 +22,9 @@ extension Sampler {
     func applyGrammar(_ g: GrammarConstraint) throws {
         let n = candidates.count
         guard n == g.vocabularySize else {
-            throw LlamaError(.invalidArgument, "the grammar is bound to a vocabulary of \(g.vocabularySize) tokens; the logits have \(n)")
+            throw LlamaError(
+                .invalidArgument,
+                "the grammar is bound to a vocabulary of \(g.vocabularySize) tokens; the logits have \(n)")
         }
         let mask = try g.allowedTokens()
         var live = false
@@ -47,7 +49,8 @@ extension Sampler {
         }
         guard live else {
             if g.isCompleteOnly && !g.hasEndOfGeneration {
-                throw LlamaError(.invalidArgument, "the grammar is complete and the vocabulary has no end-of-generation token")
+                throw LlamaError(
+                    .invalidArgument, "the grammar is complete and the vocabulary has no end-of-generation token")
             }
             throw LlamaError(.invalidArgument, "the grammar allows no token here (or only tokens with logit −∞)")
         }

@@ -75,7 +75,10 @@ extension Sampler {
                     if best.count > k { best.removeLast() }
                 }
             }
-            return (recordedToken, logProb(Int(recordedToken)), best.map { TokenLogProb(token: Int32($0.id), logProb: logProb($0.id)) })
+            return (
+                recordedToken, logProb(Int(recordedToken)),
+                best.map { TokenLogProb(token: Int32($0.id), logProb: logProb($0.id)) }
+            )
         }
     }
 }

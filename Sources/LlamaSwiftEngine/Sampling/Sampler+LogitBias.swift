@@ -12,7 +12,9 @@ extension Sampler {
     /// Errors: INVALID_ARGUMENT (a negative token, a NaN bias), and nothing changes.
     public func setLogitBias(_ entries: [(token: Int32, bias: Float)]) throws {
         for (i, e) in entries.enumerated() {
-            guard e.token >= 0 else { throw LlamaError(.invalidArgument, "logit bias \(i): token \(e.token) is negative") }
+            guard e.token >= 0 else {
+                throw LlamaError(.invalidArgument, "logit bias \(i): token \(e.token) is negative")
+            }
             guard !e.bias.isNaN else {
                 throw LlamaError(.invalidArgument, "logit bias \(i) (token \(e.token)): the bias is NaN")
             }

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where temperature applies in the chain (`llamaswift_sampler_params.temperature_order`).
@@ -48,10 +48,14 @@ public struct SamplerOptions: Sendable, Equatable {
 
     func validate() throws {
         func bad(_ m: String) -> LlamaError { LlamaError(.invalidArgument, m) }
-        guard temperature.isFinite, temperature >= 0 else { throw bad("temperature \(temperature) must be ≥ 0 and finite") }
+        guard temperature.isFinite, temperature >= 0 else {
+            throw bad("temperature \(temperature) must be ≥ 0 and finite")
+        }
         guard topP.isFinite else { throw bad("top_p \(topP) must be finite") }
         guard minP.isFinite else { throw bad("min_p \(minP) must be finite") }
-        guard repeatPenalty.isFinite, repeatPenalty > 0 else { throw bad("repeat_penalty \(repeatPenalty) must be > 0 and finite") }
+        guard repeatPenalty.isFinite, repeatPenalty > 0 else {
+            throw bad("repeat_penalty \(repeatPenalty) must be > 0 and finite")
+        }
         guard frequencyPenalty.isFinite else { throw bad("frequency_penalty must be finite") }
         guard presencePenalty.isFinite else { throw bad("presence_penalty must be finite") }
         guard penaltyLastN >= -1, penaltyLastN <= Self.maxWindow else {
@@ -185,7 +189,7 @@ public final class Sampler {
             guard !l.isNaN else { throw LlamaError(.internalError, "logit of token \(i) is NaN") }
             candidates.append((Int32(i), Double(l)))
         }
-        try applyLogitBias()                        // 0. the logit bias, first
+        try applyLogitBias()  // 0. the logit bias, first
         if let g = grammar { try applyGrammar(g) }  // 0. then the grammar mask
         let penalise = !history.isEmpty && (o.repeatPenalty != 1 || o.frequencyPenalty != 0 || o.presencePenalty != 0)
         if penalise {

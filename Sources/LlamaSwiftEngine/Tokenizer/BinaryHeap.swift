@@ -37,7 +37,7 @@ struct BinaryHeap<Element: HeapElement & BitwiseCopyable> {
     /// bound the stale entries that lazy deletion leaves behind.
     func compact(keeping keep: (Element) -> Bool) {
         var kept = 0
-        for i in 0 ..< storage.count where keep(storage[i]) {
+        for i in 0..<storage.count where keep(storage[i]) {
             storage[kept] = storage[i]
             kept += 1
         }

@@ -7,8 +7,8 @@ enum ByteLevelAlphabet {
     static let codepointForByte: [UInt32] = {
         var table = [UInt32](repeating: 0, count: 256)
         var next: UInt32 = 256
-        for b in 0 ..< 256 {
-            if (0x21 ... 0x7E).contains(b) || (0xA1 ... 0xAC).contains(b) || (0xAE ... 0xFF).contains(b) {
+        for b in 0..<256 {
+            if (0x21...0x7E).contains(b) || (0xA1...0xAC).contains(b) || (0xAE...0xFF).contains(b) {
                 table[b] = UInt32(b)
             } else {
                 table[b] = next
@@ -24,7 +24,7 @@ enum ByteLevelAlphabet {
     /// Byte for a code point of the alphabet, or nil (code points 0…0x143 only).
     static let byteForCodepoint: [Int16] = {
         var table = [Int16](repeating: -1, count: 0x144)
-        for b in 0 ..< 256 { table[Int(codepointForByte[b])] = Int16(b) }
+        for b in 0..<256 { table[Int(codepointForByte[b])] = Int16(b) }
         return table
     }()
 

@@ -48,7 +48,7 @@ struct ByteLevelEncoder {
         symbols.removeAll()
         heap.removeAll()
         try symbols.reserve(n)
-        for i in 0 ..< n {
+        for i in 0..<n {
             try symbols.append(
                 MergeSymbol(
                     start: Int32(truncatingIfNeeded: i), length: 1, prev: Int32(truncatingIfNeeded: i - 1),
@@ -68,7 +68,7 @@ struct ByteLevelEncoder {
                 Bigram(rank: m.rank, left: left, right: right, size: l.length + r.length, result: m.result))
         }
         do {
-            for i in 1 ..< sym.count { try tryAdd(Int32(i - 1), Int32(i)) }
+            for i in 1..<sym.count { try tryAdd(Int32(i - 1), Int32(i)) }
             while let b = heap.pop() {
                 let li = Int(b.left), ri = Int(b.right)
                 let ln = sym[li].length, rn = sym[ri].length

@@ -22,7 +22,7 @@ struct ByteLevelVocabulary: Sendable {
         let count = texts.count
         vocabularyCount = UInt32(count)
         var tokens = ByteStringTable(expectedCount: count)
-        for id in 0 ..< count {
+        for id in 0..<count {
             guard let text = texts[checked: id], let raw = ByteLevelAlphabet.decode(text) else { continue }
             tokens.insert(raw, value: Int32(id))
         }
@@ -42,7 +42,7 @@ struct ByteLevelVocabulary: Sendable {
             return new
         }
 
-        byteSymbol = (0 ..< 256).map { symbolId([UInt8($0)]) }
+        byteSymbol = (0..<256).map { symbolId([UInt8($0)]) }
 
         // "left right": split at the first space after the first byte (llama.cpp's
         // `word.find(' ', 1)`); a merge without one, or with a part outside the alphabet,
@@ -63,7 +63,7 @@ struct ByteLevelVocabulary: Sendable {
         guard UInt64(count) + UInt64(virtualTexts.count) < UInt64(Int32.max) else {
             throw LlamaError.format("tokenizer: too many distinct merge texts")
         }
-        singleByteTexts = (0 ..< 256).map { rawTexts.lookup([UInt8($0)]) }
+        singleByteTexts = (0..<256).map { rawTexts.lookup([UInt8($0)]) }
     }
 
     /// Appends the tokens of a final symbol: its id when that is a token; otherwise, as
@@ -74,7 +74,7 @@ struct ByteLevelVocabulary: Sendable {
             try output.append(Int32(bitPattern: id))
             return
         }
-        for i in 0 ..< n {
+        for i in 0..<n {
             for m in ByteLevelAlphabet.utf8ForByte[Int(p[i])] {
                 let t = singleByteTexts[Int(m)]
                 if t >= 0 { try output.append(t) }

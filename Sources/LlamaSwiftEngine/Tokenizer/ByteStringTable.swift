@@ -124,7 +124,7 @@ struct ByteStringTable: Sendable {
     private mutating func grow() {
         slots = [UInt64](repeating: 0, count: slots.count * 2)
         mask = slots.count - 1
-        for entry in 0 ..< values.count {
+        for entry in 0..<values.count {
             let start = keyOffsets[entry]
             let n = keyOffsets[entry + 1] - start
             let h = keyBytes.withUnsafeBufferPointer { kb -> UInt64 in
@@ -147,7 +147,8 @@ func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int)
     var i = 0
     let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
     while i + 8 <= n {
-        if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+        if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        {
             return false
         }
         i += 8

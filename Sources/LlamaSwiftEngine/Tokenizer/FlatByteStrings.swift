@@ -20,7 +20,7 @@ struct FlatByteStrings: Sendable {
     /// The string at `i`, or nil when `i` is out of range.
     subscript(checked i: Int) -> ArraySlice<UInt8>? {
         guard i >= 0, i < count else { return nil }
-        return bytes[offsets[i] ..< offsets[i + 1]]
+        return bytes[offsets[i]..<offsets[i + 1]]
     }
 
     /// Length of string `i` (caller guarantees `0 <= i < count`).

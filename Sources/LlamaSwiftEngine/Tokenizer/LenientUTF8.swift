@@ -80,7 +80,8 @@ func forEachLenientCodepoint(
             }
         } else if b0 & 0x08 == 0 {
             if i + 3 < n, input[i + 1] & 0xC0 == 0x80, input[i + 2] & 0xC0 == 0x80, input[i + 3] & 0xC0 == 0x80 {
-                cpt = UInt32(b0 & 0x07) << 18 | UInt32(input[i + 1] & 0x3F) << 12
+                cpt =
+                    UInt32(b0 & 0x07) << 18 | UInt32(input[i + 1] & 0x3F) << 12
                     | UInt32(input[i + 2] & 0x3F) << 6 | UInt32(input[i + 3] & 0x3F)
                 len = 4
                 if cpt > 0x10FFFF { valid = false; len = 1 }
@@ -119,7 +120,7 @@ struct DecodedText {
             codepoints.append(cpt)
             starts.append(bytes.count)
             if original {
-                for k in 0 ..< len { bytes.append(input[i + k]) }
+                for k in 0..<len { bytes.append(input[i + k]) }
             } else {
                 appendUTF8(cpt, to: &bytes)
             }
@@ -155,7 +156,7 @@ final class PreTokenizerText {
             try flags.append(CodepointFlags.of(cpt))
             try starts.append(Int32(truncatingIfNeeded: bytes.count))
             if original {
-                for k in 0 ..< len { try bytes.append(input[i + k]) }
+                for k in 0..<len { try bytes.append(input[i + k]) }
             } else {
                 // U+FFFD for an invalid byte, the shortest form of an overlong one.
                 if cpt < 0x80 {

@@ -69,7 +69,7 @@ struct MergeTable: Sendable {
         keys = [UInt64](repeating: Self.emptyKey, count: oldKeys.count * 2)
         vals = [UInt64](repeating: 0, count: oldKeys.count * 2)
         mask = keys.count - 1
-        for j in 0 ..< oldKeys.count where oldKeys[j] != Self.emptyKey {
+        for j in 0..<oldKeys.count where oldKeys[j] != Self.emptyKey {
             var i = Self.slot(oldKeys[j], mask)
             while keys[i] != Self.emptyKey { i = (i + 1) & mask }
             keys[i] = oldKeys[j]

@@ -67,9 +67,9 @@ enum PieceRenderer {
             let c = t[i]
             let d: UInt8
             switch c {
-            case 0x30 ... 0x39: d = c - 0x30
-            case 0x41 ... 0x46: d = c - 0x41 + 10
-            case 0x61 ... 0x66: d = c - 0x61 + 10
+            case 0x30...0x39: d = c - 0x30
+            case 0x41...0x46: d = c - 0x41 + 10
+            case 0x61...0x66: d = c - 0x61 + 10
             default: return v
             }
             v = v &* 16 &+ d

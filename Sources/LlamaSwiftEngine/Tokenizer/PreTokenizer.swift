@@ -69,7 +69,9 @@ struct PreTokenizer: Sendable {
 
     /// Cuts `text` into words: fills `ends` with the end index (in code points) of each
     /// word, in order (`scratch` is working storage). Empty pieces are never produced.
-    func split(_ text: PreTokenizerText, into ends: inout CheckedBuffer<Int32>, scratch: inout CheckedBuffer<Int32>) throws {
+    func split(
+        _ text: PreTokenizerText, into ends: inout CheckedBuffer<Int32>, scratch: inout CheckedBuffer<Int32>
+    ) throws {
         ends.removeAll()
         guard text.count > 0 else { return }
         try ends.append(Int32(text.count))
@@ -78,7 +80,7 @@ struct PreTokenizer: Sendable {
         for step in steps {
             scratch.removeAll()
             var start = 0
-            for k in 0 ..< ends.count {
+            for k in 0..<ends.count {
                 let end = Int(ends[k])
                 var s = Splitter(cpts: cpts, flags: fl, ini: start, end: end)
                 try s.run(step, into: scratch)
@@ -174,7 +176,7 @@ private struct Splitter {
                     continue
                 }
                 try add(pos, out)  // the gap before
-                for m in 1 ... matches { try add(pos + m * k, out) }
+                for m in 1...matches { try add(pos + m * k, out) }
                 pos = runEnd
                 continue
             }

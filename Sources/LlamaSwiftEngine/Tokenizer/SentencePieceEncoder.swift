@@ -60,9 +60,10 @@ struct SentencePieceEncoder {
                 let size = Int(l.length) + Int(r.length)
                 let id = vocab.lookup(base + Int(l.start), size)
                 guard id >= 0, Int(id) < sc.count else { return }
-                try heap.push(Bigram(score: sc[Int(id)], left: left, right: right, size: Int32(truncatingIfNeeded: size)))
+                try heap.push(
+                    Bigram(score: sc[Int(id)], left: left, right: right, size: Int32(truncatingIfNeeded: size)))
             }
-            for i in 1 ..< max(sym.count, 1) { try tryAdd(Int32(i - 1), Int32(i)) }
+            for i in 1..<max(sym.count, 1) { try tryAdd(Int32(i - 1), Int32(i)) }
             while let b = heap.pop() {
                 let li = Int(b.left), ri = Int(b.right)
                 let ln = sym[li].length, rn = sym[ri].length
@@ -89,7 +90,7 @@ struct SentencePieceEncoder {
                 if id >= 0 {
                     try output.append(id)
                 } else {
-                    for k in 0 ..< Int(s.length) {
+                    for k in 0..<Int(s.length) {
                         try output.append(try t.byteToken(base[Int(s.start) + k]))
                     }
                 }

@@ -45,7 +45,8 @@ struct SpecialTokenMatcher: Sendable {
         for id in ordered { total += texts.length(Int(id)) }
         guard total <= Self.maximumTotalBytes else {
             throw LlamaError.unsupported(
-                "tokenizer: the \(k) special tokens' texts total \(total) bytes, over the \(Self.maximumTotalBytes) accepted")
+                "tokenizer: the \(k) special tokens' texts total \(total) bytes, over the \(Self.maximumTotalBytes) accepted"
+            )
         }
         rankLength = ordered.map { Int32(texts.length(Int($0))) }
         rankNode = Array(repeating: -1, count: k)
@@ -62,7 +63,7 @@ struct SpecialTokenMatcher: Sendable {
         }
         // 1. Insert the texts in byte order, so that each new node is the next child of a
         // node on the previous text's path (children come out sorted): linear in bytes.
-        let byText = (0 ..< k).filter { rankLength[$0] > 0 }.sorted { a, b in
+        let byText = (0..<k).filter { rankLength[$0] > 0 }.sorted { a, b in
             let ta = texts[checked: Int(ordered[a])]!, tb = texts[checked: Int(ordered[b])]!
             return ta.lexicographicallyPrecedes(tb) || (ta.elementsEqual(tb) && a < b)
         }
@@ -138,15 +139,15 @@ struct SpecialTokenMatcher: Sendable {
             }
             childCount[new] = UInt16(count)
         }
-        for r in 0 ..< k where rankNode[r] >= 0 { rankNode[r] = newID[Int(rankNode[r])] }
-        for c in Int(firstChild[0]) ..< Int(firstChild[0]) + Int(childCount[0]) { rootChild[Int(edgeByte[c])] = Int32(c) }
+        for r in 0..<k where rankNode[r] >= 0 { rankNode[r] = newID[Int(rankNode[r])] }
+        for c in Int(firstChild[0])..<Int(firstChild[0]) + Int(childCount[0]) { rootChild[Int(edgeByte[c])] = Int32(c) }
         // 3. Fail and output links, breadth-first (a node's fail target is shallower).
         fail = Array(repeating: 0, count: n)
         outAll = Array(repeating: -1, count: n)
         outUser = Array(repeating: -1, count: n)
-        for v in 0 ..< n {
+        for v in 0..<n {
             let first = Int(firstChild[v])
-            for c in first ..< first + Int(childCount[v]) {
+            for c in first..<first + Int(childCount[v]) {
                 var f: Int32 = 0
                 if v != 0 {
                     var u = fail[v]

@@ -54,7 +54,7 @@ extension Tokenizer {
         try rank.withUnsafeBufferPointer { rank in
             try out.withUnsafeBufferPointer { out in
                 try m.rootChild.withUnsafeBufferPointer { rootChild in
-                    for i in 0 ..< n {
+                    for i in 0..<n {
                         if state == 0 {
                             state = rootChild[Int(base[i])]
                             if state == 0 { continue }
@@ -78,12 +78,12 @@ extension Tokenizer {
         // order, so the result is in (rank, start) order. Ranks are bucket boundaries.
         let k = length.count
         var bucketEnd = Array(repeating: 0, count: k + 1)  // vocabulary-sized
-        for j in 0 ..< found.count { bucketEnd[Int(found[j] >> 32) + 1] += 1 }
-        for r in 0 ..< k { bucketEnd[r + 1] += bucketEnd[r] }
+        for j in 0..<found.count { bucketEnd[Int(found[j] >> 32) + 1] += 1 }
+        for r in 0..<k { bucketEnd[r + 1] += bucketEnd[r] }
         let starts = try CheckedBuffer<UInt32>(capacity: found.count)
-        for _ in 0 ..< found.count { try starts.append(0) }
+        for _ in 0..<found.count { try starts.append(0) }
         var fill = bucketEnd  // fill[r]: next free slot of rank r's bucket
-        for j in 0 ..< found.count {
+        for j in 0..<found.count {
             let key = found[j]
             let r = Int(key >> 32)
             starts[fill[r]] = UInt32(truncatingIfNeeded: key)
@@ -110,7 +110,7 @@ extension Tokenizer {
             if !pending.isEmpty && peek.map({ Int($0 >> 32) != currentRank }) ?? true {
                 // The rank is done: push back, for each candidate that did not fit, the
                 // longest shorter token ending at its end that fits after the last taken byte.
-                for j in 0 ..< pending.count {
+                for j in 0..<pending.count {
                     let key = pending[j]
                     let r = Int(key >> 32), start = Int(key & 0xFFFF_FFFF)
                     let end = start + Int(length[r])
@@ -252,7 +252,7 @@ final class TakenBytes {
         repeat {
             let words = (size + 63) / 64
             let level = try CheckedBuffer<UInt64>(capacity: words)
-            for _ in 0 ..< words { try level.append(0) }
+            for _ in 0..<words { try level.append(0) }
             levels.append(level)
             size = words
         } while size > 1

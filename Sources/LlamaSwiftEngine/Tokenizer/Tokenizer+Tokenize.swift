@@ -40,7 +40,9 @@ extension Tokenizer {
 
     /// Token ids for the bytes of `text`, in storage whose allocation failure throws
     /// `.outOfMemory` (the C API copies them out without another array).
-    public func tokenizeChecked(_ text: UnsafeRawBufferPointer, addSpecial: Bool, parseSpecial: Bool) throws -> CheckedTokens {
+    public func tokenizeChecked(
+        _ text: UnsafeRawBufferPointer, addSpecial: Bool, parseSpecial: Bool
+    ) throws -> CheckedTokens {
         let bytes = UnsafeBufferPointer<UInt8>(
             start: text.baseAddress?.assumingMemoryBound(to: UInt8.self), count: text.count)
         return CheckedTokens(try tokenizeChecked(bytes: bytes, addSpecial: addSpecial, parseSpecial: parseSpecial))
@@ -51,7 +53,8 @@ extension Tokenizer {
     ) throws -> CheckedBuffer<Int32> {
         guard bytes.count <= Self.maximumTextLength else {
             throw LlamaError.invalid(
-                "tokenize: a text of \(bytes.count) bytes is over the limit of 64 MiB (\(Self.maximumTextLength) bytes)")
+                "tokenize: a text of \(bytes.count) bytes is over the limit of 64 MiB (\(Self.maximumTextLength) bytes)"
+            )
         }
         let fragments = try partition(bytes, parseSpecial: parseSpecial)
         let output = CheckedBuffer<Int32>()
@@ -77,7 +80,7 @@ extension Tokenizer {
         let encoder = SentencePieceEncoder()
         let escaped = CheckedBuffer<UInt8>()
         var isPreviousSpecial = true
-        for f in 0 ..< fragments.count {
+        for f in 0..<fragments.count {
             switch fragments[f] {
             case .token(let id):
                 try output.append(id)
@@ -88,7 +91,7 @@ extension Tokenizer {
                 if addSpacePrefix && isPreviousSpecial {
                     for b: UInt8 in [0xE2, 0x96, 0x81] { try escaped.append(b) }
                 }
-                for i in Int(start) ..< Int(end) {
+                for i in Int(start)..<Int(end) {
                     let b = bytes[i]
                     if b == 0x20 {
                         try escaped.append(0xE2)
@@ -116,18 +119,18 @@ extension Tokenizer {
         let decoded = PreTokenizerText()
         var ends = CheckedBuffer<Int32>()
         var scratch = CheckedBuffer<Int32>()
-        for f in 0 ..< fragments.count {
+        for f in 0..<fragments.count {
             switch fragments[f] {
             case .token(let id):
                 try output.append(id)
             case .text(let start, let end):
-                try decoded.load(UnsafeBufferPointer(rebasing: bytes[Int(start) ..< Int(end)]))
+                try decoded.load(UnsafeBufferPointer(rebasing: bytes[Int(start)..<Int(end)]))
                 try preTokenizer.split(decoded, into: &ends, scratch: &scratch)
                 // The words are read through a pointer: keep their storage alive.
                 try withExtendedLifetime(decoded) {
                     guard let wbase = decoded.bytes.base else { return }
                     var first = 0
-                    for k in 0 ..< ends.count {
+                    for k in 0..<ends.count {
                         let last = Int(ends[k])
                         let a = Int(decoded.starts[first]), b = Int(decoded.starts[last])
                         if b > a {

@@ -20,7 +20,7 @@ enum CodepointFlags {
     static let whitespace: UInt16 = 0x0100
 
     /// Flags of U+0000…U+FFFF, computed once on first use (128 KB).
-    static let basicPlane: [UInt16] = (0 ..< 0x10000).map { compute(UInt32($0)) }
+    static let basicPlane: [UInt16] = (0..<0x10000).map { compute(UInt32($0)) }
 
     @inline(__always)
     static func of(_ cpt: UInt32) -> UInt16 {
@@ -32,7 +32,7 @@ enum CodepointFlags {
 
     static func isWhitespace(_ cpt: UInt32) -> Bool {
         switch cpt {
-        case 0x09 ... 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000 ... 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000:
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000:
             return true
         default:
             return false

@@ -49,7 +49,8 @@ struct VocabularyLoader {
         case "gpt2":
             kind = .byteLevel
             guard let config = PreTokenizer.configuration(named: preName) else {
-                throw LlamaError.unsupported("tokenizer: pre-tokenizer '\(preName)' (tokenizer.ggml.pre) is not supported")
+                throw LlamaError.unsupported(
+                    "tokenizer: pre-tokenizer '\(preName)' (tokenizer.ggml.pre) is not supported")
             }
             unk = nil
             addSpacePrefix = false
@@ -58,7 +59,8 @@ struct VocabularyLoader {
             addBOS = config.addBOS
             preTokenizer = PreTokenizer(steps: config.steps)
         default:
-            throw LlamaError.unsupported("tokenizer: tokenizer model '\(model)' (tokenizer.ggml.model) is not supported")
+            throw LlamaError.unsupported(
+                "tokenizer: tokenizer model '\(model)' (tokenizer.ggml.model) is not supported")
         }
         if let v = md["tokenizer.ggml.add_space_prefix"]?.bool { addSpacePrefix = v }
 
@@ -74,20 +76,22 @@ struct VocabularyLoader {
         if let value = md["tokenizer.ggml.scores"] {
             switch value {
             case .array(.floats(let f, _)) where f.count >= n:
-                for i in 0 ..< n { scoreValues[i] = Float(f[i]) }
+                for i in 0..<n { scoreValues[i] = Float(f[i]) }
             case .array(.integers(let v, _)) where v.count >= n:
-                for i in 0 ..< n { scoreValues[i] = Float(v[i]) }
+                for i in 0..<n { scoreValues[i] = Float(v[i]) }
             default:
-                throw LlamaError.format("tokenizer: tokenizer.ggml.scores is not a numeric array of at least \(n) entries")
+                throw LlamaError.format(
+                    "tokenizer: tokenizer.ggml.scores is not a numeric array of at least \(n) entries")
             }
         }
         scores = scoreValues
         var attrs = [TokenAttributes](repeating: .normal, count: n)
         if let value = md["tokenizer.ggml.token_type"] {
             guard case .array(.integers(let types, _)) = value, types.count >= n else {
-                throw LlamaError.format("tokenizer: tokenizer.ggml.token_type is not an integer array of at least \(n) entries")
+                throw LlamaError.format(
+                    "tokenizer: tokenizer.ggml.token_type is not an integer array of at least \(n) entries")
             }
-            for i in 0 ..< n { attrs[i] = TokenAttributes(ggufTokenType: types[i]) }
+            for i in 0..<n { attrs[i] = TokenAttributes(ggufTokenType: types[i]) }
         }
 
         var flat = FlatByteStrings()
@@ -107,7 +111,7 @@ struct VocabularyLoader {
             }
             byteLevel = try ByteLevelVocabulary(texts: flat, rawTexts: table, merges: merges)
         }
-        byteTokens = (0 ..< 256).map { b -> Int32 in
+        byteTokens = (0..<256).map { b -> Int32 in
             let hex = Array("0123456789ABCDEF".utf8)
             let name: [UInt8] = [0x3C, 0x30, 0x78, hex[b >> 4], hex[b & 15], 0x3E]  // <0xNN>
             let t = table.lookup(name)
@@ -199,7 +203,7 @@ struct VocabularyLoader {
 
         // The special-token cache, longest first.
         let specialMask: TokenAttributes = [.control, .userDefined, .unknown]
-        var special = (0 ..< n).filter { !attrs[$0].isDisjoint(with: specialMask) }.map { Int32($0) }
+        var special = (0..<n).filter { !attrs[$0].isDisjoint(with: specialMask) }.map { Int32($0) }
         special.sort { a, b in
             let la = flat.length(Int(a)), lb = flat.length(Int(b))
             return la != lb ? la > lb : a < b
@@ -211,7 +215,7 @@ struct VocabularyLoader {
         attributes = attrs
         var pieceStore = FlatByteStrings()
         pieceStore.reserve(strings: n, bytes: flat.bytes.count)
-        for i in 0 ..< n {
+        for i in 0..<n {
             pieceStore.append(
                 PieceRenderer.render(
                     text: flat[checked: i] ?? [], attributes: attrs[i], kind: kind))

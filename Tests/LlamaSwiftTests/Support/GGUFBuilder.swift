@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 @testable import LlamaSwiftEngine
 
@@ -37,7 +37,8 @@ struct GGUFBuilder {
 
     /// The file's bytes, and the offsets of interesting fields for corruption tests.
     func build() -> (bytes: [UInt8], tensorInfoOffset: Int, dataOffset: Int) {
-        var b: [UInt8] = Array("GGUF".utf8) + Self.le(version) + Self.le(UInt64(tensors.count)) + Self.le(UInt64(kv.count))
+        var b: [UInt8] =
+            Array("GGUF".utf8) + Self.le(version) + Self.le(UInt64(tensors.count)) + Self.le(UInt64(kv.count))
         for (k, t, v) in kv { b += Self.str(k) + Self.le(t) + v }
         let infoOffset = b.count
         var offsets: [UInt64] = []
@@ -48,7 +49,8 @@ struct GGUFBuilder {
             off = (off + UInt64(alignment) - 1) / UInt64(alignment) * UInt64(alignment)
         }
         for (i, t) in tensors.enumerated() {
-            b += Self.str(t.name) + Self.le(UInt32(t.dims.count)) + t.dims.flatMap { Self.le($0) } + Self.le(t.type)
+            b +=
+                Self.str(t.name) + Self.le(UInt32(t.dims.count)) + t.dims.flatMap { Self.le($0) } + Self.le(t.type)
                 + Self.le(offsets[i])
         }
         while b.count % alignment != 0 { b.append(0) }

@@ -108,13 +108,13 @@ struct MiniJSON {
     private mutating func hex4() throws -> UInt32 {
         guard i + 4 <= b.count else { throw fail("short \\u escape") }
         var v: UInt32 = 0
-        for _ in 0 ..< 4 {
+        for _ in 0..<4 {
             let c = b[i]
             let d: UInt32
             switch c {
-            case 0x30 ... 0x39: d = UInt32(c - 0x30)
-            case 0x41 ... 0x46: d = UInt32(c - 0x41 + 10)
-            case 0x61 ... 0x66: d = UInt32(c - 0x61 + 10)
+            case 0x30...0x39: d = UInt32(c - 0x30)
+            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
             default: throw fail("bad hex digit")
             }
             v = v * 16 + d
@@ -172,12 +172,13 @@ struct MiniJSON {
 
     private mutating func number() throws -> JSONValue {
         let start = i
-        while i < b.count, (b[i] >= 0x30 && b[i] <= 0x39) || b[i] == 0x2D || b[i] == 0x2B || b[i] == 0x2E
-            || b[i] == 0x65 || b[i] == 0x45
+        while i < b.count,
+            (b[i] >= 0x30 && b[i] <= 0x39) || b[i] == 0x2D || b[i] == 0x2B || b[i] == 0x2E
+                || b[i] == 0x65 || b[i] == 0x45
         {
             i += 1
         }
-        guard i > start, let d = Double(String(decoding: b[start ..< i], as: UTF8.self)) else {
+        guard i > start, let d = Double(String(decoding: b[start..<i], as: UTF8.self)) else {
             throw fail("bad number")
         }
         return .number(d)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 @testable import LlamaSwiftEngine
 
@@ -51,7 +51,9 @@ enum ScanningPartition {
                         changed = true
                         if match > start {
                             var leftEnd = match
-                            if lstrip { while leftEnd > start && Tokenizer.isCSpace(base[leftEnd - 1]) { leftEnd -= 1 } }
+                            if lstrip {
+                                while leftEnd > start && Tokenizer.isCSpace(base[leftEnd - 1]) { leftEnd -= 1 }
+                            }
                             if leftEnd > start { next.append(.text(start, leftEnd)) }
                         }
                         next.append(.token(id))
@@ -82,7 +84,7 @@ enum ScanningPartition {
     /// `Tokenizer.partition`'s result in the oracle's terms.
     static func fast(_ t: Tokenizer, _ text: [UInt8], parseSpecial: Bool) throws -> [Fragment] {
         let f = try text.withUnsafeBufferPointer { try t.partition($0, parseSpecial: parseSpecial) }
-        return (0 ..< f.count).map {
+        return (0..<f.count).map {
             switch f[$0] {
             case .text(let a, let b): return .text(Int(a), Int(b))
             case .token(let id): return .token(id)

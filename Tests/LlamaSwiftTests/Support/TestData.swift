@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 @testable import LlamaSwiftEngine
 
@@ -32,7 +32,7 @@ enum TestData {
         while true {
             let n = buf.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
             if n == 0 { break }
-            out.append(contentsOf: buf[0 ..< n])
+            out.append(contentsOf: buf[0..<n])
         }
         return out
     }

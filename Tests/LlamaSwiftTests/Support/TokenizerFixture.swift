@@ -8,8 +8,10 @@ enum TokenizerFixture {
     /// Every case's ids equal llama.cpp's. With `roundTrip`, the ids of a case tokenized
     /// without special parsing also detokenize to the text (vocabularies without space
     /// clean-up).
-    static func expectIdsMatch(_ t: Tokenizer, _ fixture: JSONValue, roundTrip: Bool,
-                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectIdsMatch(
+        _ t: Tokenizer, _ fixture: JSONValue, roundTrip: Bool,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let cases = try #require(fixture["cases"]?.array)
         #expect(cases.count > 100, sourceLocation: sourceLocation)
         var passed = 0
@@ -22,26 +24,32 @@ enum TokenizerFixture {
             if ids == expected {
                 passed += 1
             } else {
-                Issue.record("'\(text)' special=\(addSpecial)/\(parseSpecial): got \(ids), expected \(expected)",
-                             sourceLocation: sourceLocation)
+                Issue.record(
+                    "'\(text)' special=\(addSpecial)/\(parseSpecial): got \(ids), expected \(expected)",
+                    sourceLocation: sourceLocation)
             }
             if roundTrip && !parseSpecial {
-                #expect(try t.detokenize(ids) == Array(text.utf8), "round trip of '\(text)'", sourceLocation: sourceLocation)
+                #expect(
+                    try t.detokenize(ids) == Array(text.utf8), "round trip of '\(text)'", sourceLocation: sourceLocation
+                )
             }
         }
         #expect(passed == cases.count, "\(passed)/\(cases.count)", sourceLocation: sourceLocation)
     }
 
     /// Every listed token's piece, with and without special tokens rendered, equals llama.cpp's.
-    static func expectPiecesMatch(_ t: Tokenizer, _ fixture: JSONValue,
-                                  sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectPiecesMatch(
+        _ t: Tokenizer, _ fixture: JSONValue,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         for p in try #require(fixture["pieces"]?.array) {
             let id = Int32(try #require(p["id"]?.int))
             let hex = try #require(p["hex"]?.string)
             let hexNoSpecial = try #require(p["hex_nospecial"]?.string)
             #expect(t.piece(for: id) == hexBytes(hex), "piece \(id)", sourceLocation: sourceLocation)
-            #expect(t.piece(for: id, renderSpecial: false) == hexBytes(hexNoSpecial), "piece \(id) (no special)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                t.piece(for: id, renderSpecial: false) == hexBytes(hexNoSpecial), "piece \(id) (no special)",
+                sourceLocation: sourceLocation)
         }
     }
 
@@ -50,7 +58,7 @@ enum TokenizerFixture {
         let u = Array(s.utf8)
         var i = 0
         while i + 1 < u.count {
-            out.append(UInt8(String(decoding: u[i ..< i + 2], as: UTF8.self), radix: 16) ?? 0)
+            out.append(UInt8(String(decoding: u[i..<i + 2], as: UTF8.self), radix: 16) ?? 0)
             i += 2
         }
         return out
