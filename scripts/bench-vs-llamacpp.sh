@@ -58,7 +58,7 @@ bin=$LLAMACPP_SRC/$LLAMACPP_BUILD/bin
 if [ ! -x "$bin/llama-bench" ]; then
     echo "building llama-bench under $LLAMACPP_SRC (once, ~10 min on 2 cores)" >&2
     if [ "$LLAMACPP_BUILD" = build-native ]; then
-        NATIVE=1 bash scripts/ref/build-llamacpp-tools.sh "$LLAMACPP_SRC" >&2
+        NATIVE=1 TARGETS=llama-bench bash scripts/ref/build-llamacpp-tools.sh "$LLAMACPP_SRC" >&2
     else
         bash scripts/ref/build-llamacpp-tools.sh "$LLAMACPP_SRC" >&2
     fi

@@ -9,10 +9,11 @@
 # llama-cpp-python build in setup-venv.sh, so tool and binding give the same numbers.
 #
 #   NATIVE=1 scripts/ref/build-llamacpp-tools.sh [SRC_DIR]
-# Result: $SRC_DIR/build-native/bin/llama-bench, built with llama.cpp's default
+# Result: $SRC_DIR/build-native/bin/llama-{bench,batched-bench,perplexity,server}, built with llama.cpp's default
 # GGML_NATIVE=ON (-march=native: AVX-512 and VNNI where the CPU has them) — what a user
 # building llama.cpp on this machine gets, and what scripts/bench-vs-llamacpp.sh compares
-# against.
+# against (and scripts/bench-batched-vs-llamacpp.sh, scripts/bench-server.sh). TARGETS
+# overrides the list of targets, e.g. TARGETS=llama-bench.
 # Needs cmake (the reference venv has one: scripts/ref/setup-venv.sh) and g++.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,8 +29,9 @@ fi
 if [ "${NATIVE:-0}" = 1 ]; then
     cmake -S llama_cpp_python-0.3.36/vendor/llama.cpp -B build-native -G Ninja \
         -DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_TESTS=OFF -DLLAMA_CURL=OFF \
-        -DLLAMA_BUILD_SERVER=OFF -DBUILD_SHARED_LIBS=OFF -DGGML_NATIVE=ON
-    cmake --build build-native -j2 --target llama-bench
+        -DLLAMA_BUILD_SERVER=ON -DBUILD_SHARED_LIBS=OFF -DGGML_NATIVE=ON
+    # shellcheck disable=SC2086
+    cmake --build build-native -j2 --target ${TARGETS:-llama-bench llama-batched-bench llama-perplexity llama-server}
     ls -la build-native/bin/
     exit 0
 fi
