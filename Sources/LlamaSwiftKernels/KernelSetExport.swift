@@ -20,6 +20,7 @@ public func kernelSet(name: String) -> KernelSet {
 /// file defining its WeightLayout value, plus one line here.
 let weightLayouts: [WeightLayout] = [
     Q4_0Groups.layout,
+    Q4_1Groups.layout,
     Q5_0Groups.layout,
     Q4_KGroups.layout,
     Q6_KGroups.layout,

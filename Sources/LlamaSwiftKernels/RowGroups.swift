@@ -11,15 +11,23 @@ protocol RowGroupKernels {
     static var groupBlockBytes: Int { get }
     /// Activation sums per block: 1 (ActivationQuantize.q8's block sums) or 16 (q8K's).
     static var sumsPerBlock: Int { get }
+    /// What the kernels read per activation block: the integer Σq (Int32, `QuantizedRows.sums`)
+    /// or the half-rounded d·Σq (Float, `scaledSums`: Q4_1's minimum term, as llama.cpp's Q8_1).
+    associatedtype BlockSum
+    static func blockSums(_ a: QuantizedRows) -> UnsafePointer<BlockSum>
     /// One group × one token: 8 outputs at `out`.
     static func group8x1(
         _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>,
-        _ sums: UnsafePointer<Int32>,
+        _ sums: UnsafePointer<BlockSum>,
         _ out: UnsafeMutablePointer<Float>)
     /// One group × 4 tokens (activation rows `cols` bytes apart, outputs `ldo` apart).
     static func group8x4(
         _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
-        _ sums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int)
+        _ sums: UnsafePointer<BlockSum>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int)
+}
+
+extension RowGroupKernels where BlockSum == Int32 {
+    static func blockSums(_ a: QuantizedRows) -> UnsafePointer<Int32> { a.sums }
 }
 
 extension RowGroupKernels {
@@ -30,7 +38,7 @@ extension RowGroupKernels {
     @inline(__always)
     static func run(_ o: MatmulOperands) {
         let a = o.quantized!
-        let qs = a.values, d = a.scales, sums = a.sums
+        let qs = a.values, d = a.scales, sums = blockSums(a)
         let cols = o.cols, tokens = o.tokens, out = o.out, ldo = o.outStride
         let nb = cols / blockElements, sumStride = nb * sumsPerBlock
         for g in (o.rows.lowerBound / 8)..<(o.rows.upperBound / 8) {

@@ -6,7 +6,7 @@
         @inline(__always)
         static func group8x4(
             _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
-            _ sums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
+            _ sums: UnsafePointer<BlockSum>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
         ) {
             for t in 0..<4 { group8x1(g, nb, x + t * cols, d + t * nb, sums + t * nb * sumsPerBlock, out + t * ldo) }
         }

@@ -61,13 +61,14 @@ import Testing
             if !lc.isEmpty {
                 // K-quants: llama.cpp repacks Q4_K and sums in another order, so only the
                 // HF-level agreement holds; BF16: llama.cpp rounds activations to BF16.
-                // Q5_0: our row groups (Q5_0Groups) sum each block exactly and then scale,
-                // llama.cpp sums 8 lanes per row; the last-bit differences flip a few 8-bit
-                // activation roundings (measured: 0.019 here; llama.cpp vs HF: 0.057).
+                // Q4_1, Q5_0: our row groups (Q4_1Groups, Q5_0Groups) sum each block exactly
+                // and then scale, llama.cpp sums 8 lanes per row; the last-bit differences
+                // flip a few 8-bit activation roundings (measured: Q5_0 0.019, Q4_1 0.012
+                // here; llama.cpp vs HF: 0.057).
                 let tolLC: Float =
                     name.hasPrefix("k256")
                     ? 0.1
-                    : name.hasSuffix("bf16") || name.hasSuffix("q5_0")
+                    : name.hasSuffix("bf16") || name.hasSuffix("q5_0") || name.hasSuffix("q4_1")
                         ? 0.03
                         : quantized ? 1e-3 : 5e-3
                 #expect(worstLC < tolLC, "\(name) len \(tokens.count): max |Δ| vs llama.cpp \(worstLC)")
@@ -135,38 +136,60 @@ import Testing
     @Test func smolLM2AgainstLlamaCpp() throws {
         let ref = try JSON.parse(file: TestPaths.fixtures + "/smollm2-logits.json")
         let model = try Model(path: TestPaths.model)
+        // Repacking off: every matrix in the file's layout, summed in llama.cpp's order.
+        var fileOrder = LoadOptions()
+        fileOrder.repack = false
+        let fileOrderModel = try Model(path: TestPaths.model, options: fileOrder)
         let fixed = ref["fixed_ids"].ints
         for prompt in ref["prompts"].array {
             let tokens = prompt["tokens"].ints.map(Int32.init)
-            var o = SessionOptions()
-            o.logitsAll = true
-            o.contextLength = 512
-            let s = try Session(model: model, options: o)
-            try s.decode(tokens)
-            var worst: Float = 0, worstEarly: Float = 0, early = 0
-            for p in prompt["positions"].array {
-                let pos = try #require(p["pos"].int)
-                let row = s.currentLogits! + pos * s.vocabularySize
-                var here: Float = 0
-                for (i, v) in p["fixed"].floats.enumerated() { here = max(here, abs(row[fixed[i]] - v)) }
-                for pair in p["top"].array { here = max(here, abs(row[pair[0].int!] - Float(pair[1].double!))) }
-                worst = max(worst, here)
-                if pos < 2 {
-                    worstEarly = max(worstEarly, here)
-                    early += 1
+            for (m, exact) in [(fileOrderModel, true), (model, false)] {
+                var o = SessionOptions()
+                o.logitsAll = true
+                o.contextLength = 512
+                let s = try Session(model: m, options: o)
+                try s.decode(tokens)
+                var worst: Float = 0, worstEarly: Float = 0, early = 0
+                for p in prompt["positions"].array {
+                    let pos = try #require(p["pos"].int)
+                    let row = s.currentLogits! + pos * s.vocabularySize
+                    var here: Float = 0
+                    for (i, v) in p["fixed"].floats.enumerated() { here = max(here, abs(row[fixed[i]] - v)) }
+                    for pair in p["top"].array { here = max(here, abs(row[pair[0].int!] - Float(pair[1].double!))) }
+                    worst = max(worst, here)
+                    if pos < 2 {
+                        worstEarly = max(worstEarly, here)
+                        early += 1
+                    }
+                    // Top-1 agrees.
+                    let top1 = p["top"][0][0].int!
+                    var best = 0
+                    for i in 0..<s.vocabularySize where row[i] > row[best] { best = i }
+                    #expect(
+                        best == top1, "\(prompt["name"].string ?? "") pos \(pos): top-1 \(best) vs llama.cpp \(top1)")
                 }
-                // Top-1 agrees.
-                let top1 = p["top"][0][0].int!
-                var best = 0
-                for i in 0..<s.vocabularySize where row[i] > row[best] { best = i }
-                #expect(best == top1, "\(prompt["name"].string ?? "") pos \(pos): top-1 \(best) vs llama.cpp \(top1)")
+                // In the file's layout positions 0 and 1 match llama.cpp bit for bit (same
+                // matmul summation order, same F16 roundings); later positions drift by float
+                // noise in the softmax exponentials (ggml uses its own vectorised exp) that 30
+                // layers amplify. The default Q4_1 row groups (Q4_1Groups) sum in another order
+                // (their kernels equal llama.cpp's to 1e-4 relative, Q4_1GroupsTests): last-bit
+                // differences flip 8-bit activation roundings from the first position on, and
+                // 30 layers amplify them as they do the file-order run's later positions
+                // (measured: 0.32–0.83 at positions 0 and 1 of these prompts, 0.29–0.67 at the
+                // later positions of the file-order run); top-1 and the greedy text still agree.
+                if getenv("LLAMASWIFT_TEST_REPORT") != nil {
+                    print(
+                        "REPORT smollm2 \(prompt["name"].string ?? "") repack \(!exact): early \(worstEarly) all \(worst)"
+                    )
+                }
+                #expect(early > 0, "\(prompt["name"].string ?? ""): the fixture has no position 0 or 1")
+                if exact {
+                    #expect(worstEarly == 0, "\(prompt["name"].string ?? ""): positions 0, 1 differ by \(worstEarly)")
+                } else {
+                    #expect(worstEarly < 1.0, "\(prompt["name"].string ?? ""): positions 0, 1 differ by \(worstEarly)")
+                }
+                #expect(worst < 1.0, "\(prompt["name"].string ?? ""): max |Δ logit| \(worst)")
             }
-            // Positions 0 and 1 match llama.cpp bit for bit (same matmul summation order,
-            // same F16 roundings); later positions drift by float noise in the softmax
-            // exponentials (ggml uses its own vectorised exp) that 30 layers amplify.
-            #expect(early > 0, "\(prompt["name"].string ?? ""): the fixture has no position 0 or 1")
-            #expect(worstEarly == 0, "\(prompt["name"].string ?? ""): positions 0, 1 differ by \(worstEarly)")
-            #expect(worst < 1.0, "\(prompt["name"].string ?? ""): max |Δ logit| \(worst)")
 
             // Greedy continuation.
             var g = SessionOptions()

@@ -15,6 +15,11 @@ public struct LoadOptions {
     /// nil: F32/F16/BF16 matrices are used in place from the mapped safetensors. GGUF
     /// files are always used as stored.
     public var quantizeTo: WeightType? = nil
+    /// Copy the matrices into the kernels' packed layouts (row groups, interleaved rows) at
+    /// load (RepackedWeights). false: every matrix is read in the file's layout, summed in
+    /// llama.cpp's `vec_dot` order (slower; for comparisons with llama.cpp's logits, as
+    /// LLAMASWIFT_REPACK=0 in the environment).
+    public var repack = true
 
     public init() {}
 }

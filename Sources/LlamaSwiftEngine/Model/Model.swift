@@ -59,7 +59,7 @@ public final class Model: @unchecked Sendable {
             config = c
             try progress.check()
             progress.phase(span: options.lockMemory ? 0.5 : 1)
-            let w = try ModelWeights(gguf: gguf, config: c, progress: progress)
+            let w = try ModelWeights(gguf: gguf, config: c, interleave: options.repack, progress: progress)
             try progress.check()
             if options.lockMemory {
                 progress.phase(span: 1 - progress.base)

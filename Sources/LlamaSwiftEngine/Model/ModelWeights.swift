@@ -273,7 +273,7 @@ final class RepackedWeights: @unchecked Sendable {
     let size: Int
 
     /// Tied output matrices worth a copy in their packed layout (the 8-row groups).
-    static let tiedOutputTypes: Set<WeightType> = [.q4_0, .q5_0, .q4_K, .q6_K]
+    static let tiedOutputTypes: Set<WeightType> = [.q4_0, .q4_1, .q5_0, .q4_K, .q6_K]
 
     /// What becomes of the output matrix: left as it is, repacked (its file pages
     /// released), or copied (a tied one: the embedding's pages stay).
