@@ -14,15 +14,15 @@ import Testing
         reference["prompts"].array.first { $0["name"].string == name }!
     }
 
-    /// llama.cpp's greedy ids of a prompt up to the first step whose top-2 logit margin is
-    /// below 0.2 (where float rounding may pick the other token: with the Q4_1 row groups'
-    /// summation order, Q4_1Groups, plain-story's text leaves llama.cpp's at a step of
-    /// margin 0.17), and their text.
+    /// llama.cpp's greedy ids of a prompt up to the first step past the tenth whose top-2
+    /// logit margin is below 0.2 (where float rounding may pick the other token: with the
+    /// Q4_1 row groups' summation order, Q4_1Groups, plain-story's text leaves llama.cpp's
+    /// at a step of margin 0.17), and their text.
     static func greedyPrefix(_ name: String) throws -> (count: Int, text: String) {
         let p = prompt(name)
         let margins = p["greedy_margins"].floats
         let ids = p["greedy"].ints.map(Int32.init)
-        let n = margins.firstIndex { $0 < 0.2 } ?? ids.count
+        let n = margins.indices.first { $0 >= 10 && margins[$0] < 0.2 } ?? ids.count
         return (n, try model.detokenize(Array(ids[..<n])))
     }
 
