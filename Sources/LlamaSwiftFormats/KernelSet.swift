@@ -215,7 +215,7 @@ public struct AttentionGroupOperands: @unchecked Sendable {
     /// Floats of scratch (from `scores`) the tiled form uses for `queries` queries of
     /// head size `headDim`.
     public static func tiledScratchFloats(headDim hd: Int, queries: Int) -> Int {
-        (33 + 2 * segmentLength + 8) * hd + 128 + 3 * queries * hd + 20 * queries + (queries / 8 + 1) * (16 * hd + 16)
+        33 * hd + 3 * queries * hd + 20 * queries + (queries / 8 + 1) * (24 * hd + 192)
     }
 }
 
