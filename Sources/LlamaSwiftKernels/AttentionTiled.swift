@@ -262,8 +262,8 @@ extension AttentionKernels {
         _ g: TiledScratch.LaneGroup, hd: Int, scale: Float, _ r0: Int, _ r1: Int, _ keys: UnsafePointer<Float>
     ) {
         let qt = g.qt, oS = g.oS, sc = g.sc
-        let firsts = UnsafeRawPointer(g.rows).load(as: SIMD8<Int32>.self)
-        let lasts = UnsafeRawPointer(g.rows + 8).load(as: SIMD8<Int32>.self)
+        let firsts = UnsafeRawPointer(g.rows).loadUnaligned(as: SIMD8<Int32>.self)
+        let lasts = UnsafeRawPointer(g.rows + 8).loadUnaligned(as: SIMD8<Int32>.self)
         let n = r1 - r0
         // Scores, two keys at a time (each query vector loaded once for both).
         var k = 0
