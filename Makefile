@@ -10,7 +10,7 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
-VERSION := 0.5.0
+VERSION := 0.6.0
 SOVERSION := 0
 SWIFT ?= swift
 # -enable-testing lets the test build share the release build's products.

@@ -70,9 +70,9 @@ extern "C" {
 /* ---------------------------------------------------------------------------------- */
 
 #define LLAMASWIFT_VERSION_MAJOR 0
-#define LLAMASWIFT_VERSION_MINOR 5
+#define LLAMASWIFT_VERSION_MINOR 6
 #define LLAMASWIFT_VERSION_PATCH 0
-#define LLAMASWIFT_VERSION_STRING "0.5.0"
+#define LLAMASWIFT_VERSION_STRING "0.6.0"
 #define LLAMASWIFT_VERSION_NUMBER \
     (LLAMASWIFT_VERSION_MAJOR * 10000 + LLAMASWIFT_VERSION_MINOR * 100 + LLAMASWIFT_VERSION_PATCH)
 
@@ -379,11 +379,32 @@ bool llamaswift_token_is_end_of_generation(const llamaswift_model *model, int32_
 
 typedef struct llamaswift_session llamaswift_session;
 
-/* KV cache element type. */
+/* KV cache element type (llama.cpp's --cache-type-k / --cache-type-v), of the K cache
+ * (llamaswift_session_params.kv_type) and of the V cache (kv_type_v, since 0.6).
+ *
+ * Q8_0 (since 0.6) halves the memory of the F16 cache (8.5 bits an element instead of
+ * 16): each K or V row of a KV head (head_dim elements at one position) is stored as
+ * head_dim/32 blocks of 32 elements, each block one F16 scale d = max|x|/127 and 32
+ * int8 quants q = round(x/d) (round half away from zero; q = 0 when d is 0), the value
+ * read back being d·q: llama.cpp's reference quantize_row_q8_0. A token's K and V are
+ * quantized once, when it is evaluated; attention converts the rows back to floats and
+ * then computes as with the F16 cache, so results are still bit-identical across thread
+ * counts, batch splits and kernel levels, and differ from the F16 cache's only by the
+ * quantization (SmolLM2 135M: see docs/performance.md, "Long contexts").
+ * Everything works with it: decode, logits_all, batched decode (all sessions of one call
+ * must have the same K and V types, else INVALID_ARGUMENT), context shift (keys are
+ * dequantized, rotated and quantized again, as llama.cpp does), state save/load (the
+ * state records the types; loading it into a session of other types is
+ * INVALID_ARGUMENT, never a conversion), prefix copy (same types only), embeddings,
+ * Gemma 3's sliding-window layers.
+ * Errors at llamaswift_session_create: INVALID_ARGUMENT for a value not listed here, for
+ * Q8_0 with a head_dim that is not a multiple of 32, and for F32 mixed with another type
+ * (F32 K needs F32 V and the reverse; F16 and Q8_0 mix freely). */
 typedef enum llamaswift_kv_type {
     LLAMASWIFT_KV_AUTO = 0, /* F32 when the model's attention weights are F32, else F16 */
     LLAMASWIFT_KV_F32 = 1,
-    LLAMASWIFT_KV_F16 = 2
+    LLAMASWIFT_KV_F16 = 2,
+    LLAMASWIFT_KV_Q8_0 = 3 /* since 0.6 */
 } llamaswift_kv_type;
 
 typedef struct llamaswift_session_params {
@@ -393,7 +414,8 @@ typedef struct llamaswift_session_params {
     uint32_t n_threads;          /* worker threads; 0 = the number of CPUs, at most 8; more than the
                                     CPUs this process may use (sched_getaffinity) is capped to them */
     bool logits_all;             /* keep the logits of every token of a decode call, not just the last */
-    uint32_t kv_type;            /* llamaswift_kv_type; 0 = auto */
+    uint32_t kv_type;            /* llamaswift_kv_type of the K cache (and of the V cache when
+                                    kv_type_v is 0); 0 = auto */
     uint32_t rope_scaling_type;  /* llamaswift_rope_scaling; 0 = the model's */
     float rope_freq_base;        /* 0 = the model's */
     float rope_scaling_factor;   /* 0 = the model's */
@@ -406,6 +428,10 @@ typedef struct llamaswift_session_params {
                                     0 scaled so the largest |value| is 32760 (int16 range),
                                     1 taxicab (L1), 2 euclidean (L2), p > 2 the p-norm (p ≤ 65536);
                                     applied to each output vector */
+    /* Appended in 0.6 (a caller whose struct_size ends before it, such as one built
+     * against 0.5's header, gets the default): */
+    uint32_t kv_type_v;          /* llamaswift_kv_type of the V cache; 0 (default) = the same as the
+                                    K cache's (kv_type, or auto) */
 } llamaswift_session_params;
 
 /* How embeddings are pooled over the tokens of one decode call
@@ -435,7 +461,10 @@ static inline llamaswift_session_params llamaswift_session_default_params(void) 
  * Errors: INVALID_ARGUMENT (model or out NULL; a vocab_only model; n_ctx over 1,048,576,
  * n_threads over 512, n_batch over 65,536; an invalid RoPE override; with embeddings, a
  * pooling_type outside -1 … 3 or an embd_normalize outside -1 … 65536), OUT_OF_MEMORY
- * (the cache or buffers cannot be allocated — the message gives the size).
+ * (the cache or buffers cannot be allocated — the message gives the size); since 0.6
+ * also INVALID_ARGUMENT for a kv_type or kv_type_v that is not a llamaswift_kv_type,
+ * a Q8_0 cache on a model whose head_dim is not a multiple of 32, or F32 mixed with
+ * another cache type (see llamaswift_kv_type; the last-error message says which).
  * Any thread; different sessions are independent. */
 llamaswift_status llamaswift_session_create(llamaswift_model *model, const llamaswift_session_params *params,
                                             llamaswift_session **out);

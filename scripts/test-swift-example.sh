@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # examples/swift as a user's package would use llamaswift: by git URL and version.
 #
-#   VERSION=0.5.0 scripts/test-swift-example.sh [MODEL.gguf]
+#   VERSION=0.6.0 scripts/test-swift-example.sh [MODEL.gguf]
 #
 # Makes a git repository of the current tree (tracked and untracked, not ignored files) in
 # out/swift-example/src/llamaswift, tagged VERSION; copies examples/swift next to it

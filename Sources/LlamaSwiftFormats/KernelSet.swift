@@ -122,7 +122,7 @@ public struct AttentionOperands: @unchecked Sendable {
 }
 
 /// Causal attention of the query heads that share one key/value head, for `tokens`
-/// consecutive tokens of one sequence, over an F16 cache (AttentionKernels.group). Query
+/// consecutive tokens of one sequence, over an F16 or Q8_0 cache (AttentionKernels.group). Query
 /// (and output) row of token t, head g of the group: `queries + t·tokenStride + g·headDim`.
 /// Token t sits at position `firstPosition + t` and attends to the cache rows
 /// max(0, position − window + 1) … position (all earlier rows when window is 0).
@@ -138,12 +138,16 @@ public struct AttentionGroupOperands: @unchecked Sendable {
     public var firstPosition: Int
     /// Sliding-window length in positions; 0 = no window.
     public var window: Int
-    /// Cache row 0 of the keys and of the values; rows are `rowBytes` apart, and this
-    /// group's head starts at element `kvOffset` of a row.
+    /// Cache row 0 of the keys and of the values; key rows are `rowBytes` apart, value
+    /// rows `valueRowBytes`, and this group's head starts at element `kvOffset` of a row.
     public var keys: UnsafeRawPointer
     public var values: UnsafeRawPointer
     public var rowBytes: Int
+    public var valueRowBytes: Int
     public var kvOffset: Int
+    /// How the key and the value rows are stored (kvOffset a multiple of 32 for Q8_0).
+    public var keyFormat: KVRowFormat
+    public var valueFormat: KVRowFormat
     public var scale: Float
     /// Scratch: heads·tokens·headDim floats (the queries rounded to F16), headDim floats
     /// (one key row as floats), and heads·tokens·(rows attended by the tile) floats.
@@ -177,8 +181,12 @@ public struct AttentionGroupOperands: @unchecked Sendable {
         queryScratch: UnsafeMutablePointer<Float>, keyScratch: UnsafeMutablePointer<Float>,
         scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
         exactRows: Int = AttentionGroupOperands.defaultExactRows, pass: AttentionPass = .whole,
-        partials: UnsafeMutablePointer<Float>? = nil
+        partials: UnsafeMutablePointer<Float>? = nil, keyFormat: KVRowFormat = .f16, valueFormat: KVRowFormat = .f16,
+        valueRowBytes: Int? = nil
     ) {
+        self.keyFormat = keyFormat
+        self.valueFormat = valueFormat
+        self.valueRowBytes = valueRowBytes ?? rowBytes
         self.exactRows = exactRows
         self.pass = pass
         self.partials = partials
@@ -207,6 +215,12 @@ public struct AttentionGroupOperands: @unchecked Sendable {
     /// Rows from the tile's first attended row to its last position: the length of each
     /// query's row in `scores`.
     public var span: Int { firstPosition + tokens - firstRow(0) }
+
+    /// Start of this group's head in key row p and in value row p.
+    @inline(__always)
+    public func keyHead(_ p: Int) -> UnsafeRawPointer { keys + p * rowBytes + keyFormat.bytes(kvOffset) }
+    @inline(__always)
+    public func valueHead(_ p: Int) -> UnsafeRawPointer { values + p * valueRowBytes + valueFormat.bytes(kvOffset) }
 
     /// Rows token t attends to.
     @inline(__always)

@@ -7,7 +7,7 @@ import LlamaSwiftFormats
 
 extension AttentionKernels {
     /// Attention of every query head of one key/value group, for a tile of consecutive
-    /// tokens, over an F16 cache (see AttentionGroupOperands): the tokens that attend to
+    /// tokens, over an F16 or Q8_0 cache (see AttentionGroupOperands): the tokens that attend to
     /// at most o.exactRows rows by the exact form (`exact`), the others by the tiled form
     /// (AttentionTiled.swift; head sizes that are a multiple of 8 only). Rows grow with
     /// the token, so the exact tokens are a prefix of the tile.
@@ -64,18 +64,8 @@ extension AttentionKernels {
 
         // Scores: each key row converted once, then dotted with every query that attends
         // to it (the tokens at or after it, within their window).
-        let keyBase = o.keys + 2 * o.kvOffset
         for p in lo..<(lo + span) {
-            let row = keyBase + p * o.rowBytes
-            var i = 0
-            while i + 8 <= hd {
-                UnsafeMutableRawPointer(kf + i).storeBytes(of: loadHalf8(row + 2 * i), as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < hd {
-                kf[i] = halfToFloat(row.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-                i += 1
-            }
+            rowToFloats(o.keyFormat, o.keyHead(p), kf, hd)
             // The tokens that attend to row p are a contiguous range (from the first at or
             // after it to the last whose window reaches back to it), so their queries are
             // the contiguous rows mFrom..<mTo of qr: dotted four at a time.
@@ -115,23 +105,34 @@ extension AttentionKernels {
             }
         }
 
-        // Weighted sums: two heads of a token per pass over its value rows.
-        let valueBase = o.values + 2 * o.kvOffset
+        switch o.valueFormat {
+        case .f16: weightedSums(HalfRowLoader.self, o)
+        case .q8_0: weightedSums(Q8_0RowLoader.self, o)
+        }
+    }
+
+    /// exact's last step, the outputs from the weights in o.scores: two heads of a token
+    /// per pass over its value rows.
+    @inline(__always)
+    static func weightedSums<L: CacheRowLoader>(_: L.Type, _ o: AttentionGroupOperands) {
+        let hd = o.headDim, G = o.heads, lo = o.firstRow(0), span = o.span, sc = o.scores
+        let valueBase = o.valueHead(0)
         for t in 0..<o.tokens {
             let first = o.firstRow(t), count = o.firstPosition + t - first + 1
-            let rows = valueBase + first * o.rowBytes
+            let rows = valueBase + first * o.valueRowBytes
             var g = 0
             while g + 2 <= G {
                 let m = t * G + g
-                weightedSumF16x2(
-                    o.out + t * o.tokenStride + g * hd, o.out + t * o.tokenStride + (g + 1) * hd, rows, o.rowBytes,
+                weightedSumX2(
+                    L.self, o.out + t * o.tokenStride + g * hd, o.out + t * o.tokenStride + (g + 1) * hd, rows,
+                    o.valueRowBytes,
                     sc + m * span + (first - lo), sc + (m + 1) * span + (first - lo), count, hd)
                 g += 2
             }
             if g < G {
                 let out = o.out + t * o.tokenStride + g * hd
                 out.update(repeating: 0, count: hd)
-                weightedSumF16(out, rows, o.rowBytes, sc + (t * G + g) * span + (first - lo), count, hd)
+                weightedSum(L.self, out, rows, o.valueRowBytes, sc + (t * G + g) * span + (first - lo), count, hd)
             }
         }
     }
@@ -183,21 +184,22 @@ extension AttentionKernels {
         return s
     }
 
-    /// weightedSumF16 for two outputs over the same value rows: each row's 32-element
+    /// weightedSum for two outputs over the same value rows: each row's 32-element
     /// slice is converted once for both; each output element's sum is the same sequence
-    /// of fused multiply-adds as weightedSumF16's (and zeroes the outputs first).
+    /// of fused multiply-adds as weightedSum's (and zeroes the outputs first).
     @inline(__always)
-    static func weightedSumF16x2(
-        _ outA: UnsafeMutablePointer<Float>, _ outB: UnsafeMutablePointer<Float>, _ rows: UnsafeRawPointer,
-        _ rowBytes: Int, _ wA: UnsafePointer<Float>, _ wB: UnsafePointer<Float>, _ count: Int, _ n: Int
+    static func weightedSumX2<L: CacheRowLoader>(
+        _: L.Type, _ outA: UnsafeMutablePointer<Float>, _ outB: UnsafeMutablePointer<Float>,
+        _ rows: UnsafeRawPointer, _ rowBytes: Int, _ wA: UnsafePointer<Float>, _ wB: UnsafePointer<Float>,
+        _ count: Int, _ n: Int
     ) {
         var i = 0
         while i + 32 <= n {
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
             for p in 0..<count {
-                let v = rows + p * rowBytes + 2 * i
-                let v0 = loadHalf8(v), v1 = loadHalf8(v + 16), v2 = loadHalf8(v + 32), v3 = loadHalf8(v + 48)
+                let v = rows + p * rowBytes
+                let v0 = L.load8(v, i), v1 = L.load8(v, i + 8), v2 = L.load8(v, i + 16), v3 = L.load8(v, i + 24)
                 let wa = SIMD8<Float>(repeating: wA[p]), wb = SIMD8<Float>(repeating: wB[p])
                 a0.addProduct(wa, v0)
                 a1.addProduct(wa, v1)
@@ -223,8 +225,8 @@ extension AttentionKernels {
             (outA + i).update(repeating: 0, count: n - i)
             (outB + i).update(repeating: 0, count: n - i)
             for p in 0..<count {
-                axpyF16Range(outA, rows + p * rowBytes, wA[p], from: i, to: n)
-                axpyF16Range(outB, rows + p * rowBytes, wB[p], from: i, to: n)
+                axpyRange(L.self, outA, rows + p * rowBytes, wA[p], from: i, to: n)
+                axpyRange(L.self, outB, rows + p * rowBytes, wB[p], from: i, to: n)
             }
         }
     }

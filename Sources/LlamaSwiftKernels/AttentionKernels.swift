@@ -80,7 +80,7 @@ public enum AttentionKernels {
 
     @inline(__always)
     public static func axpyF16(_ out: UnsafeMutablePointer<Float>, _ v: UnsafePointer<UInt16>, _ w: Float, _ n: Int) {
-        axpyF16Range(out, UnsafeRawPointer(v), w, from: 0, to: n)
+        axpyRange(HalfRowLoader.self, out, UnsafeRawPointer(v), w, from: 0, to: n)
     }
 
     public static func storeF16(_ dst: UnsafeMutablePointer<UInt16>, _ src: UnsafePointer<Float>, _ n: Int) {
@@ -142,7 +142,7 @@ extension AttentionKernels {
         o.update(repeating: 0, count: hd)
         if f16 {
             for p in 0...last { sc[p] = halfToFloat(floatToHalf(sc[p] * inv)) }
-            weightedSumF16(o, vRows + 2 * kvOffset, rowBytes, sc, last + 1, hd)
+            weightedSum(HalfRowLoader.self, o, vRows + 2 * kvOffset, rowBytes, sc, last + 1, hd)
             return
         }
         for p in 0...last {
@@ -167,24 +167,25 @@ extension AttentionKernels {
         }
     }
 
-    /// out[i] = Σ_p w[p]·v_p[i] over `count` F16 rows, element for element the same
-    /// operations as calling axpyF16 once per row on a zeroed `out`, but with 32 outputs
-    /// held in registers across all rows instead of loaded and stored once per row.
+    /// out[i] = Σ_p w[p]·v_p[i] over `count` rows (heads starting at `rows`, F16 or Q8_0
+    /// as L reads them), element for element the same operations as calling axpyF16 once
+    /// per row on a zeroed `out`, but with 32 outputs held in registers across all rows
+    /// instead of loaded and stored once per row.
     @inline(__always)
-    static func weightedSumF16(
-        _ out: UnsafeMutablePointer<Float>, _ rows: UnsafeRawPointer, _ rowBytes: Int, _ w: UnsafePointer<Float>,
-        _ count: Int, _ n: Int
+    static func weightedSum<L: CacheRowLoader>(
+        _: L.Type, _ out: UnsafeMutablePointer<Float>, _ rows: UnsafeRawPointer, _ rowBytes: Int,
+        _ w: UnsafePointer<Float>, _ count: Int, _ n: Int
     ) {
         var i = 0
         while i + 32 <= n {
             var o0 = SIMD8<Float>(), o1 = SIMD8<Float>(), o2 = SIMD8<Float>(), o3 = SIMD8<Float>()
             for p in 0..<count {
-                let v = rows + p * rowBytes + 2 * i
+                let v = rows + p * rowBytes
                 let wv = SIMD8<Float>(repeating: w[p])
-                o0.addProduct(wv, loadHalf8(v))
-                o1.addProduct(wv, loadHalf8(v + 16))
-                o2.addProduct(wv, loadHalf8(v + 32))
-                o3.addProduct(wv, loadHalf8(v + 48))
+                o0.addProduct(wv, L.load8(v, i))
+                o1.addProduct(wv, L.load8(v, i + 8))
+                o2.addProduct(wv, L.load8(v, i + 16))
+                o3.addProduct(wv, L.load8(v, i + 24))
             }
             let dst = UnsafeMutableRawPointer(out + i)
             dst.storeBytes(of: o0, as: SIMD8<Float>.self)
@@ -195,26 +196,27 @@ extension AttentionKernels {
         }
         if i < n {
             for p in 0..<count {
-                axpyF16Range(out, rows + p * rowBytes, w[p], from: i, to: n)
+                axpyRange(L.self, out, rows + p * rowBytes, w[p], from: i, to: n)
             }
         }
     }
 
-    /// axpyF16 over elements from..<to only (its 8-wide part, then its scalar tail).
+    /// axpyF16 (for rows L reads) over elements from..<to only (its 8-wide part, then its
+    /// scalar tail).
     @inline(__always)
-    static func axpyF16Range(
-        _ out: UnsafeMutablePointer<Float>, _ v: UnsafeRawPointer, _ w: Float, from: Int, to n: Int
+    static func axpyRange<L: CacheRowLoader>(
+        _: L.Type, _ out: UnsafeMutablePointer<Float>, _ v: UnsafeRawPointer, _ w: Float, from: Int, to n: Int
     ) {
         var i = from
         let wv = SIMD8<Float>(repeating: w)
         while i + 8 <= n {
             var o = UnsafeMutableRawPointer(out + i).loadUnaligned(as: SIMD8<Float>.self)
-            o.addProduct(wv, loadHalf8(v + 2 * i))
+            o.addProduct(wv, L.load8(v, i))
             UnsafeMutableRawPointer(out + i).storeBytes(of: o, as: SIMD8<Float>.self)
             i += 8
         }
         while i < n {
-            out[i] += w * halfToFloat(v.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+            out[i] += w * L.load1(v, i)
             i += 1
         }
     }

@@ -1,7 +1,8 @@
 import CLlamaSwiftCPU
 import LlamaSwiftFormats
 
-/// The tiled form of attention over an F16 cache (flash-attention style): the keys are
+/// The tiled form of attention over an F16 or Q8_0 cache (flash-attention style; each
+/// key and value row converted to floats first, Q8_0Rows.swift): the keys are
 /// taken in blocks of 16 positions (each block starting at a multiple of 16), and each
 /// query keeps a running max m, a running sum l of exponentials and an unnormalised
 /// output O instead of a whole score row; blocks are grouped in segments of
@@ -71,29 +72,27 @@ extension AttentionKernels {
         _ vf: UnsafeMutablePointer<Float>
     ) {
         let hd = o.headDim
-        let kb = o.keys + 2 * o.kvOffset, vb = o.values + 2 * o.kvOffset
         for k in lo..<hi {
-            let kr = kb + k * o.rowBytes, vr = vb + k * o.rowBytes
-            let kd = UnsafeMutableRawPointer(kf + (k - lo) * hd), vd = UnsafeMutableRawPointer(vf + (k - lo) * hd)
-            var d = 0
-            while d < hd {
-                (kd + 4 * d).storeBytes(of: loadHalf8(kr + 2 * d), as: SIMD8<Float>.self)
-                (vd + 4 * d).storeBytes(of: loadHalf8(vr + 2 * d), as: SIMD8<Float>.self)
-                d += 8
-            }
+            rowToFloats(o.keyFormat, o.keyHead(k), kf + (k - lo) * hd, hd)
+            rowToFloats(o.valueFormat, o.valueHead(k), vf + (k - lo) * hd, hd)
         }
     }
 
     /// Prefetches the K and V rows lo..<hi of this head.
     @inline(__always)
     static func prefetchRows(_ o: AttentionGroupOperands, _ lo: Int, _ hi: Int) {
-        let kb = o.keys + 2 * o.kvOffset, vb = o.values + 2 * o.kvOffset
+        let kn = o.keyFormat.bytes(o.headDim), vn = o.valueFormat.bytes(o.headDim)
         var k = lo
         while k < hi {
+            let kr = o.keyHead(k), vr = o.valueHead(k)
             var byte = 0
-            while byte < 2 * o.headDim {
-                lsk_prefetch(kb + k * o.rowBytes + byte)
-                lsk_prefetch(vb + k * o.rowBytes + byte)
+            while byte < kn {
+                lsk_prefetch(kr + byte)
+                byte += 64
+            }
+            byte = 0
+            while byte < vn {
+                lsk_prefetch(vr + byte)
                 byte += 64
             }
             k += 1

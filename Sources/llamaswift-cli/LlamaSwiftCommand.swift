@@ -23,7 +23,7 @@ struct LlamaSwiftCommand: ParsableCommand {
 
 /// The version of the engine the program is built with (the header's LLAMASWIFT_VERSION_STRING;
 /// Tests/cli checks that they agree).
-let cliVersion = "0.5.0"
+let cliVersion = "0.6.0"
 
 // MARK: - Flag groups
 

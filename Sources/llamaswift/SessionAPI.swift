@@ -15,7 +15,8 @@ let defaultSessionParams = llamaswift_session_params(
     struct_size: UInt32(MemoryLayout<llamaswift_session_params>.size), n_ctx: 0, n_batch: 0, n_threads: 0,
     logits_all: false, kv_type: 0, rope_scaling_type: 0, rope_freq_base: 0, rope_scaling_factor: 0,
     rope_original_ctx: 0,
-    embeddings: false, pooling_type: LLAMASWIFT_POOLING_TYPE_UNSPECIFIED.rawValue, embd_normalize: -1
+    embeddings: false, pooling_type: LLAMASWIFT_POOLING_TYPE_UNSPECIFIED.rawValue, embd_normalize: -1,
+    kv_type_v: 0
 )
 
 @c @implementation
@@ -31,12 +32,17 @@ func sessionOptions(_ p: llamaswift_session_params, model: Model) throws -> Sess
     o.batchSize = Int(p.n_batch)
     o.threads = Int(p.n_threads)
     o.logitsAll = p.logits_all
-    switch p.kv_type {
-    case 0: o.kvF32 = nil
-    case 1: o.kvF32 = true
-    case 2: o.kvF32 = false
-    default: throw LlamaError(.invalidArgument, "kv_type \(p.kv_type) is not a llamaswift_kv_type")
+    func cacheType(_ v: UInt32, _ name: String) throws -> KVCacheType? {
+        switch v {
+        case 0: return nil
+        case 1: return .f32
+        case 2: return .f16
+        case 3: return .q8_0
+        default: throw LlamaError(.invalidArgument, "\(name) \(v) is not a llamaswift_kv_type (0 … 3)")
+        }
     }
+    o.kvType = try cacheType(p.kv_type, "kv_type")
+    o.kvTypeV = try cacheType(p.kv_type_v, "kv_type_v")
     switch p.rope_scaling_type {
     case 0: o.ropeScaling = nil
     case 1: o.ropeScaling = RopeScaling.Kind.none

@@ -3,7 +3,7 @@ import LlamaSwiftEngine
 
 @c @implementation
 public func llamaswift_version() -> UnsafePointer<CChar>! {
-    cString("0.5.0")
+    cString("0.6.0")
 }
 
 @c @implementation

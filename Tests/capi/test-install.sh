@@ -26,7 +26,7 @@ if command -v cargo >/dev/null; then
         echo "test-install: the Rust example linked the build tree, not the installed library"; fail=1
     fi
 fi
-[ "$(readlink "$prefix/lib/libllamaswift.so.0")" = libllamaswift.so.0.5.0 ] || fail=1
+[ "$(readlink "$prefix/lib/libllamaswift.so.0")" = libllamaswift.so.0.6.0 ] || fail=1
 make -C "$root" --no-print-directory uninstall PREFIX="$prefix" >/dev/null
 left=$(find "$prefix" -type f -o -type l | wc -l)
 [ "$left" = 0 ] || { echo "uninstall left $left files"; fail=1; }

@@ -4,7 +4,7 @@
 #include "check.h"
 
 int main(void) {
-#if LLAMASWIFT_VERSION_MAJOR == 0 && LLAMASWIFT_VERSION_MINOR == 5
+#if LLAMASWIFT_VERSION_MAJOR == 0 && LLAMASWIFT_VERSION_MINOR == 6
     /* 0.2: llamaswift_sampler_params gained temperature_order (48 → 56 bytes); the
      * fields before it are where 0.1 had them. */
     CHECK(offsetof(llamaswift_sampler_params, seed) == 40);
@@ -26,7 +26,11 @@ int main(void) {
     CHECK(offsetof(llamaswift_session_params, embeddings) == 40);
     CHECK(offsetof(llamaswift_session_params, pooling_type) == 44);
     CHECK(offsetof(llamaswift_session_params, embd_normalize) == 48);
-    CHECK(sizeof(llamaswift_session_params) == 52);
+    /* 0.6: llamaswift_session_params gained kv_type_v at 52 (52 → 56 bytes);
+     * llamaswift_kv_type gained Q8_0. */
+    CHECK(offsetof(llamaswift_session_params, kv_type_v) == 52);
+    CHECK(sizeof(llamaswift_session_params) == 56);
+    CHECK(LLAMASWIFT_KV_F16 == 2 && LLAMASWIFT_KV_Q8_0 == 3);
     CHECK(LLAMASWIFT_POOLING_TYPE_UNSPECIFIED == -1 && LLAMASWIFT_POOLING_TYPE_LAST == 3);
     CHECK(sizeof(llamaswift_sampler_params) == 56);
     /* 0.4: llamaswift_generate_params gained n_keep, context_shift and append (40 → 48

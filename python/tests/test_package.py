@@ -84,7 +84,7 @@ def test_wheel_tag_is_what_auditwheel_finds(wheel):
     assert f'is consistent with the following platform tag: "{platform}"' in shown
     assert f'constrains the platform tag to "{platform}"' in shown
     with zipfile.ZipFile(wheel) as z:
-        wheel_meta = z.read("llamaswift-0.5.0.dist-info/WHEEL").decode()
+        wheel_meta = z.read("llamaswift-0.6.0.dist-info/WHEEL").decode()
     assert f"Tag: {tag}" in wheel_meta and "Root-Is-Purelib: false" in wheel_meta
 
 
@@ -92,12 +92,12 @@ def test_wheel_contents_and_metadata(wheel, tmp_path):
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
         assert {"llamaswift/__init__.py", "llamaswift/capi.py", "llamaswift/llama.py", "llamaswift/py.typed",
-                "llamaswift/libllamaswift.so", "llamaswift-0.5.0.dist-info/licenses/LICENSE"} <= names
-        meta = email.message_from_bytes(z.read("llamaswift-0.5.0.dist-info/METADATA"))
+                "llamaswift/libllamaswift.so", "llamaswift-0.6.0.dist-info/licenses/LICENSE"} <= names
+        meta = email.message_from_bytes(z.read("llamaswift-0.6.0.dist-info/METADATA"))
         lib = tmp_path / "lib.so"
         lib.write_bytes(z.read("llamaswift/libllamaswift.so"))
-        license_text = z.read("llamaswift-0.5.0.dist-info/licenses/LICENSE").decode()
-    assert meta["Name"] == "llamaswift" and meta["Version"] == "0.5.0"
+        license_text = z.read("llamaswift-0.6.0.dist-info/licenses/LICENSE").decode()
+    assert meta["Name"] == "llamaswift" and meta["Version"] == "0.6.0"
     assert meta["License-Expression"] == "MIT" and meta["License-File"] == "LICENSE"
     assert license_text == (REPO / "LICENSE").read_text() == (REPO / "python/LICENSE").read_text()
     assert license_text.startswith("MIT License")
@@ -120,7 +120,7 @@ def test_sdist_carries_the_swift_package(sdist):
     with tarfile.open(sdist) as t:
         names = set(t.getnames())
         assert not [m.name for m in t.getmembers() if m.issym() or m.islnk()], "symlinks do not survive pip"
-    root = "llamaswift-0.5.0/"
+    root = "llamaswift-0.6.0/"
     need = ["pyproject.toml", "hatch_build.py", "LICENSE", "README.md", "src/llamaswift/py.typed",
             "swift/Package.swift", "swift/include/llamaswift.h", "swift/Sources/llamaswift/exports.map",
             "swift/Sources/CLlamaSwift/module.modulemap"]
@@ -140,7 +140,7 @@ def test_sdist_builds_the_library_with_swift(sdist, tmp_path):
     env = {k: v for k, v in clean_env().items() if k != "LLAMASWIFT_PREBUILT_LIB"}
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path),
                     sdist], check=True, env=env)
-    built = glob.glob(str(tmp_path / "llamaswift-0.5.0-py3-none-manylinux_*.whl"))
+    built = glob.glob(str(tmp_path / "llamaswift-0.6.0-py3-none-manylinux_*.whl"))
     assert built, os.listdir(tmp_path)
     with zipfile.ZipFile(built[0]) as z:
         assert "llamaswift/libllamaswift.so" in z.namelist()

@@ -7,8 +7,8 @@ import LlamaSwiftKernels
 /// A cached key at position p was rotated by RoPE's angle p·θᵢ for each pair i; RoPE is
 /// a rotation, so R((p − d)·θᵢ) = R(−d·θᵢ)·R(p·θᵢ): rotating the stored key by −d
 /// positions gives exactly the key a token at p − d would have stored (up to the
-/// cache's rounding: an F16 row is read, rotated in F32 and rounded again, as llama.cpp
-/// does). Values carry no position and move as they are. The model now sees a text with
+/// cache's rounding: an F16 or Q8_0 row is read, rotated in F32 and rounded or
+/// quantized again, as llama.cpp does). Values carry no position and move as they are. The model now sees a text with
 /// a hole — what context shift is: an approximation that keeps a chat going, not the
 /// logits of any unbroken sequence.
 extension Session {
@@ -36,7 +36,7 @@ extension Session {
         rope.fillTable(&back, start: -discard, count: 1, seqLen: position)
         (ropeLocal ?? rope).fillTable(&backLocal, start: -discard, count: 1, seqLen: position)
         let cache = self.cache
-        let rowBytes = cache.rowBytes
+        let kBytes = cache.keyRowBytes, vBytes = cache.valueRowBytes, kType = cache.keyType
         // Layers in parallel; within a layer rows in ascending order, so each row is read
         // before a later one overwrites it (row keep + i receives row keep + discard + i).
         back.withUnsafeBufferPointer { back in
@@ -50,23 +50,11 @@ extension Session {
                             let kRows = cache.rows(layer: layer, values: false)
                             let vRows = cache.rows(layer: layer, values: true)
                             for i in 0..<moved {
-                                let from = (keep + discard + i) * rowBytes, to = (keep + i) * rowBytes
-                                switch cache.type {
-                                case .f16:
-                                    let src = (kRows + from).assumingMemoryBound(to: UInt16.self)
-                                    for j in 0..<KV { row[j] = halfToFloat(src[j]) }
-                                case .f32:
-                                    row.update(from: (kRows + from).assumingMemoryBound(to: Float.self), count: KV)
-                                }
+                                let from = keep + discard + i, to = keep + i
+                                kType.load(kRows + from * kBytes, row, KV)
                                 rope.apply(row, heads: c.headCountKV, headDim: c.headDim, table: table)
-                                switch cache.type {
-                                case .f16:
-                                    AttentionKernels.storeF16(
-                                        (kRows + to).assumingMemoryBound(to: UInt16.self), row, KV)
-                                case .f32:
-                                    (kRows + to).assumingMemoryBound(to: Float.self).update(from: row, count: KV)
-                                }
-                                (vRows + to).copyMemory(from: vRows + from, byteCount: rowBytes)
+                                kType.store(row, kRows + to * kBytes, KV)
+                                (vRows + to * vBytes).copyMemory(from: vRows + from * vBytes, byteCount: vBytes)
                             }
                         }
                     }
@@ -88,7 +76,8 @@ extension Session {
     /// settings; count beyond the source's position or this session's n_ctx).
     public func copyPrefix(from source: Session, count: Int) throws {
         guard source !== self else { throw LlamaError(.invalidArgument, "a session cannot copy its own prefix") }
-        guard source.model === model, source.cache.type == cache.type, source.rope.base == rope.base,
+        guard source.model === model, source.cache.keyType == cache.keyType,
+            source.cache.valueType == cache.valueType, source.rope.base == rope.base,
             source.rope.scaling == rope.scaling
         else {
             throw LlamaError(
@@ -101,11 +90,11 @@ extension Session {
                 "cannot copy \(count) tokens: the source holds \(source.position), this session's n_ctx is \(contextLength)"
             )
         }
-        let bytes = count * cache.rowBytes
         for layer in 0..<config.blockCount {
             for values in [false, true] {
                 cache.rows(layer: layer, values: values).copyMemory(
-                    from: source.cache.rows(layer: layer, values: values), byteCount: bytes)
+                    from: source.cache.rows(layer: layer, values: values),
+                    byteCount: count * cache.rowBytes(values: values))
             }
         }
         tokens.removeAll(keepingCapacity: true)

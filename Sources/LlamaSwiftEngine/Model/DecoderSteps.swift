@@ -25,16 +25,11 @@ extension Session {
         let KV = config.kvWidth
         perToken(chunk.count) { t in
             let cache = chunk.run(of: t).session.cache
-            let off = chunk.position(of: t) * cache.rowBytes
-            let kRows = cache.rows(layer: layer, values: false), vRows = cache.rows(layer: layer, values: true)
-            switch cache.type {
-            case .f16:
-                AttentionKernels.storeF16((kRows + off).assumingMemoryBound(to: UInt16.self), k.pointer + t * KV, KV)
-                AttentionKernels.storeF16((vRows + off).assumingMemoryBound(to: UInt16.self), v.pointer + t * KV, KV)
-            case .f32:
-                (kRows + off).assumingMemoryBound(to: Float.self).update(from: k.pointer + t * KV, count: KV)
-                (vRows + off).assumingMemoryBound(to: Float.self).update(from: v.pointer + t * KV, count: KV)
-            }
+            let p = chunk.position(of: t)
+            cache.keyType.store(
+                k.pointer + t * KV, cache.rows(layer: layer, values: false) + p * cache.keyRowBytes, KV)
+            cache.valueType.store(
+                v.pointer + t * KV, cache.rows(layer: layer, values: true) + p * cache.valueRowBytes, KV)
         }
     }
 
@@ -59,7 +54,7 @@ extension Session {
 
     /// Causal attention for every (token, head) of the chunk, over the token's session's
     /// cache — every earlier position, or with `window` W > 0 the last W (positions
-    /// p−W+1 … p). With an F16 cache the work items are (tile of up to
+    /// p−W+1 … p). With an F16 or Q8_0 cache the work items are (tile of up to
     /// attentionTileTokens consecutive tokens of one run, key/value head), so each cache
     /// row is read once for all the query heads of its group and all the tile's tokens
     /// (AttentionKernels.group); with F32 (tiny F32 models) they are (token, head) pairs
@@ -80,8 +75,8 @@ extension Session {
         let q = self.q.pointer, out = attnOut.pointer, scores = self.scores.pointer
         let workers = pool.threadCount
         let kernels = KernelSet.active
-        let f16 = chunk.runs.allSatisfy { $0.session.cache.type == .f16 }
-        guard f16 else {
+        // Decode.batch lets only sessions of one cache type share a chunk.
+        guard !chunk.runs[0].session.cache.isF32 else {
             let items = chunk.count * nHead
             pool.run { w in
                 let sc = scores + w * perWorker, qr = sc + ctx
@@ -90,14 +85,14 @@ extension Session {
                     let cache = chunk.run(of: t).session.cache
                     let kRows = UnsafeRawPointer(cache.rows(layer: layer, values: false))
                     let vRows = UnsafeRawPointer(cache.rows(layer: layer, values: true))
-                    let rowBytes = cache.rowBytes
+                    let rowBytes = cache.keyRowBytes
                     let last = chunk.position(of: t)
                     let first = window > 0 ? max(0, last - window + 1) : 0
                     kernels.attendHead(
                         AttentionOperands(
                             query: q + t * Q + h * hd, headDim: hd, last: last - first, keys: kRows + first * rowBytes,
                             values: vRows + first * rowBytes, rowBytes: rowBytes, kvOffset: (h / group) * hd,
-                            f16: cache.type == .f16, scale: scale, queryScratch: qr, scores: sc,
+                            f16: false, scale: scale, queryScratch: qr, scores: sc,
                             out: out + t * Q + h * hd))
                 }
             }
@@ -142,9 +137,11 @@ extension Session {
                             queries: q + t0 * Q + firstHead * hd, heads: heads, tokens: tile.count, tokenStride: Q,
                             headDim: hd, firstPosition: run.start + tile.first, window: window,
                             keys: UnsafeRawPointer(cache.rows(layer: layer, values: false)),
-                            values: UnsafeRawPointer(cache.rows(layer: layer, values: true)), rowBytes: cache.rowBytes,
-                            kvOffset: kvh * hd, scale: scale, queryScratch: qr, keyScratch: kf, scores: sc,
-                            out: out + t0 * Q + firstHead * hd, exactRows: Self.exactAttentionRows))
+                            values: UnsafeRawPointer(cache.rows(layer: layer, values: true)),
+                            rowBytes: cache.keyRowBytes, kvOffset: kvh * hd, scale: scale, queryScratch: qr,
+                            keyScratch: kf, scores: sc, out: out + t0 * Q + firstHead * hd,
+                            exactRows: Self.exactAttentionRows, keyFormat: cache.keyType.rowFormat,
+                            valueFormat: cache.valueType.rowFormat, valueRowBytes: cache.valueRowBytes))
                 }
             }
         }
@@ -188,10 +185,12 @@ extension Session {
                     queries: q + t0 * Q + kvh * group * hd, heads: group, tokens: tile.count, tokenStride: Q,
                     headDim: hd, firstPosition: run.start + tile.first, window: window,
                     keys: UnsafeRawPointer(cache.rows(layer: layer, values: false)),
-                    values: UnsafeRawPointer(cache.rows(layer: layer, values: true)), rowBytes: cache.rowBytes,
+                    values: UnsafeRawPointer(cache.rows(layer: layer, values: true)), rowBytes: cache.keyRowBytes,
                     kvOffset: kvh * hd, scale: scale, queryScratch: scores + w * small, keyScratch: scores + w * small,
                     scores: scores + w * small, out: out + t0 * Q + kvh * group * hd,
-                    exactRows: Self.exactAttentionRows, pass: pass, partials: partials + item * perItem)
+                    exactRows: Self.exactAttentionRows, pass: pass, partials: partials + item * perItem,
+                    keyFormat: cache.keyType.rowFormat, valueFormat: cache.valueType.rowFormat,
+                    valueRowBytes: cache.valueRowBytes)
             }
             let items = tiles.count * nKV
             pool.run { w in

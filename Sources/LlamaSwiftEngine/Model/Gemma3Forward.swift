@@ -70,7 +70,7 @@ extension Session {
             let hf = matmul.quantize(xb, n, for: w.wGate, w.wUp)
             matmul.multiply(w.wGate, hf, into: gate)
             matmul.multiply(w.wUp, hf, into: up)
-            let f16 = cache.type == .f16
+            let f16 = !cache.isF32
             perToken(n) { t in Ops.geglu(gate + t * F, up + t * F, F, f16Table: f16) }
             matmul.multiply(w.wDown, matmul.quantize(gate, n, for: w.wDown), into: proj)
             if let pn = w.postFfnNorm {

@@ -24,8 +24,19 @@ public struct SessionOptions: Sendable {
     var allowOversubscription = false
     /// Keep the logits of every position of a decode call, not just the last.
     public var logitsAll = false
-    /// KV cache element type: nil = F32 when the attention weights are F32, else F16.
-    public var kvF32: Bool? = nil
+    /// K cache element type: nil = F32 when the attention weights are F32, else F16.
+    public var kvType: KVCacheType? = nil
+    /// V cache element type: nil = the K cache's. F32 goes with F32 only (K and V both
+    /// F32, or neither); F16 and Q8_0 mix freely.
+    public var kvTypeV: KVCacheType? = nil
+    /// Both caches F32 (true), F16 (false) or the default (nil).
+    public var kvF32: Bool? {
+        get { kvType.map { $0 == .f32 } }
+        set {
+            kvType = newValue.map { $0 ? .f32 : .f16 }
+            kvTypeV = nil
+        }
+    }
     /// RoPE overrides: scaling type (nil = the model's), base, factor, original context.
     public var ropeScaling: RopeScaling.Kind? = nil
     public var ropeFreqBase: Double = 0
@@ -162,9 +173,11 @@ public final class Session: @unchecked Sendable {
 
         pool = try ThreadPool(threads: threads)
         let attnF32 = weights.blocks.first.map { $0.wk.type == .f32 && $0.wv.type == .f32 } ?? false
+        let kType = o.kvType ?? (attnF32 ? .f32 : .f16), vType = o.kvTypeV ?? kType
+        try Self.checkCacheTypes(kType, vType, headDim: config.headDim)
         cache = try KVCache(
-            layers: config.blockCount, contextLength: contextLength, width: config.kvWidth,
-            type: (o.kvF32 ?? attnF32) ? .f32 : .f16)
+            layers: config.blockCount, contextLength: contextLength, width: config.kvWidth, keyType: kType,
+            valueType: vType)
 
         let b = batchSize, e = config.embeddingLength
         x = try ScratchBuffer(b * e, what: "activations")
@@ -189,10 +202,24 @@ public final class Session: @unchecked Sendable {
         allowOversubscription = o.allowOversubscription
         Log.info(
             "session: n_ctx \(contextLength), n_batch \(batchSize), \(threads) thread(s), KV cache "
-                + "\(cache.type == .f16 ? "F16" : "F32") \(cache.bytes) bytes")
+                + "\(cache.typeName) \(cache.bytes) bytes")
     }
 
     private let allowOversubscription: Bool
+
+    /// INVALID_ARGUMENT for a K/V type pair the attention kernels do not take: F32 with
+    /// another type, or Q8_0 with a head dimension that is not a whole number of blocks.
+    static func checkCacheTypes(_ k: KVCacheType, _ v: KVCacheType, headDim: Int) throws {
+        guard (k == .f32) == (v == .f32) else {
+            throw LlamaError(
+                .invalidArgument, "KV cache types K \(k), V \(v): an F32 cache needs the other one F32 too")
+        }
+        guard k != .q8_0 && v != .q8_0 || headDim % 32 == 0 else {
+            throw LlamaError(
+                .invalidArgument,
+                "a Q8_0 KV cache needs a head dimension that is a multiple of 32 (its block size); this model's is \(headDim)")
+        }
+    }
 
     /// The worker count for a requested one: 0 = the CPUs (at most 8); more than the
     /// usable CPUs is capped to them (logged as a warning).
@@ -230,7 +257,9 @@ public final class Session: @unchecked Sendable {
         Log.info("session: \(n) thread(s)")
     }
     public var kvCacheBytes: Int { cache.bytes }
-    public var kvIsF16: Bool { cache.type == .f16 }
+    public var kvIsF16: Bool { cache.keyType == .f16 && cache.valueType == .f16 }
+    /// The K and the V cache's element types.
+    public var kvTypes: (key: KVCacheType, value: KVCacheType) { (cache.keyType, cache.valueType) }
 
     /// Appends `input` to the context and computes logits (of the last token, or of all
     /// of them with logitsAll). All or nothing: on any error — invalid token, context
@@ -291,9 +320,13 @@ public final class Session: @unchecked Sendable {
             guard seen.insert(ObjectIdentifier(s)).inserted else {
                 throw LlamaError(.invalidArgument, "the session of batch item \(i) appears twice in the batch")
             }
-            guard s.model === lead.model, s.cache.type == lead.cache.type else {
+            guard s.model === lead.model, s.cache.keyType == lead.cache.keyType,
+                s.cache.valueType == lead.cache.valueType
+            else {
                 throw LlamaError(
-                    .invalidArgument, "batch item \(i): its session has another model or KV cache type than item 0's")
+                    .invalidArgument,
+                    "batch item \(i): its session has another model or KV cache type (\(s.cache.typeName)) than "
+                        + "item 0's (\(lead.cache.typeName)): one batched call takes sessions of one cache type")
             }
             guard input.count > 0 else { throw LlamaError(.invalidArgument, "no tokens to decode (n = 0)\(which)") }
             for (j, t) in input.enumerated() where t < 0 || Int(t) >= nVocab {

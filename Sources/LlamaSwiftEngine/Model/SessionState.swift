@@ -19,7 +19,9 @@
 ///     20      4     n_vocab
 ///     24      4     n_layer
 ///     28      4     KV row width (n_head_kv · head_dim)
-///     32      4     KV element type (1 = F32, 2 = F16)
+///     32      4     KV element types: K's in the low byte, V's in the next (0 = the
+///                   same as K's); 1 = F32, 2 = F16, 3 = Q8_0 (so F16 K and V, the only
+///                   state before 0.6, is still 2)
 ///     36      4     RoPE scaling kind (1 none, 2 linear, 3 dynamic)
 ///     40      8     RoPE base (f64)
 ///     48      8     RoPE scaling factor (f64)
@@ -28,11 +30,42 @@
 ///     64      4     logits rows R
 ///     68      4·P   tokens (i32)
 ///     …       4·R·n_vocab  logits (f32)
-///     …       per layer: K rows then V rows, P · width elements each
+///     …       per layer: K rows then V rows, P rows each, a row width elements of its
+///             type (Q8_0: width/32 blocks of 34 bytes)
 ///     end−8   8     checksum (StreamHash of every byte before it)
 ///
 /// The cache's keys were rotated with the saving session's RoPE settings, so a session
-/// with other settings (or another KV type, or another model) cannot take the state.
+/// with other settings (or another KV type, or another model) cannot take the state: a
+/// state is not converted between cache types (INVALID_ARGUMENT names both).
+/// The header's KV element-type word (offset 32).
+enum KVStateCode {
+    static func code(_ t: KVCacheType) -> UInt32 {
+        switch t {
+        case .f32: 1
+        case .f16: 2
+        case .q8_0: 3
+        }
+    }
+
+    static func type(_ c: UInt32) -> KVCacheType? {
+        switch c {
+        case 1: .f32
+        case 2: .f16
+        case 3: .q8_0
+        default: nil
+        }
+    }
+
+    static func code(_ k: KVCacheType, _ v: KVCacheType) -> UInt32 { code(k) | (k == v ? 0 : code(v) << 8) }
+
+    static func types(_ c: UInt32) -> (KVCacheType, KVCacheType)? {
+        guard c >> 16 == 0, let k = type(c & 0xff) else { return nil }
+        if c >> 8 == 0 { return (k, k) }
+        guard let v = type(c >> 8) else { return nil }
+        return (k, v)
+    }
+}
+
 enum SessionStateFormat {
     static let magic: [UInt8] = Array("LSWSTATE".utf8)
     static let version: UInt32 = 1
@@ -53,7 +86,7 @@ extension Session {
         return 0
     }
 
-    private var kvElementCode: UInt32 { cache.type == .f32 ? 1 : 2 }
+    private var kvElementCode: UInt32 { KVStateCode.code(cache.keyType, cache.valueType) }
 
     private var savedLogitsRows: Int { logitsCount }
 
@@ -61,7 +94,7 @@ extension Session {
     public var stateSize: Int {
         let p = position, v = config.vocabularySize
         return SessionStateFormat.headerBytes + 4 * p + 4 * savedLogitsRows * v
-            + cache.layers * 2 * p * cache.rowBytes + 8
+            + cache.layers * p * (cache.keyRowBytes + cache.valueRowBytes) + 8
     }
 
     /// Writes the state as a series of byte chunks to `sink` (in order; the checksum last).
@@ -92,10 +125,11 @@ extension Session {
         if savedLogitsRows > 0 {
             try emit(UnsafeRawBufferPointer(start: logits.pointer, count: 4 * savedLogitsRows * config.vocabularySize))
         }
-        let used = position * cache.rowBytes
         for layer in 0..<cache.layers {
             for values in [false, true] {
-                try emit(UnsafeRawBufferPointer(start: cache.rows(layer: layer, values: values), count: used))
+                try emit(
+                    UnsafeRawBufferPointer(
+                        start: cache.rows(layer: layer, values: values), count: position * cache.rowBytes(values: values)))
             }
         }
         try withUnsafeBytes(of: hash.finish().littleEndian) { try sink($0) }
@@ -177,12 +211,14 @@ extension Session {
         // Sizes first (they come from the bytes: no trust), then identity, then the checksum.
         let nVocab = Int(u32(20)), layers = Int(u32(24)), width = Int(u32(28)), kvCode = u32(32)
         let p = Int(u32(60)), rows = Int(u32(64))
-        guard kvCode == 1 || kvCode == 2 else {
-            throw LlamaError(.format, "session state: unknown KV element type \(kvCode)")
+        guard let (kType, vType) = KVStateCode.types(kvCode) else {
+            throw LlamaError(.format, "session state: unknown KV element types \(kvCode)")
         }
-        let elem = kvCode == 1 ? 4 : 2
+        guard width % 32 == 0 || (kType != .q8_0 && vType != .q8_0), width <= Int(Int32.max) else {
+            throw LlamaError(.format, "session state: a Q8_0 KV row of \(width) elements is not whole blocks")
+        }
         var expected = SessionStateFormat.headerBytes + 8
-        for term in [(4, p, 1), (4 * rows, nVocab, 1), (layers * 2, p, width * elem)] {
+        for term in [(4, p, 1), (4 * rows, nVocab, 1), (layers, p, kType.rowBytes(width) + vType.rowBytes(width))] {
             let (a, o1) = term.0.multipliedReportingOverflow(by: term.1)
             let (b, o2) = a.multipliedReportingOverflow(by: term.2)
             let (c, o3) = expected.addingReportingOverflow(b)
@@ -207,8 +243,8 @@ extension Session {
         guard kvCode == kvElementCode else {
             throw LlamaError(
                 .invalidArgument,
-                "session state has an \(kvCode == 1 ? "F32" : "F16") KV cache; this session's is \(kvElementCode == 1 ? "F32" : "F16")"
-            )
+                "session state has a KV cache of K \(kType), V \(vType); this session's is K \(cache.keyType), "
+                    + "V \(cache.valueType) (a state is not converted between cache types)")
         }
         guard u32(36) == ropeKind, u64(40) == rope.base.bitPattern, u64(48) == rope.scaling.factor.bitPattern,
             u32(56) == ropeOriginalContext
@@ -242,9 +278,9 @@ extension Session {
                 from: base + logitsAt, byteCount: 4 * keepRows * nVocab)
         }
         swap(&logits, &pendingLogits)
-        let used = p * cache.rowBytes
         for layer in 0..<cache.layers {
             for values in [false, true] {
+                let used = p * cache.rowBytes(values: values)
                 cache.rows(layer: layer, values: values).copyMemory(from: base + at, byteCount: used)
                 at += used
             }

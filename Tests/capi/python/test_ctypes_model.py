@@ -62,7 +62,7 @@ def model(lib):
 
 
 def test_version(lib):
-    assert lib.llamaswift_version() == b"0.5.0"
+    assert lib.llamaswift_version() == b"0.6.0"
     assert lib.llamaswift_status_string(FORMAT).startswith(b"LLAMASWIFT_ERR_FORMAT")
 
 

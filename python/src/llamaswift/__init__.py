@@ -15,7 +15,7 @@ from . import capi
 from .capi import LlamaSwiftError, PoolingType, Status, StopReason, TemperatureOrder, json_schema_to_grammar
 from .llama import Llama
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"
 
 __all__ = ["Llama", "LlamaSwiftError", "PoolingType", "Status", "StopReason", "TemperatureOrder", "capi", "json_schema_to_grammar", "__version__", "library_version"]
 

@@ -42,9 +42,9 @@ __all__ = ["LlamaSwiftError", "Status", "library_path", "lib"]
 # ------------------------------------------------------------------------------------
 
 LLAMASWIFT_VERSION_MAJOR = 0
-LLAMASWIFT_VERSION_MINOR = 5
+LLAMASWIFT_VERSION_MINOR = 6
 LLAMASWIFT_VERSION_PATCH = 0
-LLAMASWIFT_VERSION_STRING = "0.5.0"
+LLAMASWIFT_VERSION_STRING = "0.6.0"
 LLAMASWIFT_VERSION_NUMBER = LLAMASWIFT_VERSION_MAJOR * 10000 + LLAMASWIFT_VERSION_MINOR * 100 + LLAMASWIFT_VERSION_PATCH
 
 # ------------------------------------------------------------------------------------
@@ -103,6 +103,7 @@ class KvType(enum.IntEnum):
     LLAMASWIFT_KV_AUTO = 0
     LLAMASWIFT_KV_F32 = 1
     LLAMASWIFT_KV_F16 = 2
+    LLAMASWIFT_KV_Q8_0 = 3  # since 0.6
 
 
 class TemperatureOrder(enum.IntEnum):
@@ -270,6 +271,8 @@ class llamaswift_session_params(Structure):
         ("embeddings", c_bool),
         ("pooling_type", c_int32),
         ("embd_normalize", c_int32),
+        # since 0.6
+        ("kv_type_v", c_uint32),
     ]
 
 
@@ -607,7 +610,7 @@ def status_string(status: int) -> str:
 
 
 def version() -> str:
-    """The loaded library's version ("0.5.0")."""
+    """The loaded library's version ("0.6.0")."""
     return bytes(llamaswift_version()).decode()
 
 
