@@ -546,13 +546,14 @@ void llamaswift_session_cancel(llamaswift_session *session);
  *
  * Saves the state into buf (size then fill: call with cap 0 to learn the size in
  * *len). The size is about n_layer · 2 · position · kv_width · (2 bytes for F16, 4 for
- * F32) plus n_vocab · 4 for the logits.
+ * F32, 34/32 for Q8_0) plus n_vocab · 4 for the logits.
  * Errors: INVALID_ARGUMENT (session or len NULL), BUFFER_TOO_SMALL (cap < *len; buf may
  * be NULL when cap is 0). One thread at a time per session. */
 llamaswift_status llamaswift_session_state_save(const llamaswift_session *session, void *buf, size_t cap, size_t *len);
 
 /* Restores a state saved by llamaswift_session_state_save into `session` (which may be
- * another session, on the same model file loaded again, with the same KV type and RoPE
+ * another session, on the same model file loaded again, with the same K and V cache
+ * types (a state is never converted between types) and RoPE
  * settings and an n_ctx at least the saved position). The bytes are only read during
  * the call. All checks come first: on any error the session is unchanged.
  * Errors: INVALID_ARGUMENT (session NULL, buf NULL with len > 0; state saved from
@@ -890,8 +891,8 @@ static inline llamaswift_batch_params llamaswift_batch_default_params(void) {
  * untouched. The passes run on the first item's session's worker threads and scratch
  * buffers (its n_threads; its n_batch bounds the tokens per pass); the other sessions'
  * threads stay idle.
- * The sessions must be distinct, created on the same model handle, with the same KV
- * type; their n_ctx, n_batch, n_threads, logits_all and RoPE settings may differ.
+ * The sessions must be distinct, created on the same model handle, with the same K and
+ * V cache types (llamaswift_kv_type); their n_ctx, n_batch, n_threads, logits_all and RoPE settings may differ.
  * All or nothing for the whole batch: on any error no session changes (positions,
  * caches up to them, logits and their addresses stay as before).
  * `params` may be NULL (defaults).

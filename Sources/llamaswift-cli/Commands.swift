@@ -202,7 +202,10 @@ func perplexityCommand(_ o: Options) throws {
         print("[\(c + 1)]\(fmt(exp(nll / Double(count)), 4))", terminator: c + 1 == chunks ? "\n" : ",")
         fflush(stdout)
     }
-    print("Final estimate: PPL = \(fmt(exp(nll / Double(count)), 4)) over \(chunks) chunks of \(nCtx)")
+    let (kType, vType) = session.kvTypes
+    print(
+        "Final estimate: PPL = \(fmt(exp(nll / Double(count)), 4)) over \(chunks) chunks of \(nCtx) "
+            + "(cache K \(kType), V \(vType))")
     err("\(fmt(monotonicSeconds() - start, 2)) s\n")
 }
 
@@ -252,7 +255,10 @@ func benchCommand(_ o: Options) throws {
         tg.append(Double(o.tg) / (monotonicSeconds() - t1))
     }
     let name = (try o.requireModel()).split(separator: "/").last.map(String.init) ?? ""
-    print("model: \(name)  threads: \(session.threadCount)  kernels: \(kernelPathName())  reps: \(o.reps)")
+    let (kType, vType) = session.kvTypes
+    print(
+        "model: \(name)  threads: \(session.threadCount)  kernels: \(kernelPathName())  reps: \(o.reps)  "
+            + "cache: K \(kType), V \(vType) (\(fmt(Double(session.kvCacheBytes) / 1_048_576, 1)) MiB)")
     let at = depth > 0 ? " @ d\(depth)" : ""
     print("pp\(o.pp)\(at): median \(fmt(median(pp))) t/s  (min \(fmt(pp.min()!)), max \(fmt(pp.max()!)))")
     print("tg\(o.tg)\(at): median \(fmt(median(tg))) t/s  (min \(fmt(tg.min()!)), max \(fmt(tg.max()!)))")

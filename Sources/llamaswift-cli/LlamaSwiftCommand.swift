@@ -58,16 +58,33 @@ struct ContextFlags: ParsableArguments {
         help: ArgumentHelp("Tokens evaluated per forward chunk (0: 512).", valueName: "n"))
     var batch = 0
 
+    @Option(
+        name: [.customLong("ctk", withSingleDash: true), .customLong("cache-type-k")], parsing: .unconditional,
+        help: ArgumentHelp("K cache type: f32, f16 (default) or q8_0 (llama.cpp's names).", valueName: "type"))
+    var cacheTypeK: String?
+
+    @Option(
+        name: [.customLong("ctv", withSingleDash: true), .customLong("cache-type-v")], parsing: .unconditional,
+        help: ArgumentHelp("V cache type: f32, f16 or q8_0 (default: the K cache's).", valueName: "type"))
+    var cacheTypeV: String?
+
     func validate() throws {
         try inRange("-c", ctx, 0...(1 << 20))
         try inRange("-t", threads, 0...512)
         try inRange("-b", batch, 0...(1 << 16))
+        for (flag, v) in [("-ctk", cacheTypeK), ("-ctv", cacheTypeV)] {
+            if let v, KVCacheType(name: v) == nil {
+                throw ValidationError("\(flag) \(v): the cache types are f32, f16 and q8_0")
+            }
+        }
     }
 
     func apply(_ o: inout Options) {
         o.ctx = ctx
         o.threads = threads
         o.batch = batch
+        o.cacheTypeK = cacheTypeK.flatMap(KVCacheType.init(name:))
+        o.cacheTypeV = cacheTypeV.flatMap(KVCacheType.init(name:))
     }
 }
 

@@ -9,6 +9,9 @@ struct Options {
     var ctx = 0
     var threads = 0
     var batch = 0
+    /// -ctk / -ctv: the K and V cache types (nil: the defaults).
+    var cacheTypeK: KVCacheType?
+    var cacheTypeV: KVCacheType?
     var seed: UInt64 = 0xFFFF_FFFF_FFFF_FFFF
     var temp: Float = 0.8
     var topK = 40
@@ -48,6 +51,8 @@ struct Options {
         o.contextLength = ctx
         o.threads = threads
         o.batchSize = batch
+        o.kvType = cacheTypeK
+        o.kvTypeV = cacheTypeV
         return o
     }
 

@@ -8,6 +8,7 @@ import LlamaSwiftEngine
 let usage = """
     usage: llamaswift-server -m MODEL [--host 127.0.0.1] [--port 8080] [-c N_CTX per slot] [-t THREADS]
                              [-np/--parallel SLOTS (4)] [--queue N (waiting requests, 16)] [--api-key KEY]
+                             [-ctk/--cache-type-k f16|f32|q8_0] [-ctv/--cache-type-v TYPE (the K type)]
     routes: POST /v1/chat/completions, POST /v1/completions (both with "stream"), GET /v1/models, GET /health
     structured output: "response_format" (json_object, json_schema), "grammar" (GBNF), "json_schema"
     """
@@ -21,6 +22,9 @@ struct ServerOptions {
     var parallel = 4
     var queue = 16
     var apiKey: String? = nil
+    /// -ctk / -ctv (llama-server's --cache-type-k / --cache-type-v); nil = the defaults.
+    var cacheTypeK: KVCacheType? = nil
+    var cacheTypeV: KVCacheType? = nil
 
     init(_ args: [String]) throws {
         var i = 0
@@ -45,6 +49,12 @@ struct ServerOptions {
             case "-np", "--parallel": parallel = try number(1...256)
             case "--queue": queue = try number(0...1_000_000)
             case "--api-key": apiKey = try value()
+            case "-ctk", "--cache-type-k", "-ctv", "--cache-type-v":
+                let flag = args[i], v = try value()
+                guard let t = KVCacheType(name: v) else {
+                    throw ServerError("\(flag) \(v): the cache types are f32, f16 and q8_0")
+                }
+                if flag.hasSuffix("k") { cacheTypeK = t } else { cacheTypeV = t }
             case "-h", "--help":
                 print(usage)
                 exit(0)
@@ -106,6 +116,8 @@ do {
     var so = SessionOptions()
     so.contextLength = options.ctx
     so.threads = options.threads
+    so.kvType = options.cacheTypeK
+    so.kvTypeV = options.cacheTypeV
     scheduler = try Scheduler(model: model, slots: options.parallel, options: so, queueLimit: options.queue)
 } catch {
     let message = (error as? LlamaError)?.message ?? "\(error)"

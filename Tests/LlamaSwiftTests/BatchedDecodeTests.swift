@@ -6,20 +6,22 @@ import Testing
 /// model family (the C test covers SmolLM2 through the header): the tiny models of each
 /// architecture (Gemma 3 with its sliding window of 8 crossed, Phi-3's fused QKV, Qwen2's
 /// biases, LLaMA 3 frequency factors, linear-scaled global RoPE) and the real Gemma 3
-/// 270M file; F16 and F32 caches.
+/// 270M file; F16, F32 and Q8_0 caches.
 @Suite struct BatchedDecodeTests {
     static let files =
         ArchitectureTests.names.map { TestPaths.fixtures + "/arch/" + $0 + ".gguf" } + [Gemma3FileTests.modelPath]
 
-    @Test(arguments: files, [false, true])
-    func batchEqualsAlone(path: String, f32: Bool) throws {
+    @Test(arguments: files, [KVCacheType.f16, .f32, .q8_0])
+    func batchEqualsAlone(path: String, kv: KVCacheType) throws {
         guard TestPaths.exists(path) else { return }  // the Gemma 3 file comes with `make testdata`
         let model = try Model(path: path)
+        // Q8_0 needs whole 32-element blocks per head.
+        guard kv != .q8_0 || model.config!.headDim % 32 == 0 else { return }
         let vocab = Int32(model.vocabularySize)
         var o = SessionOptions()
         o.threads = 2
         o.contextLength = 64
-        o.kvF32 = f32
+        o.kvType = kv
         let n = 4
         let alone = try (0..<n).map { _ in try Session(model: model, options: o) }
         let batched = try (0..<n).map { i -> Session in

@@ -23,6 +23,8 @@ $CC $CFLAGS -pthread -o "$out/test_batch" "$root/Tests/capi/test_batch.c" -L"$li
 "$out/test_batch" "$model" || fail=1
 $CC $CFLAGS -o "$out/test_shift" "$root/Tests/capi/test_shift.c" -L"$lib" -lllamaswift -lm -Wl,-rpath,"$lib"
 "$out/test_shift" "$model" "$vocab" "$root/Tests/Fixtures/smollm2-shift.txt" || fail=1
+$CC $CFLAGS -o "$out/test_kv_q8" "$root/Tests/capi/test_kv_q8.c" -L"$lib" -lllamaswift -lm -Wl,-rpath,"$lib"
+"$out/test_kv_q8" "$model" || fail=1
 $CC $CFLAGS -o "$out/test_grammar" "$root/Tests/capi/test_grammar.c" -L"$lib" -lllamaswift -Wl,-rpath,"$lib"
 "$out/test_grammar" "$model" || fail=1
 $CC $CFLAGS -o "$out/test_logprobs" "$root/Tests/capi/test_logprobs.c" -L"$lib" -lllamaswift -lm -Wl,-rpath,"$lib"

@@ -79,6 +79,11 @@ expect "tokenize --parse-special" 0 "^1	'<\|im_start\|>'" -- "$cli" tokenize -m 
 expect "info" 0 "layers +30" -- "$cli" info -m "$model"
 expect "bench" 0 "tg4: median" -- "$cli" bench -m "$model" --pp 8 --tg 4 -r 1 -t 1
 expect "bench -d" 0 "pp8 @ d64: median" -- "$cli" bench -m "$model" --pp 8 --tg 4 -d 64 -r 1 -t 1
+expect "bench -ctk/-ctv" 0 "cache: K q8_0, V f16" -- "$cli" bench -m "$model" --pp 8 --tg 4 -r 1 -t 1 -ctk q8_0 -ctv f16
+expect "bench --cache-type-k" 0 "cache: K q8_0, V q8_0" -- "$cli" bench -m "$model" --pp 8 --tg 4 -r 1 -t 1 --cache-type-k q8_0
+expect "bad cache type" 64 "the cache types are f32, f16 and q8_0" -- "$cli" run -m "$model" -p hi -ctk q4_0
+expect "F32 with Q8_0" 1 "needs the other one F32" -- "$cli" run -m "$model" -p hi -n 1 -ctk f32 -ctv q8_0
+expect "run -ctk q8_0" 0 "" -- "$cli" run -m "$model" -p "The capital of France is" -n 4 --temp 0 -ctk q8_0 -ctv q8_0
 expect "bench -d with -npl" 64 "-d is not supported with -npl" -- "$cli" bench -m "$model" -d 8 -npl 2
 
 # chat, piped: two turns, end of input quits with 0.

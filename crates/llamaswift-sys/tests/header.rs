@@ -537,6 +537,7 @@ fn rust_layouts() -> Vec<Layout> {
         llamaswift_session_params {
             struct_size, n_ctx, n_batch, n_threads, logits_all, kv_type, rope_scaling_type,
             rope_freq_base, rope_scaling_factor, rope_original_ctx, embeddings, pooling_type, embd_normalize,
+            kv_type_v,
         }
         llamaswift_sampler_params {
             struct_size, temperature, top_k, top_p, min_p, repeat_penalty, frequency_penalty,

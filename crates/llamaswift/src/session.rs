@@ -20,6 +20,28 @@ pub enum KvType {
     Auto,
     F32,
     F16,
+    /// Blocks of 32: an F16 scale and 32 int8 (llama.cpp's `q8_0`; since 0.6).
+    Q8_0,
+}
+
+impl KvType {
+    fn from_raw(v: u32) -> KvType {
+        match v {
+            sys::LLAMASWIFT_KV_F32 => KvType::F32,
+            sys::LLAMASWIFT_KV_F16 => KvType::F16,
+            sys::LLAMASWIFT_KV_Q8_0 => KvType::Q8_0,
+            _ => KvType::Auto,
+        }
+    }
+
+    fn raw(self) -> u32 {
+        match self {
+            KvType::Auto => sys::LLAMASWIFT_KV_AUTO,
+            KvType::F32 => sys::LLAMASWIFT_KV_F32,
+            KvType::F16 => sys::LLAMASWIFT_KV_F16,
+            KvType::Q8_0 => sys::LLAMASWIFT_KV_Q8_0,
+        }
+    }
 }
 
 /// How to create a session (`llamaswift_session_params`); 0 means "the default" as in C.
@@ -33,6 +55,7 @@ pub struct SessionParams {
     pub n_threads: u32,
     /// Keep the logits of every token of a decode call, not just the last.
     pub logits_all: bool,
+    /// The K cache's element type (and the V cache's when `kv_type_v` is `Auto`).
     pub kv_type: KvType,
     pub rope_scaling: RopeScaling,
     /// 0 = the model's.
@@ -49,6 +72,8 @@ pub struct SessionParams {
     /// With `embeddings`: llama.cpp's `--embd-normalize` (-1 none, 0 max-abs int16,
     /// 1 L1, 2 L2, p > 2 p-norm).
     pub embd_normalize: i32,
+    /// The V cache's element type; `Auto` = the same as `kv_type` (since 0.6).
+    pub kv_type_v: KvType,
 }
 
 impl Default for SessionParams {
@@ -60,11 +85,7 @@ impl Default for SessionParams {
             n_batch: p.n_batch,
             n_threads: p.n_threads,
             logits_all: p.logits_all,
-            kv_type: match p.kv_type {
-                sys::LLAMASWIFT_KV_F32 => KvType::F32,
-                sys::LLAMASWIFT_KV_F16 => KvType::F16,
-                _ => KvType::Auto,
-            },
+            kv_type: KvType::from_raw(p.kv_type),
             rope_scaling: RopeScaling::from_raw(p.rope_scaling_type),
             rope_freq_base: p.rope_freq_base,
             rope_scaling_factor: p.rope_scaling_factor,
@@ -72,6 +93,7 @@ impl Default for SessionParams {
             embeddings: p.embeddings,
             pooling_type: p.pooling_type,
             embd_normalize: p.embd_normalize,
+            kv_type_v: KvType::from_raw(p.kv_type_v),
         }
     }
 }
@@ -94,11 +116,8 @@ impl SessionParams {
         p.n_batch = self.n_batch;
         p.n_threads = self.n_threads;
         p.logits_all = self.logits_all;
-        p.kv_type = match self.kv_type {
-            KvType::Auto => sys::LLAMASWIFT_KV_AUTO,
-            KvType::F32 => sys::LLAMASWIFT_KV_F32,
-            KvType::F16 => sys::LLAMASWIFT_KV_F16,
-        };
+        p.kv_type = self.kv_type.raw();
+        p.kv_type_v = self.kv_type_v.raw();
         p.rope_scaling_type = self.rope_scaling.raw();
         p.rope_freq_base = self.rope_freq_base;
         p.rope_scaling_factor = self.rope_scaling_factor;
