@@ -8,7 +8,7 @@ public enum KVRowFormat: Sendable, Equatable {
 
     /// Bytes of the first `n` elements of a row (n a multiple of 32 for Q8_0): also the
     /// byte offset of element n from the row's start.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func bytes(_ n: Int) -> Int {
         switch self {
         case .f16: return 2 * n

@@ -217,9 +217,9 @@ public struct AttentionGroupOperands: @unchecked Sendable {
     public var span: Int { firstPosition + tokens - firstRow(0) }
 
     /// Start of this group's head in key row p and in value row p.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func keyHead(_ p: Int) -> UnsafeRawPointer { keys + p * rowBytes + keyFormat.bytes(kvOffset) }
-    @inline(__always)
+    @inlinable @inline(__always)
     public func valueHead(_ p: Int) -> UnsafeRawPointer { values + p * valueRowBytes + valueFormat.bytes(kvOffset) }
 
     /// Rows token t attends to.

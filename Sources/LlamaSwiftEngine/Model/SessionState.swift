@@ -211,9 +211,10 @@ extension Session {
         // Sizes first (they come from the bytes: no trust), then identity, then the checksum.
         let nVocab = Int(u32(20)), layers = Int(u32(24)), width = Int(u32(28)), kvCode = u32(32)
         let p = Int(u32(60)), rows = Int(u32(64))
-        guard let (kType, vType) = KVStateCode.types(kvCode) else {
+        guard let types = KVStateCode.types(kvCode) else {
             throw LlamaError(.format, "session state: unknown KV element types \(kvCode)")
         }
+        let (kType, vType) = types
         guard width % 32 == 0 || (kType != .q8_0 && vType != .q8_0), width <= Int(Int32.max) else {
             throw LlamaError(.format, "session state: a Q8_0 KV row of \(width) elements is not whole blocks")
         }
@@ -240,7 +241,7 @@ extension Session {
         else {
             throw LlamaError(.invalidArgument, "session state was saved from another model")
         }
-        guard kvCode == kvElementCode else {
+        guard kType == cache.keyType, vType == cache.valueType else {
             throw LlamaError(
                 .invalidArgument,
                 "session state has a KV cache of K \(kType), V \(vType); this session's is K \(cache.keyType), "
