@@ -198,8 +198,7 @@ extension AttentionKernels {
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
             for p in 0..<count {
-                let v = rows + p * rowBytes
-                let v0 = L.load8(v, i), v1 = L.load8(v, i + 8), v2 = L.load8(v, i + 16), v3 = L.load8(v, i + 24)
+                let (v0, v1, v2, v3) = L.load32(rows + p * rowBytes, i)
                 let wa = SIMD8<Float>(repeating: wA[p]), wb = SIMD8<Float>(repeating: wB[p])
                 a0.addProduct(wa, v0)
                 a1.addProduct(wa, v1)

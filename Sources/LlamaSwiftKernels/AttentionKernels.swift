@@ -180,12 +180,12 @@ extension AttentionKernels {
         while i + 32 <= n {
             var o0 = SIMD8<Float>(), o1 = SIMD8<Float>(), o2 = SIMD8<Float>(), o3 = SIMD8<Float>()
             for p in 0..<count {
-                let v = rows + p * rowBytes
+                let (v0, v1, v2, v3) = L.load32(rows + p * rowBytes, i)
                 let wv = SIMD8<Float>(repeating: w[p])
-                o0.addProduct(wv, L.load8(v, i))
-                o1.addProduct(wv, L.load8(v, i + 8))
-                o2.addProduct(wv, L.load8(v, i + 16))
-                o3.addProduct(wv, L.load8(v, i + 24))
+                o0.addProduct(wv, v0)
+                o1.addProduct(wv, v1)
+                o2.addProduct(wv, v2)
+                o3.addProduct(wv, v3)
             }
             let dst = UnsafeMutableRawPointer(out + i)
             dst.storeBytes(of: o0, as: SIMD8<Float>.self)

@@ -78,14 +78,22 @@ func loadQ8_0x8(_ row: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
 
 /// A cache row encoding, for the attention loops shared by F16 and Q8_0 rows: they read
 /// eight elements (or one, in scalar tails) of a head starting at `head` as floats.
+/// `load32` gives elements i ..< i + 32 (i a multiple of 32) as four vectors, the same
+/// values as four load8 calls (Q8_0: one block, its scale converted once).
 protocol CacheRowLoader {
     static func load8(_ head: UnsafeRawPointer, _ i: Int) -> SIMD8<Float>
     static func load1(_ head: UnsafeRawPointer, _ i: Int) -> Float
+    static func load32(_ head: UnsafeRawPointer, _ i: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
 }
 
 enum HalfRowLoader: CacheRowLoader {
     @inline(__always)
     static func load8(_ head: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> { loadHalf8(head + 2 * i) }
+    @inline(__always)
+    static func load32(_ head: UnsafeRawPointer, _ i: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let v = head + 2 * i
+        return (loadHalf8(v), loadHalf8(v + 16), loadHalf8(v + 32), loadHalf8(v + 48))
+    }
     @inline(__always)
     static func load1(_ head: UnsafeRawPointer, _ i: Int) -> Float {
         halfToFloat(head.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
@@ -95,6 +103,15 @@ enum HalfRowLoader: CacheRowLoader {
 enum Q8_0RowLoader: CacheRowLoader {
     @inline(__always)
     static func load8(_ head: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> { loadQ8_0x8(head, i) }
+    @inline(__always)
+    static func load32(_ head: UnsafeRawPointer, _ i: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let block = head + (i >> 5) * 34
+        let d = SIMD8<Float>(repeating: halfToFloat(block.loadUnaligned(as: UInt16.self)))
+        return (
+            int8x8ToFloats(block + 2) * d, int8x8ToFloats(block + 10) * d, int8x8ToFloats(block + 18) * d,
+            int8x8ToFloats(block + 26) * d
+        )
+    }
     @inline(__always)
     static func load1(_ head: UnsafeRawPointer, _ i: Int) -> Float {
         let block = head + (i >> 5) * 34
@@ -120,6 +137,15 @@ extension AttentionKernels {
         _: L.Type, _ head: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ n: Int
     ) {
         var i = 0
+        while i + 32 <= n {
+            let (v0, v1, v2, v3) = L.load32(head, i)
+            let d = UnsafeMutableRawPointer(dst + i)
+            d.storeBytes(of: v0, as: SIMD8<Float>.self)
+            (d + 32).storeBytes(of: v1, as: SIMD8<Float>.self)
+            (d + 64).storeBytes(of: v2, as: SIMD8<Float>.self)
+            (d + 96).storeBytes(of: v3, as: SIMD8<Float>.self)
+            i += 32
+        }
         while i + 8 <= n {
             UnsafeMutableRawPointer(dst + i).storeBytes(of: L.load8(head, i), as: SIMD8<Float>.self)
             i += 8
