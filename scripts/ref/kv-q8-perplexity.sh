@@ -6,14 +6,14 @@
 #
 # The text: README.md then docs/*.md (C-locale order) as they were at commit $REV
 # (default cf699ea, so the text does not move as the docs do), cut to the first $BYTES
-# bytes (default 60000: about 15,000 SmolLM2 tokens, 3 chunks of 4096).
+# bytes (default 40000: about 13,700 SmolLM2 tokens, 3 chunks of 4096).
 #
 #   scripts/ref/kv-q8-perplexity.sh [MODEL.gguf]      (THREADS=2, CTX=4096 by default)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 model=${1:-$root/models/SmolLM2-135M-Instruct.Q4_1.gguf}
 rev=${REV:-cf699ea}
-bytes=${BYTES:-60000}
+bytes=${BYTES:-40000}
 threads=${THREADS:-2}
 ctx=${CTX:-4096}
 cli=$root/.build/release/llamaswift-cli
