@@ -183,6 +183,6 @@ import Testing
         var worst: Float = 0
         for i in 0..<a.count { worst = max(worst, abs(a[i] - b[i])) }
         print("Gemma 3 270M Q8_0 cache: max |Δ logits| vs F16 = \(worst)")
-        #expect(worst < 3 && worst > 0)
+        #expect(worst < 5 && worst > 0)  // measured 2.90 (logits of magnitude ≈ 30)
     }
 }

@@ -26,7 +26,9 @@ text=$out/ppl-text-$rev.txt
     for f in $(git -C "$root" ls-tree --name-only "$rev" docs/ | LC_ALL=C sort); do
         case $f in *.md) git -C "$root" show "$rev:$f" ;; esac
     done
-} | head -c "$bytes" >"$text"
+} >"$text.all"
+head -c "$bytes" "$text.all" >"$text"
+rm -f "$text.all"
 echo "text: $text ($(wc -c <"$text") bytes; README.md + docs/*.md at $rev, first $bytes bytes)"
 
 for t in f16 q8_0; do
