@@ -41,7 +41,9 @@ import Testing
 
     static func dequantize(_ q: [UInt8], _ n: Int) -> [Float] {
         var out = [Float](repeating: .nan, count: n)
-        q.withUnsafeBytes { src in out.withUnsafeMutableBufferPointer { Q8_0Rows.dequantize(src.baseAddress!, $0.baseAddress!, n) } }
+        q.withUnsafeBytes { src in
+            out.withUnsafeMutableBufferPointer { Q8_0Rows.dequantize(src.baseAddress!, $0.baseAddress!, n) }
+        }
         return out
     }
 
@@ -68,7 +70,9 @@ import Testing
             let back = Self.dequantize(q, x.count)
             for b in 0..<(x.count / 32) {
                 let amax = x[(32 * b)..<(32 * b + 32)].map { Swift.abs($0) }.max()!
-                for j in (32 * b)..<(32 * b + 32) { #expect(Swift.abs(back[j] - x[j]) <= amax / 127 * 0.51 + amax * 1e-3) }
+                for j in (32 * b)..<(32 * b + 32) {
+                    #expect(Swift.abs(back[j] - x[j]) <= amax / 127 * 0.51 + amax * 1e-3)
+                }
             }
         }
     }
@@ -129,7 +133,8 @@ import Testing
                             var scratch = [Float](
                                 repeating: .nan,
                                 count: group * c.tokens * (last + 1 + c.hd) + c.hd
-                                    + AttentionGroupOperands.tiledScratchFloats(headDim: c.hd, queries: group * c.tokens))
+                                    + AttentionGroupOperands.tiledScratchFloats(
+                                        headDim: c.hd, queries: group * c.tokens))
                             var partials = [Float](repeating: .nan, count: segments * group * c.tokens * (c.hd + 2))
                             kBytes.withUnsafeBytes { kp in
                                 vBytes.withUnsafeBytes { vp in
@@ -144,16 +149,20 @@ import Testing
                                                             tokens: c.tokens, tokenStride: Q, headDim: c.hd,
                                                             firstPosition: c.first, window: c.window,
                                                             keys: kp.baseAddress!, values: vp.baseAddress!,
-                                                            rowBytes: kFormat.bytes(width), kvOffset: kvh * c.hd, scale: 0.125,
+                                                            rowBytes: kFormat.bytes(width), kvOffset: kvh * c.hd,
+                                                            scale: 0.125,
                                                             queryScratch: sc.baseAddress! + m * (last + 1),
                                                             keyScratch: sc.baseAddress! + m * (last + 1 + c.hd),
                                                             scores: sc.baseAddress!,
-                                                            out: op.baseAddress! + kvh * group * c.hd, exactRows: c.exact,
+                                                            out: op.baseAddress! + kvh * group * c.hd,
+                                                            exactRows: c.exact,
                                                             pass: pass, partials: pp.baseAddress!, keyFormat: kFormat,
                                                             valueFormat: vFormat, valueRowBytes: vFormat.bytes(width))
                                                     }
                                                     if split {
-                                                        for s in (0..<segments).reversed() { build.attendGroup(ops(.segment(s))) }
+                                                        for s in (0..<segments).reversed() {
+                                                            build.attendGroup(ops(.segment(s)))
+                                                        }
                                                         build.attendGroup(ops(.merge(segments: segments)))
                                                     } else {
                                                         build.attendGroup(ops(.whole))

@@ -217,7 +217,8 @@ public final class Session: @unchecked Sendable {
         guard k != .q8_0 && v != .q8_0 || headDim % 32 == 0 else {
             throw LlamaError(
                 .invalidArgument,
-                "a Q8_0 KV cache needs a head dimension that is a multiple of 32 (its block size); this model's is \(headDim)")
+                "a Q8_0 KV cache needs a head dimension that is a multiple of 32 (its block size); this model's is \(headDim)"
+            )
         }
     }
 

@@ -129,7 +129,8 @@ extension Session {
             for values in [false, true] {
                 try emit(
                     UnsafeRawBufferPointer(
-                        start: cache.rows(layer: layer, values: values), count: position * cache.rowBytes(values: values)))
+                        start: cache.rows(layer: layer, values: values),
+                        count: position * cache.rowBytes(values: values)))
             }
         }
         try withUnsafeBytes(of: hash.finish().littleEndian) { try sink($0) }
