@@ -71,6 +71,10 @@ import Testing
         #expect(stats2.promptTokensEvaluated < stats2.promptTokens - stats.promptTokens)
     }
 
+    /// A prompt whose greedy continuation does not end by itself (it counts on: 1,500
+    /// tokens checked), so that only a cancel stops these generations early.
+    static let countingPrompt = "1, 2, 3, 4, 5, 6, 7, 8,"
+
     /// Leaving the loop cancels the generation (the stream's termination). The stream
     /// does not wait for its consumer, so while `make test` runs synchronous suites on
     /// every cooperative thread the consumer may wake only after tens of seconds: the
@@ -80,7 +84,7 @@ import Testing
         let session = try Session(model: Self.model, params: SessionParams(contextLength: 4096, threads: 2))
         var seen = 0
         for try await _ in session.generate(
-            prompt: "Once upon a time", sampler: .greedy, params: GenerateParams(maxTokens: 4000))
+            prompt: Self.countingPrompt, sampler: .greedy, params: GenerateParams(maxTokens: 4000))
         {
             seen += 1
             if seen == 3 { break }
@@ -97,7 +101,7 @@ import Testing
         // Room for minutes of generation, as above.
         let session = try Session(model: Self.model, params: SessionParams(contextLength: 4096, threads: 2))
         let stream = session.generate(
-            prompt: "Once upon a time", sampler: .greedy, params: GenerateParams(maxTokens: 4000))
+            prompt: Self.countingPrompt, sampler: .greedy, params: GenerateParams(maxTokens: 4000))
         let task = Task { () -> Int in
             var seen = 0
             do {
