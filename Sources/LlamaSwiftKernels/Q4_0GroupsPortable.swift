@@ -1,19 +1,11 @@
 // Q4_0Groups in the baseline build: portable SIMD, the same exact sums and float steps.
 #if !LLAMASWIFT_AVX2
     extension Q4_0Groups {
-        /// Σ (n − 8)·x of block b for the 8 rows, exact: byte k of row r's 4-byte lane in
-        /// chunk j holds elements 4j+k (low nibble) and 16+4j+k (high nibble).
+        /// Σ (n − 8)·x of block b for the 8 rows, exact: Q4_1's Σ n·x (same nibble layout)
+        /// minus 8·Σx.
         @inline(__always)
         static func blockSums(_ q: UnsafeRawPointer, _ x: UnsafePointer<Int8>, _ sum: Int32) -> SIMD8<Int32> {
-            var isum = SIMD8<Int32>()
-            for j in 0..<4 {
-                let v = q.loadUnaligned(fromByteOffset: 32 * j, as: SIMD8<UInt32>.self)
-                for k in 0..<4 {
-                    let byte = SIMD8<Int32>(truncatingIfNeeded: (v &>> UInt32(8 * k)) & 0xFF)
-                    isum &+= (byte & 0xF) &* Int32(x[4 * j + k]) &+ (byte &>> 4) &* Int32(x[16 + 4 * j + k])
-                }
-            }
-            return isum &- SIMD8(repeating: sum << 3)
+            Q4_1Groups.nibbleSums(q, x) &- SIMD8(repeating: sum << 3)
         }
 
         @inline(__always)

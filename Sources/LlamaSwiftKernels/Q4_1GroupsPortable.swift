@@ -2,9 +2,9 @@
 #if !LLAMASWIFT_AVX2
     extension Q4_1Groups {
         /// Σ n·x of block b for the 8 rows, exact: byte k of row r's 4-byte lane in chunk j
-        /// holds elements 4j+k (low nibble) and 16+4j+k (high nibble).
+        /// holds elements 4j+k (low nibble) and 16+4j+k (high nibble). (Q4_0Groups' sums too.)
         @inline(__always)
-        static func blockSums(_ q: UnsafeRawPointer, _ x: UnsafePointer<Int8>) -> SIMD8<Int32> {
+        static func nibbleSums(_ q: UnsafeRawPointer, _ x: UnsafePointer<Int8>) -> SIMD8<Int32> {
             var isum = SIMD8<Int32>()
             for j in 0..<4 {
                 let v = q.loadUnaligned(fromByteOffset: 32 * j, as: SIMD8<UInt32>.self)
@@ -26,7 +26,7 @@
             var acc = SIMD8<Float>()
             for b in 0..<nb {
                 let blk = g + 160 * b
-                let isum = blockSums(blk + 32, xs + 32 * b)
+                let isum = nibbleSums(blk + 32, xs + 32 * b)
                 acc.addProduct(SIMD8<Float>(isum), halves8(blk) * d[b])
                 acc.addProduct(halves8(blk + 16), SIMD8(repeating: sums[b]))
             }
