@@ -24,6 +24,29 @@ protocol RowGroupKernels {
     static func group8x4(
         _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
         _ sums: UnsafePointer<BlockSum>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int)
+    /// Whether `run` takes two adjacent groups at a time through `group16x4` (the v4
+    /// builds of Q4_0Groups and Q4_1Groups: one 512-bit register holds both groups' 8
+    /// row lanes, so each instruction does twice the work of group8x4's 256-bit one).
+    static var pairsGroups: Bool { get }
+    /// Two adjacent groups (rows 8g…8g+15; the second group's blocks `nb · groupBlockBytes`
+    /// bytes after the first's) × 4 tokens: 16 outputs per token at `out`. Every row gets
+    /// the same operations in the same order as in group8x4, so the same bits.
+    static func group16x4(
+        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
+        _ sums: UnsafePointer<BlockSum>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int)
+}
+
+extension RowGroupKernels {
+    static var pairsGroups: Bool { false }
+
+    @inline(__always)
+    static func group16x4(
+        _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
+        _ sums: UnsafePointer<BlockSum>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
+    ) {
+        group8x4(g, nb, x, cols, d, sums, out, ldo)
+        group8x4(g + nb * groupBlockBytes, nb, x, cols, d, sums, out + 8, ldo)
+    }
 }
 
 extension RowGroupKernels where BlockSum == Int32 {
@@ -41,7 +64,29 @@ extension RowGroupKernels {
         let qs = a.values, d = a.scales, sums = blockSums(a)
         let cols = o.cols, tokens = o.tokens, out = o.out, ldo = o.outStride
         let nb = cols / blockElements, sumStride = nb * sumsPerBlock
-        for g in (o.rows.lowerBound / 8)..<(o.rows.upperBound / 8) {
+        var g = o.rows.lowerBound / 8
+        let end = o.rows.upperBound / 8
+        if pairsGroups {
+            while g + 2 <= end {
+                let gp = o.weights + g * nb * groupBlockBytes
+                var t = 0
+                while t + 4 <= tokens {
+                    group16x4(
+                        gp, nb, UnsafeRawPointer(qs + t * cols), cols, d + t * nb, sums + t * sumStride,
+                        out + t * ldo + 8 * g, ldo)
+                    t += 4
+                }
+                while t < tokens {
+                    let x = UnsafeRawPointer(qs + t * cols)
+                    group8x1(gp, nb, x, d + t * nb, sums + t * sumStride, out + t * ldo + 8 * g)
+                    group8x1(
+                        gp + nb * groupBlockBytes, nb, x, d + t * nb, sums + t * sumStride, out + t * ldo + 8 * g + 8)
+                    t += 1
+                }
+                g += 2
+            }
+        }
+        for g in g..<end {
             let gp = o.weights + g * nb * groupBlockBytes
             var t = 0
             while t + 4 <= tokens {

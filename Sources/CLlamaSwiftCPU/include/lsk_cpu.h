@@ -42,4 +42,14 @@ static inline __m128i lsk_floats_to_halves(__m256 v) { return _mm256_cvtps_ph(v,
 static inline __m256i lsk_dpbusd(__m256i s, __m256i u, __m256i x) { return _mm256_dpbusd_epi32(s, u, x); }
 #endif
 
+#if defined(__AVX512VNNI__) && defined(__AVX512F__)
+/* The same on 512-bit registers (16 lanes): the v4 kernels that take two groups of 8 rows
+   at once. */
+static inline __m512i lsk_dpbusd512(__m512i s, __m512i u, __m512i x) { return _mm512_dpbusd_epi32(s, u, x); }
+/* lo in bits 0-255 and hi in bits 256-511 (_mm512_inserti64x4 is a macro). */
+static inline __m512i lsk_join256(__m256i lo, __m256i hi) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+#endif
+
 #endif
