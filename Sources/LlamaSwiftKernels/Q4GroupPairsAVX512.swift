@@ -1,4 +1,4 @@
-// Q4_0Groups and Q4_1Groups in the v4 build (AVX-512 with VNNI): prefill's kernel takes two
+// Q4_0Groups, Q4_1Groups and Q5_0Groups in the v4 build (AVX-512 with VNNI): prefill's kernel takes two
 // adjacent groups of 8 rows at once (RowGroupKernels.group16x4), group g's rows in lanes
 // 0–7 of a 512-bit register and group g+1's in lanes 8–15. Each `vpdpbusd`, conversion and
 // fused multiply-add then does 16 rows' work instead of 8: this machine's cores run
@@ -122,6 +122,64 @@
                 a1 = accumulate(a1, s1, sums[nb + b], dw, mw, d[nb + b])
                 a2 = accumulate(a2, s2, sums[2 * nb + b], dw, mw, d[2 * nb + b])
                 a3 = accumulate(a3, s3, sums[3 * nb + b], dw, mw, d[3 * nb + b])
+            }
+            _mm512_storeu_ps(out, a0)
+            _mm512_storeu_ps(out + ldo, a1)
+            _mm512_storeu_ps(out + 2 * ldo, a2)
+            _mm512_storeu_ps(out + 3 * ldo, a3)
+        }
+    }
+
+    extension Q5_0Groups {
+        static var pairsGroups: Bool { true }
+
+        /// Chunk j of two groups' blocks at `blk` and `blk2` as 5-bit values u = n + 16·bit
+        /// (Q5_0Groups.chunk per half; the 32 fifth bits of each half mask a byte add).
+        @inline(__always)
+        static func chunk(_ blk: UnsafeRawPointer, _ blk2: UnsafeRawPointer, _ j: Int) -> (lo: __m512i, hi: __m512i) {
+            let n = Q4GroupPairs.chunk(blk + 16 + 32 * j, blk2 + 16 + 32 * j)
+            @inline(__always)
+            func bits(_ offset: Int) -> UInt64 {
+                UInt64(blk.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+                    | UInt64(blk2.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) << 32
+            }
+            let sixteen = _mm512_set1_epi8(0x10)
+            return (
+                _mm512_mask_add_epi8(n.lo, bits(144 + 8 * j), n.lo, sixteen),
+                _mm512_mask_add_epi8(n.hi, bits(148 + 8 * j), n.hi, sixteen)
+            )
+        }
+
+        /// acc + Float(Σ u·x − 16·Σx)·(d_w·d_a), as Q5_0Groups.accumulate per lane.
+        @inline(__always)
+        static func accumulate(_ acc: __m512, _ s: __m512i, _ sum: Int32, _ dw: __m512, _ da: Float) -> __m512 {
+            let isum = _mm512_sub_epi32(s, _mm512_set1_epi32(sum << 4))
+            return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dw, _mm512_set1_ps(da)), acc)
+        }
+
+        @inline(__always)
+        static func group16x4(
+            _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
+            _ sums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
+        ) {
+            let g2 = g + 176 * nb
+            let x1 = x + cols, x2 = x + 2 * cols, x3 = x + 3 * cols
+            var a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0
+            for b in 0..<nb {
+                let blk = g + 176 * b, blk2 = g2 + 176 * b, o = 32 * b
+                var s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0
+                for j in 0..<4 {
+                    let c = chunk(blk, blk2, j)
+                    s0 = Q4GroupPairs.addChunk(s0, c, x + o, j)
+                    s1 = Q4GroupPairs.addChunk(s1, c, x1 + o, j)
+                    s2 = Q4GroupPairs.addChunk(s2, c, x2 + o, j)
+                    s3 = Q4GroupPairs.addChunk(s3, c, x3 + o, j)
+                }
+                let dw = Q4GroupPairs.scales(blk, blk2)
+                a0 = accumulate(a0, s0, sums[b], dw, d[b])
+                a1 = accumulate(a1, s1, sums[nb + b], dw, d[nb + b])
+                a2 = accumulate(a2, s2, sums[2 * nb + b], dw, d[2 * nb + b])
+                a3 = accumulate(a3, s3, sums[3 * nb + b], dw, d[3 * nb + b])
             }
             _mm512_storeu_ps(out, a0)
             _mm512_storeu_ps(out + ldo, a1)
