@@ -2,8 +2,9 @@ import LlamaSwiftFormats
 
 /// What the row-group layouts (Q4_0Groups, Q5_0Groups, Q4_KGroups, Q6_KGroups) share:
 /// a matrix is stored as groups of 8 rows, each group as its blocks in column order, and
-/// a kernel computes one group for 1 or 4 tokens per pass (8 outputs per token). The
-/// layouts and kernels differ; how the work is walked does not, and lives here.
+/// a kernel computes one group for 1 or 4 tokens per pass (8 outputs per token), or in the
+/// v4 build two adjacent groups for 4 tokens (group16x4). The layouts and kernels differ;
+/// how the work is walked does not, and lives here.
 protocol RowGroupKernels {
     /// Elements per block: 32 or 256.
     static var blockElements: Int { get }
