@@ -10,8 +10,8 @@
     import CLlamaSwiftCPU
     import LlamaSwiftFormats
 
-    /// The pieces both layouts' pair kernels share (the quant chunks have one layout in both:
-    /// Q4_0Groups' doc).
+    /// The pieces the pair kernels share (Q4_0, Q4_1 and Q5_0 groups lay out their nibble
+    /// chunks alike, Q4_0Groups' doc; the K-quant pair kernels use them too).
     enum Q4GroupPairs {
         /// Chunk bytes of group g at `p` and of group g+1 at `p2`, as low and high nibbles.
         @inline(__always)

@@ -25,9 +25,9 @@ protocol RowGroupKernels {
     static func group8x4(
         _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
         _ sums: UnsafePointer<BlockSum>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int)
-    /// Whether `run` takes two adjacent groups at a time through `group16x4` (the v4
-    /// builds of Q4_0Groups and Q4_1Groups: one 512-bit register holds both groups' 8
-    /// row lanes, so each instruction does twice the work of group8x4's 256-bit one).
+    /// Whether `run` takes two adjacent groups at a time through `group16x4` (every
+    /// row-group layout in the v4 build: one 512-bit register holds both groups' 8 row
+    /// lanes, so each instruction does twice the work of group8x4's 256-bit one).
     static var pairsGroups: Bool { get }
     /// Two adjacent groups (rows 8g…8g+15; the second group's blocks `nb · groupBlockBytes`
     /// bytes after the first's) × 4 tokens: 16 outputs per token at `out`. Every row gets
