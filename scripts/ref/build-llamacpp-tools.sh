@@ -9,7 +9,7 @@
 # llama-cpp-python build in setup-venv.sh, so tool and binding give the same numbers.
 #
 #   NATIVE=1 scripts/ref/build-llamacpp-tools.sh [SRC_DIR]
-# Result: $SRC_DIR/build-native/bin/llama-{bench,batched-bench,perplexity,server}, built with llama.cpp's default
+# Result: $SRC_DIR/build-native/bin/llama-{bench,batched-bench,perplexity,server,simple}, built with llama.cpp's default
 # GGML_NATIVE=ON (-march=native: AVX-512 and VNNI where the CPU has them) — what a user
 # building llama.cpp on this machine gets, and what scripts/bench-vs-llamacpp.sh compares
 # against (and scripts/bench-batched-vs-llamacpp.sh, scripts/bench-server.sh). TARGETS
@@ -31,7 +31,7 @@ if [ "${NATIVE:-0}" = 1 ]; then
         -DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_TESTS=OFF -DLLAMA_CURL=OFF \
         -DLLAMA_BUILD_SERVER=ON -DBUILD_SHARED_LIBS=OFF -DGGML_NATIVE=ON
     # shellcheck disable=SC2086
-    cmake --build build-native -j2 --target ${TARGETS:-llama-bench llama-batched-bench llama-perplexity llama-server}
+    cmake --build build-native -j2 --target ${TARGETS:-llama-bench llama-batched-bench llama-perplexity llama-server llama-simple}
     ls -la build-native/bin/
     exit 0
 fi
