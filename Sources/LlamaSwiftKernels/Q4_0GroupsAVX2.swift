@@ -36,7 +36,9 @@
         static func accumulate(
             _ acc: SIMD8<Float>, _ s: __m256i, _ sum: Int32, _ dw: SIMD8<Float>, _ da: Float
         ) -> SIMD8<Float> {
-            let isum = _mm256_sub_epi32(laneSums(s), _mm256_set1_epi32(sum << 3))
+            // The shift on the vector: as `sum << 3` it took a scalar load, shift, move and
+            // broadcast per token and block.
+            let isum = _mm256_sub_epi32(laneSums(s), _mm256_slli_epi32(_mm256_set1_epi32(sum), 3))
             return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, _mm256_set1_ps(da)), acc)
         }
 
@@ -45,8 +47,8 @@
             _mm256_cvtph_ps(_mm_loadu_si128(p.assumingMemoryBound(to: __m128i.self)))
         }
 
-        /// One group × one token (decode). It asks for the weights 2 KB ahead (1 thread,
-        /// 7B-shaped: 6.8 tokens/s; 6.1–6.4 without the hint, 6.4–6.7 at 512 or 1024 bytes).
+        /// One group × one token (decode). It asks for the weights `groupPrefetchBytes`
+        /// ahead (Q32BlocksAVX2.swift gives the distance measured for each level).
         @inline(__always)
         static func group8x1(
             _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>,
@@ -57,7 +59,7 @@
             var acc = SIMD8<Float>()
             for b in 0..<nb {
                 let q = g + 144 * b + 16, xb = x + 32 * b
-                lsk_prefetch(q + 2048)
+                lsk_prefetch(q + groupPrefetchBytes)
                 var s = addChunk(_mm256_setzero_si256(), chunk(q), xb, 0)
                 s = addChunk(s, chunk(q + 32), xb, 1)
                 s = addChunk(s, chunk(q + 64), xb, 2)
@@ -67,36 +69,36 @@
             _mm256_storeu_ps(out, acc)
         }
 
-        /// One group × 4 tokens (prefill): each chunk's nibbles decoded once for 4 tokens.
+        /// One group × 4 tokens (prefill): a block's 8 nibble chunks are decoded once, then
+        /// each token's 8 products are summed in turn. The 4 running sums live in the output
+        /// rows rather than in registers: AVX2 has 16, and 8 decoded chunks + 4 sums + the
+        /// temporaries did not fit (LLVM spilled chunks and shuffled registers every block).
+        /// Each row still gets acc = fma(Σ, d_w·d_a, acc) from 0, block by block: same bits.
         @inline(__always)
         static func group8x4(
             _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ cols: Int, _ d: UnsafePointer<Float>,
             _ sums: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Float>, _ ldo: Int
         ) {
             let sc = g
-            let x1 = x + cols, x2 = x + 2 * cols, x3 = x + 3 * cols
-            let nbd = nb
-            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            for t in 0..<4 { _mm256_storeu_ps(out + t * ldo, SIMD8<Float>()) }
             for b in 0..<nb {
                 let q = g + 144 * b + 16, o = 32 * b
-                var s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0
-                for j in 0..<4 {
-                    let c = chunk(q + 32 * j)
-                    s0 = addChunk(s0, c, x + o, j)
-                    s1 = addChunk(s1, c, x1 + o, j)
-                    s2 = addChunk(s2, c, x2 + o, j)
-                    s3 = addChunk(s3, c, x3 + o, j)
-                }
+                let c0 = chunk(q), c1 = chunk(q + 32), c2 = chunk(q + 64), c3 = chunk(q + 96)
                 let dw = scales(sc + 144 * b)
-                a0 = accumulate(a0, s0, sums[b], dw, d[b])
-                a1 = accumulate(a1, s1, sums[nbd + b], dw, d[nbd + b])
-                a2 = accumulate(a2, s2, sums[2 * nbd + b], dw, d[2 * nbd + b])
-                a3 = accumulate(a3, s3, sums[3 * nbd + b], dw, d[3 * nbd + b])
+                @inline(__always) func token(_ t: Int) {
+                    let xt = x + t * cols + o
+                    var s = addChunk(_mm256_setzero_si256(), c0, xt, 0)
+                    s = addChunk(s, c1, xt, 1)
+                    s = addChunk(s, c2, xt, 2)
+                    s = addChunk(s, c3, xt, 3)
+                    let p = out + t * ldo
+                    _mm256_storeu_ps(p, accumulate(_mm256_loadu_ps(p), s, sums[t * nb + b], dw, d[t * nb + b]))
+                }
+                token(0)
+                token(1)
+                token(2)
+                token(3)
             }
-            _mm256_storeu_ps(out, a0)
-            _mm256_storeu_ps(out + ldo, a1)
-            _mm256_storeu_ps(out + 2 * ldo, a2)
-            _mm256_storeu_ps(out + 3 * ldo, a3)
         }
     }
 #endif

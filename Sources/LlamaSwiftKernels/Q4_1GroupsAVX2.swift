@@ -24,7 +24,8 @@
             return Q4_0Groups.addChunk(s, Q4_0Groups.chunk(q + 96), x, 3)
         }
 
-        /// One group × one token (decode), asking for the weights 2 KB ahead (as Q4_0Groups).
+        /// One group × one token (decode), asking for the weights
+        /// `groupPrefetchBytes` ahead (as Q4_0Groups).
         @inline(__always)
         static func group8x1(
             _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>,
@@ -34,7 +35,7 @@
             var acc = SIMD8<Float>()
             for b in 0..<nb {
                 let blk = g + 160 * b
-                lsk_prefetch(blk + 2048)
+                lsk_prefetch(blk + groupPrefetchBytes)
                 let s = blockProducts(blk + 32, x + 32 * b)
                 acc = accumulate(acc, s, sums[b], Q4_0Groups.scales(blk), Q4_0Groups.scales(blk + 16), d[b])
             }

@@ -66,7 +66,7 @@
                 var s1 = _mm256_setzero_si256()
                 for c in 0..<4 {
                     let q = blk + 160 + 256 * c
-                    for l in 0..<4 { lsk_prefetch(q + 2048 + 64 * l) }
+                    for l in 0..<4 { lsk_prefetch(q + groupPrefetchBytes + 64 * l) }
                     let (lo, hi) = subBlockPair(q, xb + 64 * c)
                     s1 = _mm256_add_epi32(s1, scaled(lo, bytesToLanes(blk + 32 + 16 * c)))
                     s1 = _mm256_add_epi32(s1, scaled(hi, bytesToLanes(blk + 40 + 16 * c)))

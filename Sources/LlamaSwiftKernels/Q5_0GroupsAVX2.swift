@@ -44,9 +44,9 @@
             var acc = SIMD8<Float>()
             for b in 0..<nb {
                 let blk = g + 176 * b, xb = x + 32 * b
-                lsk_prefetch(blk + 2048)
-                lsk_prefetch(blk + 2048 + 64)
-                lsk_prefetch(blk + 2048 + 128)
+                lsk_prefetch(blk + groupPrefetchBytes)
+                lsk_prefetch(blk + groupPrefetchBytes + 64)
+                lsk_prefetch(blk + groupPrefetchBytes + 128)
                 var s = addChunk(_mm256_setzero_si256(), chunk(blk, 0), xb, 0)
                 s = addChunk(s, chunk(blk, 1), xb, 1)
                 s = addChunk(s, chunk(blk, 2), xb, 2)

@@ -76,7 +76,7 @@
                 for n in 0..<2 {
                     for h in 0..<2 {
                         let q = blk + 144 + 384 * (2 * n + h)
-                        for l in 0..<6 { lsk_prefetch(q + 2048 + 64 * l) }
+                        for l in 0..<6 { lsk_prefetch(q + groupPrefetchBytes + 64 * l) }
                         s = _mm256_add_epi32(s, quarter(blk, n, h, xb, bs))
                     }
                 }
