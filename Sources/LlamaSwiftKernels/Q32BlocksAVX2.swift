@@ -129,9 +129,10 @@ import LlamaSwiftFormats
 
     /// How far ahead (bytes) the row-group decode kernels (`group8x1`) ask for the weights
     /// of their stream. Measured per level, 1 thread: the v4 build at 2048 (7B-shaped Q4_0
-    /// on an AVX-512 EPYC: 6.8 tokens/s; 6.4–6.7 at 512 or 1024, 6.1–6.4 without); the v3
-    /// build at 1024 (TinyLlama-shaped Q4_0 on an AVX2-only EPYC, 2026-12-02: 18–21 tokens/s,
-    /// 16.1 at 2048, 12.9 at 4096, 512 within noise of 1024).
+    /// on an AVX-512 EPYC, one hint per block: 6.8 tokens/s; 6.4–6.7 at 512 or 1024, 6.1–6.4
+    /// without); the v3 build at 1024 (TinyLlama-shaped Q4_0 on an AVX2-only EPYC,
+    /// 2026-12-02: one hint per block 18–21 tokens/s at 1024, 16.1 at 2048, 12.9 at 4096;
+    /// with every line of a block asked for, 1024 and 2048 within noise of each other).
     #if LLAMASWIFT_VNNI
         let groupPrefetchBytes = 2048
     #else

@@ -47,8 +47,11 @@
             _mm256_cvtph_ps(_mm_loadu_si128(p.assumingMemoryBound(to: __m128i.self)))
         }
 
-        /// One group × one token (decode). It asks for the weights `groupPrefetchBytes`
-        /// ahead (Q32BlocksAVX2.swift gives the distance measured for each level).
+        /// One group × one token (decode). It asks for every cache line a block spans (144
+        /// bytes: up to 3 lines) `groupPrefetchBytes` ahead (Q32BlocksAVX2.swift gives the
+        /// distance measured for each level). One hint per block left a third of the lines
+        /// to the hardware prefetcher: TinyLlama-shaped Q4_0 decoded at 12–14 tokens/s on an
+        /// AVX2-only EPYC against 18–20 with all lines asked for (1 thread, interleaved runs).
         @inline(__always)
         static func group8x1(
             _ g: UnsafeRawPointer, _ nb: Int, _ x: UnsafeRawPointer, _ d: UnsafePointer<Float>,
@@ -60,6 +63,8 @@
             for b in 0..<nb {
                 let q = g + 144 * b + 16, xb = x + 32 * b
                 lsk_prefetch(q + groupPrefetchBytes)
+                lsk_prefetch(q + groupPrefetchBytes + 64)
+                lsk_prefetch(q + groupPrefetchBytes + 128)
                 var s = addChunk(_mm256_setzero_si256(), chunk(q), xb, 0)
                 s = addChunk(s, chunk(q + 32), xb, 1)
                 s = addChunk(s, chunk(q + 64), xb, 2)
@@ -83,6 +88,11 @@
             for t in 0..<4 { _mm256_storeu_ps(out + t * ldo, SIMD8<Float>()) }
             for b in 0..<nb {
                 let q = g + 144 * b + 16, o = 32 * b
+                // Batched decode (a few tokens per pass) streams the weights from memory as
+                // decode does; prefill finds them in cache and pays 3 hints per 4 tokens.
+                lsk_prefetch(q + groupPrefetchBytes)
+                lsk_prefetch(q + groupPrefetchBytes + 64)
+                lsk_prefetch(q + groupPrefetchBytes + 128)
                 let c0 = chunk(q), c1 = chunk(q + 32), c2 = chunk(q + 64), c3 = chunk(q + 96)
                 let dw = scales(sc + 144 * b)
                 @inline(__always) func token(_ t: Int) {

@@ -24,7 +24,7 @@
             return Q4_0Groups.addChunk(s, Q4_0Groups.chunk(q + 96), x, 3)
         }
 
-        /// One group × one token (decode), asking for the weights
+        /// One group × one token (decode), asking for every cache line of the block
         /// `groupPrefetchBytes` ahead (as Q4_0Groups).
         @inline(__always)
         static func group8x1(
@@ -36,6 +36,8 @@
             for b in 0..<nb {
                 let blk = g + 160 * b
                 lsk_prefetch(blk + groupPrefetchBytes)
+                lsk_prefetch(blk + groupPrefetchBytes + 64)
+                lsk_prefetch(blk + groupPrefetchBytes + 128)
                 let s = blockProducts(blk + 32, x + 32 * b)
                 acc = accumulate(acc, s, sums[b], Q4_0Groups.scales(blk), Q4_0Groups.scales(blk + 16), d[b])
             }
@@ -52,6 +54,10 @@
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             for b in 0..<nb {
                 let blk = g + 160 * b, q = blk + 32, o = 32 * b
+                // For batched decode, as Q4_0Groups.group8x4.
+                lsk_prefetch(blk + groupPrefetchBytes)
+                lsk_prefetch(blk + groupPrefetchBytes + 64)
+                lsk_prefetch(blk + groupPrefetchBytes + 128)
                 var s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0
                 for j in 0..<4 {
                     let c = Q4_0Groups.chunk(q + 32 * j)
