@@ -122,9 +122,15 @@ import LlamaSwiftFormats
     /// Asks for the weights 512 bytes ahead of `p` in decode's row stream: with the hint,
     /// TinyLlama-shaped Q4_0 decoded at 20.8 tokens/s instead of 15.7 (1 thread; 1024 and
     /// 2048 bytes ahead were no better within this machine's noise).
+    ///
+    /// It asks for the 3 lines from there on (192 bytes): a block of 4 interleaved rows is
+    /// 72–136 bytes (Q4_0 to Q8_0), and one hint per block left up to half of its lines to
+    /// the hardware prefetcher (as in the row groups: `groupPrefetchBytes`).
     @inline(__always)
     func prefetchAhead(_ p: UnsafeRawPointer) {
         lsk_prefetch(p + 512)
+        lsk_prefetch(p + 576)
+        lsk_prefetch(p + 640)
     }
 
     /// How far ahead (bytes) the row-group decode kernels (`group8x1`) ask for the weights
